@@ -1,0 +1,30 @@
+"""Constants of the Victron VE.Bus integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "victron_vebus"
+LOGGER = logging.getLogger(__package__)
+
+# Entry data
+CONF_PORT: Final = "port"  # a device path (/dev/serial/by-id/...) or a URL
+CONF_INTERFACE: Final = "interface"  # "MK3" or "MK2", as probed
+
+# Options
+CONF_SCAN_INTERVAL: Final = "scan_interval"
+CONF_PERSIST_SETTINGS: Final = "persist_settings"
+CONF_ESS_MAX_POWER: Final = "ess_max_power"
+DEFAULT_SCAN_INTERVAL: Final = 5
+MIN_SCAN_INTERVAL: Final = 1
+MAX_SCAN_INTERVAL: Final = 300
+DEFAULT_PERSIST_SETTINGS: Final = False
+DEFAULT_ESS_MAX_POWER: Final = 3000
+
+ESS_KEEPALIVE: Final = timedelta(seconds=5)
+# A setting saved to EEPROM may be saved again only after this long.
+EEPROM_WRITE_INTERVAL: Final = timedelta(minutes=10)
+
+MANUFACTURER: Final = "Victron Energy"

@@ -1,0 +1,312 @@
+"""The ``vebus`` command line (design.md §3).
+
+Errors print one line and exit non-zero; ``-v`` shows every frame in hex.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+import json
+import logging
+import sys
+
+from . import registry
+from .client import VEBusClient
+from .errors import VEBusError, VEBusUnsupported
+from .models import Mode
+from .status import VEBusStatus, read_status, status_to_json
+
+EXIT_FAILURE = 1
+EXIT_INTERRUPTED = 130
+
+
+def _fmt(value: float | None, unit: str = "", digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def format_status(status: VEBusStatus) -> str:
+    """A short human-readable view of one read."""
+    data = status_to_json(status)
+    lines = [f"state {data['state']} ({data['charge_state']}), soc {_fmt(data['soc'], ' %', 1)}"]
+    if status.dc:
+        dc = status.dc
+        lines.append(
+            f"battery {_fmt(dc.voltage, ' V')} {_fmt(dc.current, ' A')}, "
+            f"inverter {_fmt(dc.frequency, ' Hz')}"
+        )
+    for ac in status.ac:
+        lines.append(
+            f"L{ac.phase} in {_fmt(ac.input_voltage, ' V')} {_fmt(ac.input_current, ' A')} "
+            f"{_fmt(ac.input_frequency, ' Hz')} | out {_fmt(ac.output_voltage, ' V')} "
+            f"{_fmt(ac.output_current, ' A')}"
+        )
+    if data["ac_input"]:
+        limit = data["ac_input"]
+        lines.append(
+            f"mode {data['switch']['mode']} (front switch {data['switch']['front_switch']}), "
+            f"input limit {limit['current_limit']} A ({limit['minimum']}..{limit['maximum']})"
+        )
+    power = data["power"]
+    lines.append(
+        f"power inverter {power['inverter']} W, input {power['input']} W, "
+        f"output {power['output']} W"
+    )
+    if data["leds"]:
+        lit = [f"{name}={state}" for name, state in data["leds"].items() if state != "off"]
+        lines.append("leds " + (", ".join(lit) or "all off"))
+    return "\n".join(lines)
+
+
+async def cmd_probe(client: VEBusClient, args: argparse.Namespace) -> int:
+    info = await client.probe()
+    firmware = info.firmware_version if info.firmware_version is not None else "unknown"
+    serial = f", serial {info.serial_number}" if info.serial_number else ""
+    print(
+        f"{info.interface_model} {info.interface_version} at {client.url}: "
+        f"VE.Bus unit at address {client.address}, firmware {firmware}{serial}"
+    )
+    return 0
+
+
+async def cmd_monitor(client: VEBusClient, args: argparse.Namespace) -> int:
+    while True:
+        status = await read_status(client)
+        if args.json:
+            print(json.dumps(status_to_json(status)), flush=True)
+        else:
+            print(format_status(status) + "\n", flush=True)
+        if args.once:
+            return 0
+        await asyncio.sleep(args.interval)
+
+
+async def cmd_mode(client: VEBusClient, args: argparse.Namespace) -> int:
+    if args.standby is not None:
+        await client.set_interface(standby=args.standby)
+    await client.set_panel_state(Mode(args.mode), args.current_limit)
+    config = await client.ac_input_config()
+    print(f"mode {config.mode}, input limit {config.current_limit} A")
+    return 0
+
+
+async def cmd_setting(client: VEBusClient, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        header = " ".join(f"{h:>10}" for h in ("value", "step", "default", "min", "max"))
+        print(f"{'id':>3} {'name':32} {header}")
+        for item in registry.SETTINGS:
+            scale = await client.setting_info(item.item_id)
+            if scale is None:
+                continue
+            value = scale.value(await client.read_setting_raw(item.item_id))
+            print(
+                f"{item.item_id:>3} {item.name:32} {value:>10g} {scale.step:>10g} "
+                f"{scale.default:>10g} {scale.minimum:>10g} {scale.maximum:>10g} {item.unit or ''}"
+            )
+        return 0
+    setting_id = registry.setting_id(args.key)
+    name = registry.setting_name(setting_id)
+    if args.action == "get":
+        print(f"{name} = {await client.read_setting(setting_id):g}")
+        return 0
+    reset = await client.write_setting(setting_id, args.value, persist=args.persist)
+    where = "EEPROM" if args.persist else "RAM only (lost when the unit restarts)"
+    print(f"{name} := {args.value:g} ({where})" + (": restart the unit to apply" if reset else ""))
+    return 0
+
+
+async def cmd_ram(client: VEBusClient, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        values = await client.read_ram_vars([item.item_id for item in registry.RAM_VARS])
+        for item in registry.RAM_VARS:
+            value = values[item.item_id]
+            shown = "not supported" if value is None else f"{value:g} {item.unit or ''}"
+            print(f"{item.item_id:>3} {item.name:28} {shown}")
+        return 0
+    ram_id = registry.ram_id(args.key)
+    name = registry.ram_name(ram_id)
+    if args.action == "get":
+        value = (await client.read_ram_vars([ram_id]))[ram_id]
+        if value is None:
+            raise VEBusUnsupported(f"{name} is not supported by this unit")
+        print(f"{name} = {value:g}")
+        return 0
+    await client.write_ram_var(ram_id, args.value)
+    print(f"{name} := {args.value:g}")
+    return 0
+
+
+async def cmd_ess(client: VEBusClient, args: argparse.Namespace) -> int:
+    ram_id = await client.find_ess_setpoint()
+    if ram_id is None:
+        raise VEBusUnsupported("no ESS assistant found on this unit")
+    if args.action == "find":
+        print(f"ESS setpoint at RAM {ram_id}")
+        return 0
+    await client.write_ess_setpoint(ram_id, args.watts)
+    if not args.keepalive:
+        print(f"ESS setpoint {args.watts} W (+ = charge); the unit drops it after about 15 s")
+        return 0
+    print(
+        f"ESS setpoint {args.watts} W (+ = charge), re-sent every {args.keepalive} s; Ctrl-C ends"
+    )
+    try:
+        while True:
+            await asyncio.sleep(args.keepalive)
+            await client.write_ess_setpoint(ram_id, args.watts)
+    finally:
+        with contextlib.suppress(VEBusError):
+            await asyncio.shield(client.write_ess_setpoint(ram_id, 0))
+
+
+async def cmd_sleep(client: VEBusClient, args: argparse.Namespace) -> int:
+    await client.sleep()
+    print("sleep sent; the unit and the interface go quiet")
+    return 0
+
+
+async def cmd_wake(client: VEBusClient, args: argparse.Namespace) -> int:
+    await client.wake()
+    print("the unit is awake")
+    return 0
+
+
+async def _run_simulator(args: argparse.Namespace) -> int:
+    from .simulator import serve
+
+    tcp = None
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"--tcp wants HOST:PORT, not {args.tcp!r}")
+        tcp = (host, int(port))
+    await serve(
+        args.model,
+        tcp=tcp,
+        pty=args.pty or tcp is None,
+        faults=args.faults,
+        paced=not args.unpaced,
+        phases=args.phases,
+        mk2=args.mk2,
+        time_scale=args.time_scale,
+    )
+    return 0
+
+
+Command = Callable[[VEBusClient, argparse.Namespace], Awaitable[int]]
+COMMANDS: dict[str, Command] = {
+    "probe": cmd_probe,
+    "monitor": cmd_monitor,
+    "mode": cmd_mode,
+    "setting": cmd_setting,
+    "ram": cmd_ram,
+    "ess": cmd_ess,
+    "sleep": cmd_sleep,
+    "wake": cmd_wake,
+}
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vebus", description="Talk to a Victron VE.Bus unit through an MK2/MK3 interface."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every frame in hex")
+    commands = parser.add_subparsers(dest="command", required=True)
+    port_help = "device path or URL (socket://host:port, rfc2217://host:port)"
+
+    def with_port(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("port", help=port_help)
+        return sub
+
+    with_port("probe", "check that a unit answers")
+    monitor = with_port("monitor", "show the unit's state")
+    monitor.add_argument("--once", action="store_true", help="read once and exit")
+    monitor.add_argument("--json", action="store_true", help="one JSON object per read")
+    monitor.add_argument("--interval", type=_number, default=2.0, help="seconds between reads")
+
+    mode = with_port("mode", "switch the unit on, off, charger only or inverter only")
+    mode.add_argument("mode", choices=[m.value for m in Mode])
+    mode.add_argument(
+        "--current-limit", type=_number, help="AC input current limit in A (RAM only)"
+    )
+    mode.add_argument(
+        "--standby", action=argparse.BooleanOptionalAction, help="hold the standby line (MK3)"
+    )
+
+    for name, help_text in (("setting", "device settings"), ("ram", "RAM variables")):
+        sub = with_port(name, help_text)
+        actions = sub.add_subparsers(dest="action", required=True)
+        actions.add_parser("list")
+        actions.add_parser("get").add_argument("key", help="name or id")
+        setter = actions.add_parser("set")
+        setter.add_argument("key", help="name or id")
+        setter.add_argument("value", type=_number)
+        if name == "setting":
+            setter.add_argument(
+                "--persist", action="store_true", help="write to EEPROM (default: RAM only)"
+            )
+
+    ess = with_port("ess", "ESS mode 3 setpoint")
+    ess_actions = ess.add_subparsers(dest="action", required=True)
+    ess_actions.add_parser("find")
+    ess_set = ess_actions.add_parser("set")
+    ess_set.add_argument("watts", type=int, help="+ charges the battery from AC-in, - feeds in")
+    ess_set.add_argument("--keepalive", type=_number, help="re-send every S seconds until Ctrl-C")
+
+    with_port("sleep", "put the unit to sleep")
+    with_port("wake", "wake the unit up")
+
+    simulate = commands.add_parser("simulate", help="run the device simulator")
+    where = simulate.add_mutually_exclusive_group()
+    where.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP (socket:// clients)")
+    where.add_argument("--pty", action="store_true", help="open a pseudo-terminal (default)")
+    simulate.add_argument(
+        "--model", default="multiplus-12", choices=["multiplus-12", "multiplus2-48"]
+    )
+    simulate.add_argument("--phases", type=int, default=1, choices=[1, 2, 3])
+    simulate.add_argument("--mk2", action="store_true", help="behave like an MK2 interface")
+    simulate.add_argument("--faults", default="", help="fault spec, e.g. noise=0.05,slow=0.4")
+    simulate.add_argument("--unpaced", action="store_true", help="do not pace at 2400 baud")
+    simulate.add_argument("--time-scale", type=_number, default=1.0, help="speed of the physics")
+    return parser
+
+
+async def _run(args: argparse.Namespace) -> int:
+    if args.command == "simulate":
+        return await _run_simulator(args)
+    client = VEBusClient(args.port)
+    try:
+        await client.connect()
+        return await COMMANDS[args.command](client, args)
+    finally:
+        await client.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except (VEBusError, ValueError, KeyError, OSError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"vebus: error: {message}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""What the client returns, in engineering units (SI; null where the device gave nothing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .messages import ChargeState, DeviceState, SwitchState
+
+LED_NAMES = (
+    "mains",
+    "absorption",
+    "bulk",
+    "float",
+    "inverter",
+    "overload",
+    "low_battery",
+    "temperature",
+)
+ALARM_NAMES = (
+    "temperature_prealarm",
+    "low_battery_prealarm",
+    "overload_prealarm",
+    "ripple_prealarm",
+    "temperature_alarm",
+    "low_battery_alarm",
+    "overload_alarm",
+    "ripple_alarm",
+)
+
+
+class LedState(StrEnum):
+    OFF = "off"
+    ON = "on"
+    BLINK = "blink"
+    BLINK_INVERTED = "blink_inverted"
+
+
+class Mode(StrEnum):
+    """The four remote switch positions, as users name them."""
+
+    ON = "on"
+    CHARGER_ONLY = "charger_only"
+    INVERTER_ONLY = "inverter_only"
+    OFF = "off"
+
+    @property
+    def switch_state(self) -> SwitchState:
+        return _MODE_TO_SWITCH[self]
+
+    @classmethod
+    def from_flags(cls, charger: bool, inverter: bool) -> Mode:
+        if charger and inverter:
+            return cls.ON
+        if charger:
+            return cls.CHARGER_ONLY
+        if inverter:
+            return cls.INVERTER_ONLY
+        return cls.OFF
+
+    @property
+    def charger(self) -> bool:
+        return self in (Mode.ON, Mode.CHARGER_ONLY)
+
+    @property
+    def inverter(self) -> bool:
+        return self in (Mode.ON, Mode.INVERTER_ONLY)
+
+
+_MODE_TO_SWITCH = {
+    Mode.ON: SwitchState.ON,
+    Mode.CHARGER_ONLY: SwitchState.CHARGER_ONLY,
+    Mode.INVERTER_ONLY: SwitchState.INVERTER_ONLY,
+    Mode.OFF: SwitchState.OFF,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LedStatus:
+    on: int
+    blink: int
+    alarms: int
+    vebus_error: int
+
+    def led(self, index: int) -> LedState:
+        lit = bool(self.on >> index & 1)
+        blinking = bool(self.blink >> index & 1)
+        if lit and blinking:
+            return LedState.BLINK_INVERTED
+        if blinking:
+            return LedState.BLINK
+        return LedState.ON if lit else LedState.OFF
+
+    @property
+    def leds(self) -> dict[str, LedState]:
+        return {name: self.led(i) for i, name in enumerate(LED_NAMES)}
+
+    @property
+    def alarm_flags(self) -> dict[str, bool]:
+        return {name: bool(self.alarms >> i & 1) for i, name in enumerate(ALARM_NAMES)}
+
+
+@dataclass(frozen=True, slots=True)
+class DcInfo:
+    voltage: float
+    current: float  # + = charging the battery
+    inverter_current: float
+    charger_current: float
+    frequency: float  # inverter frequency
+
+
+@dataclass(frozen=True, slots=True)
+class AcInfo:
+    phase: int
+    phases: int  # carried by the L1 frame only; 0 on L2..L4
+    state: DeviceState
+    input_voltage: float
+    input_current: float
+    input_frequency: float
+    output_voltage: float
+    output_current: float
+
+
+@dataclass(frozen=True, slots=True)
+class AcInputConfig:
+    current_limit: float
+    minimum: float
+    maximum: float
+    active_input: int
+    inputs: int
+    limit_adjustable: bool
+    panel_detected: bool
+    switch_register: int
+
+    @property
+    def mode(self) -> Mode:
+        """Switch position in force (switch register bits 4 and 5)."""
+        return Mode.from_flags(bool(self.switch_register & 0x10), bool(self.switch_register & 0x20))
+
+    @property
+    def remote_mode(self) -> Mode:
+        """Position of the remote switch this interface commands (bits 0 and 1)."""
+        return Mode.from_flags(bool(self.switch_register & 0x01), bool(self.switch_register & 0x02))
+
+    @property
+    def front_switch(self) -> Mode:
+        """Front panel switch: up = on, down = charger only, middle = off."""
+        if self.switch_register & 0x04:
+            return Mode.ON
+        if self.switch_register & 0x08:
+            return Mode.CHARGER_ONLY
+        return Mode.OFF
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    state: DeviceState
+    charge_state: ChargeState
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    """What ``probe`` learns about the interface and the unit behind it."""
+
+    interface_version: int
+    is_mk3: bool
+    firmware_version: int | None
+    serial_number: str | None
+
+    @property
+    def interface_model(self) -> str:
+        return "MK3" if self.is_mk3 else "MK2"

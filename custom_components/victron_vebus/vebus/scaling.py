@@ -1,0 +1,117 @@
+"""Raw values <-> engineering units, with scales the device reports (protocol.md §3.5).
+
+Nothing here hard-codes a scale: a ``VarScale`` is built from the device's 0x36
+answer, a ``SettingScale`` from its 0x35 answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+
+from .messages import RawSettingInfo, RawVarInfo
+
+BIT_VARIABLE_OFFSET = -0x8000
+RECIPROCAL_THRESHOLD = 0x4000
+_RECIPROCAL_BASE = 0x8000
+
+
+def _to_signed16(raw: int) -> int:
+    raw &= 0xFFFF
+    return raw - 0x10000 if raw >= 0x8000 else raw
+
+
+@dataclass(frozen=True, slots=True)
+class VarScale:
+    """How to read one RAM variable."""
+
+    factor: float
+    offset: int
+    signed: bool
+    bit: int | None = None
+
+    @classmethod
+    def from_info(cls, info: RawVarInfo) -> VarScale:
+        magnitude = abs(info.scale)
+        if info.offset == BIT_VARIABLE_OFFSET:
+            return cls(1.0, 0, False, magnitude - 1)
+        if magnitude >= RECIPROCAL_THRESHOLD:
+            factor = 1.0 / (_RECIPROCAL_BASE - magnitude)
+        else:
+            factor = float(magnitude)
+        return cls(factor, info.offset, info.scale < 0)
+
+    def value(self, raw: int) -> float:
+        """Engineering value of a raw 16-bit word (a bit variable gives 0.0 or 1.0)."""
+        if self.bit is not None:
+            return float((raw >> self.bit) & 1)
+        number = _to_signed16(raw) if self.signed else raw & 0xFFFF
+        return self.factor * (number + self.offset)
+
+    def value_wide(self, raw: int) -> float:
+        """Value of a raw word wider than 16 bits (the DC frame's 24-bit currents)."""
+        return self.factor * (raw + self.offset)
+
+    def raw(self, value: float) -> int:
+        """Raw 16-bit word for ``value``; raises ValueError when it does not fit."""
+        if self.bit is not None:
+            return (1 << self.bit) if value else 0
+        number = round(value / self.factor) - self.offset
+        low, high = (-0x8000, 0x7FFF) if self.signed else (0, 0xFFFF)
+        if not low <= number <= high:
+            raise ValueError(f"{value} does not fit this variable")
+        return number & 0xFFFF
+
+    def frequency(self, raw: int) -> float:
+        """Hz from a period byte: f = 10 / (scale · (raw + offset)); 0 and 0xFF mean none."""
+        if raw in (0x00, 0xFF):
+            return 0.0
+        period = self.value(raw)
+        return 0.0 if period <= 0 else 10.0 / period
+
+
+@dataclass(frozen=True, slots=True)
+class SettingScale:
+    """How to read, write and bound one setting."""
+
+    info: RawSettingInfo
+
+    @property
+    def _multiply(self) -> bool:
+        return self.info.scale > 0
+
+    def value(self, raw: int) -> float:
+        number = raw + self.info.offset
+        scale = abs(self.info.scale)
+        return number * scale if self._multiply else number / scale
+
+    def raw(self, value: float) -> int:
+        scale = abs(self.info.scale)
+        number = value / scale if self._multiply else value * scale
+        return round(number) - self.info.offset
+
+    @property
+    def minimum(self) -> float:
+        return self.value(self.info.minimum)
+
+    @property
+    def maximum(self) -> float:
+        return self.value(self.info.maximum)
+
+    @property
+    def default(self) -> float:
+        return self.value(self.info.default)
+
+    @property
+    def step(self) -> float:
+        scale = abs(self.info.scale)
+        return float(scale) if self._multiply else 1.0 / scale
+
+    def check(self, value: float) -> int:
+        """Raw value for ``value`` if the device's min/max allow it, else ValueError."""
+        if not math.isfinite(value):
+            raise ValueError("not a number")
+        raw = self.raw(value)
+        if not self.info.minimum <= raw <= self.info.maximum:
+            raise ValueError(f"{value} is outside {self.minimum}..{self.maximum}")
+        return raw

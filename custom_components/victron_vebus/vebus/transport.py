@@ -1,0 +1,109 @@
+"""Opens the interface: a serial device path or a URL serialx understands.
+
+MK2/MK3 talk 2400 baud 8N1. serialx opens ports exclusively and natively async;
+every failure is mapped to its own typed error so users get a clear reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+
+import serialx
+
+from .errors import (
+    InvalidPortError,
+    PortBusyError,
+    PortLostError,
+    PortNotFoundError,
+    VEBusConnectionError,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+BAUDRATE = 2400
+READ_CHUNK = 256
+CONNECT_TIMEOUT = 5.0
+
+
+def describe_port(url: str) -> str:
+    """The port for log lines, with any password in a URL hidden."""
+    return str(serialx.redact_uri(url))
+
+
+def _map_open_error(url: str, exc: BaseException) -> VEBusConnectionError:
+    name = describe_port(url)
+    if isinstance(exc, FileNotFoundError):
+        return PortNotFoundError(f"{name}: no such port")
+    if isinstance(exc, IsADirectoryError):
+        return InvalidPortError(f"{name}: is a directory, not a serial port")
+    if isinstance(exc, serialx.SerialException | ValueError) and not isinstance(exc, OSError):
+        return InvalidPortError(f"{name}: {exc}")
+    if isinstance(exc, OSError):
+        if exc.errno == errno.EBUSY:
+            return PortBusyError(f"{name}: in use by another program")
+        if exc.errno == errno.ENOTTY:
+            return InvalidPortError(f"{name}: not a serial port")
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return VEBusConnectionError(f"{name}: permission denied")
+        return VEBusConnectionError(f"{name}: {exc.strerror or exc}")
+    if isinstance(exc, TimeoutError):
+        return VEBusConnectionError(f"{name}: connection timed out")
+    return VEBusConnectionError(f"{name}: {exc}")
+
+
+class Transport:
+    """A byte pipe to the interface. Not thread-safe; one owner (the client)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._writer is not None and not self._writer.is_closing()
+
+    async def open(self) -> None:
+        """Open the port; raises a VEBusConnectionError subclass naming the reason."""
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                reader, writer = await serialx.open_serial_connection(
+                    self.url, baudrate=BAUDRATE, exclusive=True
+                )
+        except (OSError, ValueError, TimeoutError, serialx.SerialException) as exc:
+            raise _map_open_error(self.url, exc) from exc
+        self._reader, self._writer = reader, writer
+        _LOGGER.debug("Opened %s", describe_port(self.url))
+
+    async def read(self) -> bytes:
+        """Bytes as they arrive; PortLostError when the port goes away."""
+        if self._reader is None:
+            raise PortLostError(f"{describe_port(self.url)}: not open")
+        try:
+            data = await self._reader.read(READ_CHUNK)
+        except OSError as exc:
+            raise PortLostError(f"{describe_port(self.url)}: {exc.strerror or exc}") from exc
+        if not data:
+            raise PortLostError(f"{describe_port(self.url)}: closed")
+        return data
+
+    async def write(self, data: bytes) -> None:
+        if self._writer is None or self._writer.is_closing():
+            raise PortLostError(f"{describe_port(self.url)}: not open")
+        try:
+            self._writer.write(data)
+            await self._writer.drain()
+        except (OSError, RuntimeError) as exc:
+            raise PortLostError(f"{describe_port(self.url)}: {exc}") from exc
+
+    async def close(self) -> None:
+        writer, self._writer, self._reader = self._writer, None, None
+        if writer is None:
+            return
+        writer.close()
+        with contextlib.suppress(OSError, RuntimeError):
+            await writer.wait_closed()  # the port may be gone already; closing is all we want
+        _LOGGER.debug("Closed %s", describe_port(self.url))
