@@ -1,0 +1,85 @@
+"""Binary sensors: alarms, pre-alarms and the remote panel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import VEBusConfigEntry
+from .coordinator import NEED_AC_INPUT, NEED_LEDS, VEBusCoordinator, VEBusData
+from .entity import VEBusEntity
+from .vebus.models import ALARM_NAMES
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class VEBusBinarySensorDescription(BinarySensorEntityDescription):
+    value_fn: Callable[[VEBusData], bool | None]
+    needs: tuple[str, ...]
+
+
+def _alarm(index: int) -> Callable[[VEBusData], bool | None]:
+    def value(data: VEBusData) -> bool | None:
+        leds = data.status.leds
+        return None if leds is None else bool(leds.alarms >> index & 1)
+
+    return value
+
+
+def _panel_detected(data: VEBusData) -> bool | None:
+    config = data.status.ac_input
+    return None if config is None else config.panel_detected
+
+
+BINARY_SENSORS: tuple[VEBusBinarySensorDescription, ...] = (
+    *(
+        VEBusBinarySensorDescription(
+            key=name,
+            translation_key=name,
+            device_class=BinarySensorDeviceClass.PROBLEM,
+            entity_registry_enabled_default="prealarm" not in name,
+            value_fn=_alarm(index),
+            needs=(NEED_LEDS,),
+        )
+        for index, name in enumerate(ALARM_NAMES)
+    ),
+    VEBusBinarySensorDescription(
+        key="remote_panel_detected",
+        translation_key="remote_panel_detected",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_panel_detected,
+        needs=(NEED_AC_INPUT,),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: VEBusConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    coordinator = entry.runtime_data
+    async_add_entities(VEBusBinarySensor(coordinator, d) for d in BINARY_SENSORS)
+
+
+class VEBusBinarySensor(VEBusEntity, BinarySensorEntity):
+    entity_description: VEBusBinarySensorDescription
+
+    def __init__(
+        self, coordinator: VEBusCoordinator, description: VEBusBinarySensorDescription
+    ) -> None:
+        super().__init__(coordinator, description, description.needs)
+
+    @property
+    def is_on(self) -> bool | None:
+        return self.entity_description.value_fn(self.coordinator.data)

@@ -1,0 +1,88 @@
+"""Buttons: standby, sleep, wake up, forced charge states."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import VEBusConfigEntry
+from .coordinator import VEBusCoordinator
+from .entity import VEBusEntity
+from .vebus.messages import ForcedChargeState
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class VEBusButtonDescription(ButtonEntityDescription):
+    press_fn: Callable[[VEBusCoordinator], Awaitable[None]]
+    mk3_only: bool = False
+    # Wake must work exactly when the unit is gone quiet and everything else is unavailable.
+    available_when_silent: bool = False
+
+
+def _force(state: ForcedChargeState) -> Callable[[VEBusCoordinator], Awaitable[None]]:
+    return lambda coordinator: coordinator.async_force_charge_state(state)
+
+
+BUTTONS: tuple[VEBusButtonDescription, ...] = (
+    VEBusButtonDescription(
+        key="standby",
+        translation_key="standby",
+        press_fn=lambda coordinator: coordinator.async_standby(),
+        mk3_only=True,
+    ),
+    VEBusButtonDescription(
+        key="sleep", translation_key="sleep", press_fn=lambda c: c.async_sleep()
+    ),
+    VEBusButtonDescription(
+        key="wake",
+        translation_key="wake",
+        press_fn=lambda c: c.async_wake(),
+        available_when_silent=True,
+    ),
+    VEBusButtonDescription(
+        key="force_absorption",
+        translation_key="force_absorption",
+        press_fn=_force(ForcedChargeState.ABSORPTION),
+    ),
+    VEBusButtonDescription(
+        key="force_float", translation_key="force_float", press_fn=_force(ForcedChargeState.FLOAT)
+    ),
+    VEBusButtonDescription(
+        key="force_equalise",
+        translation_key="force_equalise",
+        press_fn=_force(ForcedChargeState.EQUALISE),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: VEBusConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    coordinator = entry.runtime_data
+    async_add_entities(
+        VEBusButton(coordinator, description)
+        for description in BUTTONS
+        if coordinator.client.is_mk3 or not description.mk3_only
+    )
+
+
+class VEBusButton(VEBusEntity, ButtonEntity):
+    entity_description: VEBusButtonDescription
+
+    def __init__(self, coordinator: VEBusCoordinator, description: VEBusButtonDescription) -> None:
+        super().__init__(coordinator, description)
+
+    @property
+    def available(self) -> bool:
+        return self.entity_description.available_when_silent or super().available
+
+    async def async_press(self) -> None:
+        await self.entity_description.press_fn(self.coordinator)

@@ -1,0 +1,53 @@
+"""Diagnostics: entry, unit identity, last decoded state, framing and fault counters."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+import re
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from . import VEBusConfigEntry
+from .const import CONF_PORT
+
+TO_REDACT = {"serial_number", "unique_id"}
+# USB serial numbers inside /dev/serial/by-id/ names, e.g. ..._HQ2043ABCDE-if00-port0
+_USB_SERIAL = re.compile(r"(?<=_)[A-Z0-9]{6,}(?=-if\d)")
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@]+@")
+
+
+def redact_port(port: str) -> str:
+    """The port with the adapter's serial number and any URL credentials hidden."""
+    return _URL_CREDENTIALS.sub("**REDACTED**@", _USB_SERIAL.sub("**REDACTED**", port))
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: VEBusConfigEntry
+) -> dict[str, Any]:
+    coordinator = entry.runtime_data
+    data = dict(entry.data)
+    data[CONF_PORT] = redact_port(data[CONF_PORT])
+    state: dict[str, Any] | None = None
+    if coordinator.data is not None:
+        state = asdict(coordinator.data)
+    return {
+        "entry": async_redact_data(
+            {
+                "title": entry.title,
+                "unique_id": entry.unique_id,
+                "data": data,
+                "options": dict(entry.options),
+            },
+            TO_REDACT,
+        ),
+        "coordinator": {
+            "last_update_success": coordinator.last_update_success,
+            "last_exception": repr(coordinator.last_exception)
+            if coordinator.last_exception
+            else None,
+            **async_redact_data(coordinator.diagnostics(), TO_REDACT),
+        },
+        "state": state,
+    }

@@ -1,0 +1,47 @@
+"""Base entity: device info, unique id, what it needs polled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN, MANUFACTURER
+from .coordinator import VEBusCoordinator
+
+
+class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
+    """An entity of one VE.Bus unit."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: VEBusCoordinator,
+        description: EntityDescription,
+        needs: Iterable[str] = (),
+        key_suffix: str = "",
+    ) -> None:
+        super().__init__(coordinator)
+        self.entity_description = description
+        entry = coordinator.config_entry
+        base_id = entry.unique_id or entry.entry_id
+        self._attr_unique_id = f"{base_id}_{description.key}{key_suffix}"
+        self._needs = tuple(needs)
+        device = coordinator.device
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, base_id)},
+            manufacturer=MANUFACTURER,
+            name=entry.title,
+            model=f"VE.Bus unit via {device.interface_model}" if device else None,
+            sw_version=str(device.firmware_version) if device and device.firmware_version else None,
+            hw_version=f"{device.interface_model} {device.interface_version}" if device else None,
+            serial_number=device.serial_number if device else None,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        if self._needs:
+            self.async_on_remove(self.coordinator.async_add_needs(self._needs))

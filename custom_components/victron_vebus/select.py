@@ -1,0 +1,41 @@
+"""Select: the unit's remote switch (on, charger only, inverter only, off)."""
+
+from __future__ import annotations
+
+from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import VEBusConfigEntry
+from .coordinator import NEED_AC_INPUT, VEBusCoordinator
+from .entity import VEBusEntity
+from .vebus.models import Mode
+
+PARALLEL_UPDATES = 1
+
+MODE = SelectEntityDescription(
+    key="mode", translation_key="mode", options=[str(mode) for mode in Mode]
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: VEBusConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    async_add_entities([VEBusModeSelect(entry.runtime_data)])
+
+
+class VEBusModeSelect(VEBusEntity, SelectEntity):
+    """The position of the remote switch this integration commands."""
+
+    def __init__(self, coordinator: VEBusCoordinator) -> None:
+        super().__init__(coordinator, MODE, (NEED_AC_INPUT,))
+
+    @property
+    def current_option(self) -> str | None:
+        config = self.coordinator.data.status.ac_input
+        return None if config is None else str(config.remote_mode)
+
+    async def async_select_option(self, option: str) -> None:
+        await self.coordinator.async_set_mode(Mode(option))

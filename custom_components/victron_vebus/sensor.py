@@ -1,0 +1,477 @@
+"""Sensors: AC per phase, battery, power, states, LEDs, firmware."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfFrequency,
+    UnitOfPower,
+    UnitOfTemperature,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
+
+from . import VEBusConfigEntry
+from .coordinator import (
+    NEED_AC,
+    NEED_AC_INPUT,
+    NEED_DC,
+    NEED_DEVICE_STATE,
+    NEED_LEDS,
+    VEBusCoordinator,
+    VEBusData,
+    need_ram,
+    need_snapshot,
+)
+from .entity import VEBusEntity
+from .vebus import registry
+from .vebus.messages import ChargeState, DeviceState
+from .vebus.models import LED_NAMES, AcInfo, LedState, Mode
+
+PARALLEL_UPDATES = 0
+
+DEVICE_STATES = [s.name.lower() for s in DeviceState]
+CHARGE_STATES = [s.name.lower() for s in ChargeState]
+MODES = [str(m) for m in Mode]
+LED_STATES = [str(s) for s in LedState]
+RAM_BATTERY_RIPPLE = 6
+RAM_BATTERY_TEMPERATURE = 21
+INVERTER_POWER, INPUT_POWER, OUTPUT_POWER = registry.SNAPSHOT_POWER_IDS
+
+
+def _enum_name(value: DeviceState | ChargeState | None) -> str | None:
+    if value is None or value.name == "unknown":
+        return None
+    return value.name.lower()
+
+
+def _ram(data: VEBusData, ram_id: int) -> float | None:
+    return data.status.ram.get(ram_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VEBusSensorDescription(SensorEntityDescription):
+    value_fn: Callable[[VEBusData], StateType]
+    needs: tuple[str, ...]
+    exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
+
+
+@dataclass(frozen=True, kw_only=True)
+class VEBusPhaseSensorDescription(SensorEntityDescription):
+    value_fn: Callable[[AcInfo], float]
+
+
+def _dc(attr: str) -> Callable[[VEBusData], StateType]:
+    def value(data: VEBusData) -> StateType:
+        dc = data.status.dc
+        return None if dc is None else round(getattr(dc, attr), 2)
+
+    return value
+
+
+def _battery_power(data: VEBusData) -> StateType:
+    dc = data.status.dc
+    return None if dc is None else round(dc.voltage * dc.current)
+
+
+def _input_power(data: VEBusData) -> StateType:
+    value = _ram(data, INPUT_POWER)
+    # The unit counts + as feeding into AC-in; users expect + = drawn from the grid.
+    return None if value is None else round(-value)
+
+
+def _ac_input(attr: str) -> Callable[[VEBusData], StateType]:
+    def value(data: VEBusData) -> StateType:
+        config = data.status.ac_input
+        return None if config is None else getattr(config, attr)
+
+    return value
+
+
+def _modes(attr: str) -> Callable[[VEBusData], StateType]:
+    def value(data: VEBusData) -> StateType:
+        config = data.status.ac_input
+        return None if config is None else str(getattr(config, attr))
+
+    return value
+
+
+def _led(index: int) -> Callable[[VEBusData], StateType]:
+    def value(data: VEBusData) -> StateType:
+        leds = data.status.leds
+        return None if leds is None else str(leds.led(index))
+
+    return value
+
+
+def _supports(ram_id: int) -> Callable[[VEBusCoordinator], bool]:
+    return lambda coordinator: ram_id in coordinator.supported_ram
+
+
+SENSORS: tuple[VEBusSensorDescription, ...] = (
+    VEBusSensorDescription(
+        key="battery_voltage",
+        translation_key="battery_voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=2,
+        value_fn=_dc("voltage"),
+        needs=(NEED_DC,),
+    ),
+    VEBusSensorDescription(
+        key="battery_current",
+        translation_key="battery_current",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=1,
+        value_fn=_dc("current"),
+        needs=(NEED_DC,),
+    ),
+    VEBusSensorDescription(
+        key="battery_power",
+        translation_key="battery_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        value_fn=_battery_power,
+        needs=(NEED_DC,),
+    ),
+    VEBusSensorDescription(
+        key="battery_ripple",
+        translation_key="battery_ripple",
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: _ram(data, RAM_BATTERY_RIPPLE),
+        needs=(need_ram(RAM_BATTERY_RIPPLE),),
+        exists_fn=_supports(RAM_BATTERY_RIPPLE),
+    ),
+    VEBusSensorDescription(
+        key="battery_temperature",
+        translation_key="battery_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: _ram(data, RAM_BATTERY_TEMPERATURE),
+        needs=(need_ram(RAM_BATTERY_TEMPERATURE),),
+        exists_fn=_supports(RAM_BATTERY_TEMPERATURE),
+    ),
+    VEBusSensorDescription(
+        key="state_of_charge",
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        value_fn=lambda data: data.status.soc,
+        needs=(need_snapshot(registry.STATE_OF_CHARGE),),
+        exists_fn=_supports(registry.STATE_OF_CHARGE),
+    ),
+    VEBusSensorDescription(
+        key="ac_input_power",
+        translation_key="ac_input_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        value_fn=_input_power,
+        needs=(need_snapshot(INPUT_POWER),),
+        exists_fn=_supports(INPUT_POWER),
+    ),
+    VEBusSensorDescription(
+        key="ac_output_power",
+        translation_key="ac_output_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        value_fn=lambda data: _ram(data, OUTPUT_POWER),
+        needs=(need_snapshot(OUTPUT_POWER),),
+        exists_fn=_supports(OUTPUT_POWER),
+    ),
+    VEBusSensorDescription(
+        key="inverter_power",
+        translation_key="inverter_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: _ram(data, INVERTER_POWER),
+        needs=(need_snapshot(INVERTER_POWER),),
+        exists_fn=_supports(INVERTER_POWER),
+    ),
+    VEBusSensorDescription(
+        key="ac_output_frequency",
+        translation_key="ac_output_frequency",
+        device_class=SensorDeviceClass.FREQUENCY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        suggested_display_precision=2,
+        value_fn=_dc("frequency"),
+        needs=(NEED_DC,),
+    ),
+    VEBusSensorDescription(
+        key="ac_input_current_limit",
+        translation_key="ac_input_current_limit",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        value_fn=_ac_input("current_limit"),
+        needs=(NEED_AC_INPUT,),
+    ),
+    VEBusSensorDescription(
+        key="ac_input_current_limit_minimum",
+        translation_key="ac_input_current_limit_minimum",
+        device_class=SensorDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=_ac_input("minimum"),
+        needs=(NEED_AC_INPUT,),
+    ),
+    VEBusSensorDescription(
+        key="ac_input_current_limit_maximum",
+        translation_key="ac_input_current_limit_maximum",
+        device_class=SensorDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=_ac_input("maximum"),
+        needs=(NEED_AC_INPUT,),
+    ),
+    VEBusSensorDescription(
+        key="device_state",
+        translation_key="device_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=DEVICE_STATES,
+        value_fn=lambda data: _enum_name(data.status.device.state if data.status.device else None),
+        needs=(NEED_DEVICE_STATE,),
+    ),
+    VEBusSensorDescription(
+        key="charge_state",
+        translation_key="charge_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=CHARGE_STATES,
+        value_fn=lambda data: _enum_name(
+            data.status.device.charge_state if data.status.device else None
+        ),
+        needs=(NEED_DEVICE_STATE,),
+    ),
+    VEBusSensorDescription(
+        key="actual_mode",
+        translation_key="actual_mode",
+        device_class=SensorDeviceClass.ENUM,
+        options=MODES,
+        value_fn=_modes("mode"),
+        needs=(NEED_AC_INPUT,),
+    ),
+    VEBusSensorDescription(
+        key="front_switch",
+        translation_key="front_switch",
+        device_class=SensorDeviceClass.ENUM,
+        options=MODES,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_modes("front_switch"),
+        needs=(NEED_AC_INPUT,),
+    ),
+    VEBusSensorDescription(
+        key="vebus_error",
+        translation_key="vebus_error",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.status.leds.vebus_error if data.status.leds else None,
+        needs=(NEED_LEDS,),
+    ),
+    *(
+        VEBusSensorDescription(
+            key=f"led_{name}",
+            translation_key=f"led_{name}",
+            device_class=SensorDeviceClass.ENUM,
+            options=LED_STATES,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            entity_registry_enabled_default=name in ("mains", "bulk", "absorption", "float"),
+            value_fn=_led(index),
+            needs=(NEED_LEDS,),
+        )
+        for index, name in enumerate(LED_NAMES)
+    ),
+    VEBusSensorDescription(
+        key="interface_version",
+        translation_key="interface_version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.status.interface_version,
+        needs=(),
+    ),
+)
+
+PHASE_SENSORS: tuple[VEBusPhaseSensorDescription, ...] = (
+    VEBusPhaseSensorDescription(
+        key="ac_input_voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=1,
+        value_fn=lambda ac: ac.input_voltage,
+    ),
+    VEBusPhaseSensorDescription(
+        key="ac_input_current",
+        device_class=SensorDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=2,
+        value_fn=lambda ac: ac.input_current,
+    ),
+    VEBusPhaseSensorDescription(
+        key="ac_input_frequency",
+        device_class=SensorDeviceClass.FREQUENCY,
+        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        suggested_display_precision=2,
+        value_fn=lambda ac: ac.input_frequency,
+    ),
+    VEBusPhaseSensorDescription(
+        key="ac_output_voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=1,
+        value_fn=lambda ac: ac.output_voltage,
+    ),
+    VEBusPhaseSensorDescription(
+        key="ac_output_current",
+        device_class=SensorDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=2,
+        value_fn=lambda ac: ac.output_current,
+    ),
+)
+
+ENERGY_SENSORS = (
+    SensorEntityDescription(
+        key="battery_energy_in",
+        translation_key="battery_energy_in",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+    SensorEntityDescription(
+        key="battery_energy_out",
+        translation_key="battery_energy_out",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: VEBusConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    coordinator = entry.runtime_data
+    entities: list[SensorEntity] = [
+        VEBusSensor(coordinator, description)
+        for description in SENSORS
+        if description.exists_fn(coordinator)
+    ]
+    for phase in range(1, coordinator.phases + 1):
+        entities.extend(
+            VEBusPhaseSensor(coordinator, description, phase, coordinator.phases)
+            for description in PHASE_SENSORS
+        )
+    entities.extend(VEBusEnergySensor(coordinator, description) for description in ENERGY_SENSORS)
+    async_add_entities(entities)
+
+
+class VEBusSensor(VEBusEntity, SensorEntity):
+    entity_description: VEBusSensorDescription
+
+    def __init__(self, coordinator: VEBusCoordinator, description: VEBusSensorDescription) -> None:
+        super().__init__(coordinator, description, description.needs)
+
+    @property
+    def native_value(self) -> StateType:
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class VEBusPhaseSensor(VEBusEntity, SensorEntity):
+    """One AC value of one phase; L2..L4 of multi-phase systems start disabled."""
+
+    entity_description: VEBusPhaseSensorDescription
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(
+        self,
+        coordinator: VEBusCoordinator,
+        description: VEBusPhaseSensorDescription,
+        phase: int,
+        phases: int,
+    ) -> None:
+        multi = phases > 1
+        super().__init__(
+            coordinator, description, (NEED_AC,), key_suffix=f"_l{phase}" if multi else ""
+        )
+        self._phase = phase
+        self._attr_translation_key = f"{description.key}_phase" if multi else description.key
+        self._attr_translation_placeholders = {"phase": str(phase)}
+        self._attr_entity_registry_enabled_default = phase == 1
+
+    @property
+    def native_value(self) -> StateType:
+        phases = self.coordinator.data.status.ac
+        if len(phases) < self._phase:
+            return None
+        return round(self.entity_description.value_fn(phases[self._phase - 1]), 2)
+
+
+class VEBusEnergySensor(VEBusEntity, RestoreSensor):
+    """Battery energy charged (in) or discharged (out), integrated from battery power."""
+
+    def __init__(self, coordinator: VEBusCoordinator, description: SensorEntityDescription) -> None:
+        super().__init__(coordinator, description, (NEED_DC,))
+        self._charging = description.key == "battery_energy_in"
+        self._kwh = 0.0
+        self._last_power: float | None = None
+        self._last_time: datetime | None = None
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if last is not None and isinstance(last.native_value, int | float):
+            self._kwh = float(last.native_value)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        now = dt_util.utcnow()
+        if self._last_time is not None and self._last_power is not None:
+            hours = (now - self._last_time).total_seconds() / 3600
+            self._kwh += self._last_power * hours / 1000
+        dc = self.coordinator.data.status.dc
+        power = None if dc is None else dc.voltage * dc.current
+        if power is not None and not self._charging:
+            power = -power
+        self._last_power = max(power, 0.0) if power is not None else None
+        self._last_time = now
+        super()._handle_coordinator_update()
+
+    @property
+    def native_value(self) -> float:
+        return round(self._kwh, 3)

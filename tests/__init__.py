@@ -1,0 +1,1 @@
+"""Tests of the Victron VE.Bus integration and its bundled client."""
