@@ -34,9 +34,7 @@ async def test_setup_and_unload_close_the_port(
     assert not client.connected
 
 
-async def test_missing_port_retries_setup_and_closes(
-    hass: HomeAssistant, tmp_path: Path
-) -> None:
+async def test_missing_port_retries_setup_and_closes(hass: HomeAssistant, tmp_path: Path) -> None:
     entry = await add_entry(hass, str(tmp_path / "ttyUSB7"))
     assert entry.state is ConfigEntryState.SETUP_RETRY
 

@@ -33,13 +33,31 @@ def one(raw: bytes) -> Frame:
         (m.InfoRequest(1), cap.AC_L1_REQUEST),
         (m.snapshot_request([14, 16, 15]), cap.SNAPSHOT_TAKE),
         (m.WinmonRequest(X, m.Winmon.READ_SNAPSHOT), cap.SNAPSHOT_READ),
-        (m.WinmonRequest(Y, m.Winmon.READ_RAM_VAR, m.read_ram_vars_args([134, 0])), cap.READ_RAM_134_0),
-        (m.WinmonRequest(X, m.Winmon.READ_RAM_VAR, m.read_ram_vars_args([128, 0])), cap.READ_RAM_128_0),
+        (
+            m.WinmonRequest(Y, m.Winmon.READ_RAM_VAR, m.read_ram_vars_args([134, 0])),
+            cap.READ_RAM_134_0,
+        ),
+        (
+            m.WinmonRequest(X, m.Winmon.READ_RAM_VAR, m.read_ram_vars_args([128, 0])),
+            cap.READ_RAM_128_0,
+        ),
         (m.WinmonRequest(W, m.Winmon.READ_RAM_VAR, m.read_ram_vars_args([13])), cap.READ_RAM_W_13),
-        (m.WinmonRequest(Z, m.Winmon.WRITE_VIA_ID, m.write_via_id_args(0, 131, 370)), cap.WRITE_RAM_131_370),
-        (m.WinmonRequest(Y, m.Winmon.WRITE_VIA_ID, m.write_via_id_args(1, 64, 2000)), cap.WRITE_SETTING_64_2000),
-        (m.WinmonRequest(X, m.Winmon.WRITE_VIA_ID, m.write_via_id_args(1, 2, 5680)), cap.WRITE_ABSORPTION_EEPROM),
-        (m.WinmonRequest(X, m.Winmon.WRITE_VIA_ID, m.write_via_id_args(3, 2, 5680)), cap.WRITE_ABSORPTION_RAM_ONLY),
+        (
+            m.WinmonRequest(Z, m.Winmon.WRITE_VIA_ID, m.write_via_id_args(0, 131, 370)),
+            cap.WRITE_RAM_131_370,
+        ),
+        (
+            m.WinmonRequest(Y, m.Winmon.WRITE_VIA_ID, m.write_via_id_args(1, 64, 2000)),
+            cap.WRITE_SETTING_64_2000,
+        ),
+        (
+            m.WinmonRequest(X, m.Winmon.WRITE_VIA_ID, m.write_via_id_args(1, 2, 5680)),
+            cap.WRITE_ABSORPTION_EEPROM,
+        ),
+        (
+            m.WinmonRequest(X, m.Winmon.WRITE_VIA_ID, m.write_via_id_args(3, 2, 5680)),
+            cap.WRITE_ABSORPTION_RAM_ONLY,
+        ),
         (m.WinmonRequest(Y, m.Winmon.RAM_VAR_INFO, m.id_args(0)), cap.RAM_INFO_REQUEST_Y0),
         (m.WinmonRequest(W, m.Winmon.RAM_VAR_INFO, m.id_args(0)), cap.RAM_INFO_REQUEST_W0),
         (m.WinmonRequest(X, m.Winmon.VERSION_PART0), cap.VERSION_PART0_X),
@@ -108,7 +126,9 @@ def test_dc_info_frame_decodes_to_the_documented_values() -> None:
     assert reply.encode() == cap.DC_INFO
     assert VarScale.from_info(SCALE_1_100).value(reply.voltage) == pytest.approx(14.41)
     assert VarScale.from_info(SIGNED_1_100).value_wide(reply.charger_current) == pytest.approx(0.40)
-    assert VarScale.from_info(INVERTER_PERIOD).frequency(reply.period) == pytest.approx(50.03, abs=0.005)
+    assert VarScale.from_info(INVERTER_PERIOD).frequency(reply.period) == pytest.approx(
+        50.03, abs=0.005
+    )
     assert m.AcInfoReply.decode(one(cap.DC_INFO)) is None
 
 
@@ -122,7 +142,9 @@ def test_ac_info_frames_decode_to_the_documented_values() -> None:
     assert volts.value(reply.mains_voltage) == pytest.approx(226.98)
     assert amps.value_wide(reply.mains_current) == pytest.approx(1.71)
     assert amps.value_wide(reply.inverter_current) == pytest.approx(1.54)
-    assert VarScale.from_info(MAINS_PERIOD).frequency(reply.mains_period) == pytest.approx(50.10, abs=0.005)
+    assert VarScale.from_info(MAINS_PERIOD).frequency(reply.mains_period) == pytest.approx(
+        50.10, abs=0.005
+    )
     feeding = m.AcInfoReply.decode(one(cap.AC_INFO_FEEDING))
     assert feeding is not None
     assert amps.value_wide(feeding.mains_current) == pytest.approx(-1.61)

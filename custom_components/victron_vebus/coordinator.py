@@ -190,6 +190,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
 
     async def _async_update_data(self) -> VEBusData:
         async with self._errors_as_update_failed():
+            await self.client.ensure_connected()
             if self.client.session != self._session_seen:
                 await self._restore_session()
             status = await read_status(self.client, self._plan())

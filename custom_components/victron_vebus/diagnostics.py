@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-import re
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -11,16 +10,9 @@ from homeassistant.core import HomeAssistant
 
 from . import VEBusConfigEntry
 from .const import CONF_PORT
+from .vebus.transport import describe_port
 
 TO_REDACT = {"serial_number", "unique_id"}
-# USB serial numbers inside /dev/serial/by-id/ names, e.g. ..._HQ2043ABCDE-if00-port0
-_USB_SERIAL = re.compile(r"(?<=_)[A-Z0-9]{6,}(?=-if\d)")
-_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@]+@")
-
-
-def redact_port(port: str) -> str:
-    """The port with the adapter's serial number and any URL credentials hidden."""
-    return _URL_CREDENTIALS.sub("**REDACTED**@", _USB_SERIAL.sub("**REDACTED**", port))
 
 
 async def async_get_config_entry_diagnostics(
@@ -28,7 +20,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     coordinator = entry.runtime_data
     data = dict(entry.data)
-    data[CONF_PORT] = redact_port(data[CONF_PORT])
+    data[CONF_PORT] = describe_port(data[CONF_PORT])
     state: dict[str, Any] | None = None
     if coordinator.data is not None:
         state = asdict(coordinator.data)

@@ -164,6 +164,12 @@ class VEBusClient:
             self._read_loop(transport), name=f"vebus reader {describe_port(self.url)}"
         )
 
+    async def ensure_connected(self) -> None:
+        """Reconnect if the port was lost; a no-op while connected."""
+        async with self._lock:
+            if not self.connected:
+                await self.connect()
+
     async def close(self) -> None:
         """Close the port; the client can connect again later."""
         await self._drop_connection()

@@ -53,6 +53,8 @@ class VEBusStatus:
 async def read_status(client: VEBusClient, plan: StatusPlan | None = None) -> VEBusStatus:
     """Read what ``plan`` asks for, one request after another with no gaps."""
     plan = plan or StatusPlan()
+    if client.interface_version is None:
+        await client.version()  # once per client; heartbeats keep it current after that
     status = VEBusStatus(client.interface_version, client.address)
     if plan.leds:
         status.leds = await client.leds()

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import re
 
 import serialx
 
@@ -28,9 +29,14 @@ READ_CHUNK = 256
 CONNECT_TIMEOUT = 5.0
 
 
+# USB serial numbers inside /dev/serial/by-id/ names, e.g. ..._HQ2043ABCDE-if00-port0
+_USB_SERIAL = re.compile(r"(?<=_)[A-Z0-9]{6,}(?=-if\d)")
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@]+@")
+
+
 def describe_port(url: str) -> str:
-    """The port for log lines, with any password in a URL hidden."""
-    return str(serialx.redact_uri(url))
+    """The port with the adapter's serial number and any URL credentials hidden."""
+    return _URL_CREDENTIALS.sub("**REDACTED**@", _USB_SERIAL.sub("**REDACTED**", url))
 
 
 def _map_open_error(url: str, exc: BaseException) -> VEBusConnectionError:

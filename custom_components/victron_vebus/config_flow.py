@@ -1,0 +1,400 @@
+"""Config flow of the Victron VE.Bus integration.
+
+Steps: ``user`` (a listed serial port or "enter manually"), ``manual`` (a device path
+or a URL such as ``socket://host:port``), ``usb`` + ``usb_confirm`` (USB discovery),
+``reconfigure`` (a new port for the same unit) and the options flow. Every port is
+probed before anything is stored.
+
+Unique id: the USB serial number of the interface (the MK3-USB's "HQ..." serial) when
+the port is a USB adapter with a usable serial; otherwise the serial number the unit
+reports; otherwise the port itself.
+
+Reloads: a loaded entry has an update listener that reloads it on any change, so data
+changes here only reload entries that nobody listens to (not loaded, setup retry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import logging
+from typing import Any
+
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import UnitOfPower, UnitOfTime
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+from homeassistant.helpers.service_info.usb import UsbServiceInfo
+import serialx
+import voluptuous as vol
+
+from .const import (
+    CONF_ESS_MAX_POWER,
+    CONF_INTERFACE,
+    CONF_PERSIST_SETTINGS,
+    CONF_PORT,
+    CONF_SCAN_INTERVAL,
+    DEFAULT_ESS_MAX_POWER,
+    DEFAULT_PERSIST_SETTINGS,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    MAX_SCAN_INTERVAL,
+    MIN_SCAN_INTERVAL,
+)
+from .vebus.client import VEBusClient
+from .vebus.errors import (
+    InvalidPortError,
+    PortBusyError,
+    VEBusConnectionError,
+    VEBusError,
+)
+from .vebus.models import DeviceInfo
+from .vebus.transport import describe_port
+
+_LOGGER = logging.getLogger(__name__)
+
+# The choice in the port list that leads to the manual step.
+MANUAL = "manual"
+
+MIN_ESS_MAX_POWER = 100
+MAX_ESS_MAX_POWER = 20000
+
+# Checked in this order: the first class the error is an instance of gives the key.
+_PROBE_ERRORS: tuple[tuple[type[VEBusError], str], ...] = (
+    (PortBusyError, "port_busy"),
+    (InvalidPortError, "invalid_port"),
+    (VEBusConnectionError, "cannot_connect"),
+    (VEBusError, "not_vebus"),  # opened, but no VE.Bus interface answered
+)
+
+MANUAL_SCHEMA = vol.Schema({vol.Required(CONF_PORT): TextSelector()})
+
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): vol.All(
+            NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_SCAN_INTERVAL,
+                    max=MAX_SCAN_INTERVAL,
+                    step=1,
+                    unit_of_measurement=UnitOfTime.SECONDS,
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Coerce(int),
+        ),
+        vol.Required(CONF_PERSIST_SETTINGS, default=DEFAULT_PERSIST_SETTINGS): BooleanSelector(),
+        vol.Required(CONF_ESS_MAX_POWER, default=DEFAULT_ESS_MAX_POWER): vol.All(
+            NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_ESS_MAX_POWER,
+                    max=MAX_ESS_MAX_POWER,
+                    step=1,
+                    unit_of_measurement=UnitOfPower.WATT,
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Coerce(int),
+        ),
+    }
+)
+
+
+async def _async_list_ports() -> dict[str, serialx.SerialPortInfo]:
+    """Serial ports by their stable path (``/dev/serial/by-id/...`` where udev made one).
+
+    serialx lists in a worker thread; its ``device`` already is the by-id link when one
+    exists, ``resolved_device`` the kernel name (``/dev/ttyUSB0``).
+    """
+    ports = await serialx.async_list_serial_ports()
+    return {port.device: port for port in sorted(ports, key=lambda port: port.device)}
+
+
+def _is_non_unique_serial(serial_number: str) -> bool:
+    """serialx's list of placeholder serial numbers (serialx 1.15+; older: none known)."""
+    check: Callable[[str], bool] | None = getattr(serialx, "is_non_unique_serial", None)
+    return check is not None and check(serial_number)
+
+
+def _usb_serial(serial_number: str | None) -> str | None:
+    """The USB serial number when it tells this adapter apart from identical ones."""
+    if serial_number is None or _is_non_unique_serial(serial_number):
+        return None
+    return serial_number.strip()
+
+
+def _port_label(port: serialx.SerialPortInfo) -> str:
+    """``/dev/ttyUSB0 - MK3-USB Interface - VictronEnergy.BV (s/n HQ...)``."""
+    parts = [port.resolved_device or port.device]
+    parts += [text for text in (port.product, port.manufacturer) if text]
+    label = " - ".join(parts)
+    if port.serial_number:
+        label += f" (s/n {port.serial_number})"
+    return label
+
+
+async def _async_probe(port: str) -> DeviceInfo | str:
+    """What the interface on ``port`` reports, or the error key saying why not."""
+    client = VEBusClient(port)
+    try:
+        return await client.probe()
+    except VEBusError as err:
+        _LOGGER.debug("Probing %s failed: %s", describe_port(port), err)
+        return next(key for kind, key in _PROBE_ERRORS if isinstance(err, kind))
+    except Exception:
+        _LOGGER.exception("Unexpected error while probing %s", describe_port(port))
+        return "unknown"
+    finally:
+        await client.close()
+
+
+def _reload_here(entry: ConfigEntry | None) -> bool:
+    """Whether a change of ``entry``'s data must be followed by a reload from the flow.
+
+    A loaded entry has an update listener that reloads it on every change; reloading
+    here as well would set it up twice. Entries without one (not loaded, setup retry)
+    are reloaded by the flow.
+    """
+    return entry is not None and not entry.update_listeners
+
+
+class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a VE.Bus unit behind an MK2/MK3 interface."""
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        self._ports: dict[str, serialx.SerialPortInfo] = {}
+        self._discovered_port: str | None = None
+        self._discovered_serial: str | None = None
+        self._discovered_name = ""
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> VictronVEBusOptionsFlow:
+        """The options flow."""
+        return VictronVEBusOptionsFlow()
+
+    # --- user and reconfigure: pick a port -----------------------------------------------
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick the interface's serial port, or enter one by hand."""
+        return await self._async_step_pick("user", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move the entry to another port: the same unit, found elsewhere."""
+        return await self._async_step_pick("reconfigure", user_input)
+
+    async def _async_step_pick(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is None:
+            self._ports = await _async_list_ports()
+            if not self._ports:
+                return await self.async_step_manual()
+            selected = MANUAL
+            if self.source == SOURCE_RECONFIGURE:
+                current = self._get_reconfigure_entry().data[CONF_PORT]
+                if current in self._ports:
+                    selected = current
+            else:
+                selected = next(iter(self._ports))
+        else:
+            selected = user_input[CONF_PORT]
+            if selected == MANUAL:
+                return await self.async_step_manual()
+            result = await self._async_connect(selected)
+            if not isinstance(result, str):
+                return result
+            errors["base"] = result
+
+        options = [
+            SelectOptionDict(value=device, label=_port_label(port))
+            for device, port in self._ports.items()
+        ]
+        options.append(SelectOptionDict(value=MANUAL, label="Enter manually"))
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_PORT): SelectSelector(
+                    SelectSelectorConfig(
+                        options=options,
+                        mode=SelectSelectorMode.LIST,
+                        translation_key=CONF_PORT,
+                    )
+                )
+            }
+        )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, {CONF_PORT: selected}),
+            errors=errors,
+        )
+
+    async def async_step_manual(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A port that is not listed: a device path or a URL (socket://, rfc2217://)."""
+        errors: dict[str, str] = {}
+        suggested: str | None = None
+        if user_input is not None:
+            port: str = user_input[CONF_PORT]
+            suggested = port
+            result = await self._async_connect(port.strip())
+            if not isinstance(result, str):
+                return result
+            errors["base"] = result
+        elif self.source == SOURCE_RECONFIGURE:
+            suggested = self._get_reconfigure_entry().data[CONF_PORT]
+        return self.async_show_form(
+            step_id="manual",
+            data_schema=self.add_suggested_values_to_schema(MANUAL_SCHEMA, {CONF_PORT: suggested}),
+            errors=errors,
+        )
+
+    # --- USB discovery -------------------------------------------------------------------
+
+    async def async_step_usb(self, discovery_info: UsbServiceInfo) -> ConfigFlowResult:
+        """An MK2/MK3-USB was plugged in."""
+        self._ports = await _async_list_ports()
+        listed = self._listed(discovery_info.device)
+        port = listed.device if listed is not None else discovery_info.device
+        usb_serial = _usb_serial(discovery_info.serial_number)
+        if usb_serial is not None:
+            existing = await self.async_set_unique_id(usb_serial)
+            self._abort_if_unique_id_configured(
+                updates={CONF_PORT: port}, reload_on_update=_reload_here(existing)
+            )
+        self._async_abort_entries_match({CONF_PORT: port})
+        self._discovered_port = port
+        self._discovered_serial = usb_serial
+        self._discovered_name = discovery_info.description or "VE.Bus interface"
+        self.context["title_placeholders"] = {"name": self._discovered_name}
+        return await self.async_step_usb_confirm()
+
+    async def async_step_usb_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask before probing the discovered interface."""
+        assert self._discovered_port is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            result = await self._async_connect(self._discovered_port, self._discovered_serial)
+            if not isinstance(result, str):
+                return result
+            errors["base"] = result
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="usb_confirm",
+            description_placeholders={
+                "name": self._discovered_name,
+                "port": self._short_port(self._discovered_port),
+            },
+            errors=errors,
+        )
+
+    # --- shared ---------------------------------------------------------------------------
+
+    def _listed(self, port: str) -> serialx.SerialPortInfo | None:
+        """The listed port that ``port`` names, by its stable or its kernel path."""
+        for info in self._ports.values():
+            if port in (info.device, info.resolved_device):
+                return info
+        return None
+
+    def _short_port(self, port: str) -> str:
+        """The port as people know it: ``/dev/ttyUSB0`` rather than its by-id link."""
+        listed = self._listed(port)
+        if listed is not None and listed.resolved_device:
+            return listed.resolved_device
+        return describe_port(port)
+
+    async def _async_connect(
+        self, port: str, usb_serial: str | None = None
+    ) -> ConfigFlowResult | str:
+        """Probe ``port`` and finish the flow; the error key when the probe fails."""
+        if usb_serial is None:
+            listed = self._listed(port)
+            usb_serial = _usb_serial(listed.serial_number) if listed is not None else None
+
+        if self.source == SOURCE_RECONFIGURE:
+            entry = self._get_reconfigure_entry()
+            if port == entry.data[CONF_PORT]:
+                # Unchanged; a loaded entry holds the port, so there is nothing to probe.
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                return self.async_abort(reason="reconfigure_successful")
+
+        self._async_abort_entries_match({CONF_PORT: port})
+        # Known before probing: a configured interface is not probed (its entry holds it).
+        if usb_serial is not None:
+            await self._async_claim(usb_serial, {CONF_PORT: port})
+
+        device = await _async_probe(port)
+        if isinstance(device, str):
+            return device
+
+        data = {CONF_PORT: port, CONF_INTERFACE: device.interface_model}
+        await self._async_claim(usb_serial or device.serial_number or port, data)
+
+        if self.source == SOURCE_RECONFIGURE:
+            entry = self._get_reconfigure_entry()
+            self.hass.config_entries.async_update_entry(
+                entry, unique_id=self.unique_id, data={**entry.data, **data}
+            )
+            if _reload_here(entry):
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            return self.async_abort(reason="reconfigure_successful")
+
+        return self.async_create_entry(
+            title=f"Victron VE.Bus ({device.interface_model} on {self._short_port(port)})",
+            data=data,
+        )
+
+    async def _async_claim(self, unique_id: str, updates: dict[str, Any]) -> None:
+        """Take ``unique_id``; abort when it belongs to another entry or another unit.
+
+        Adding: an entry that has it already is pointed at this port (a moved adapter).
+        Reconfiguring: the unit must be the entry's own, unless the entry knew its unit
+        only by its port; then it takes the new identity if no other entry has it.
+        """
+        existing = await self.async_set_unique_id(unique_id, raise_on_progress=False)
+        if self.source != SOURCE_RECONFIGURE:
+            self._abort_if_unique_id_configured(
+                updates=updates, reload_on_update=_reload_here(existing)
+            )
+            return
+        entry = self._get_reconfigure_entry()
+        if entry.unique_id != entry.data[CONF_PORT]:
+            self._abort_if_unique_id_mismatch()
+        else:  # a new port, so a new identity: it must not be another entry's
+            self._abort_if_unique_id_configured()
+
+
+class VictronVEBusOptionsFlow(OptionsFlow):
+    """Polling interval, saving settings permanently and the ESS power limit."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The only step. The entry's update listener reloads it with the new options."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, self.config_entry.options
+            ),
+        )

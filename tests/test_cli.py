@@ -1,0 +1,144 @@
+"""The vebus command line against `vebus simulate` running in another process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import json
+import os
+from pathlib import Path
+import subprocess
+import sys
+
+import pytest
+
+from custom_components.victron_vebus.vebus.cli import main
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+
+@pytest.fixture(scope="module")
+def simulated() -> Iterator[str]:
+    """`vebus simulate --tcp` in a subprocess; yields the socket:// URL it prints."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "custom_components.victron_vebus.vebus",
+            "simulate",
+            "--tcp",
+            "127.0.0.1:0",
+            "--unpaced",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    assert line.startswith("socket://127.0.0.1:"), line
+    yield line
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_monitor_once_json_prints_the_design_schema(
+    simulated: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "monitor", "--once", "--json", simulated)
+    assert code == 0
+    data = json.loads(out)
+    assert data["mk_version"] == 1170212
+    assert data["address"] == 0
+    assert data["state"] in {"charge", "invert_full", "bypass", "power_assist"}
+    assert isinstance(data["state_raw"], int)
+    assert set(data["leds"]) == {
+        "mains",
+        "absorption",
+        "bulk",
+        "float",
+        "inverter",
+        "overload",
+        "low_battery",
+        "temperature",
+    }
+    assert 10 < data["dc"]["voltage"] < 16
+    assert set(data["dc"]) == {
+        "voltage",
+        "current",
+        "inverter_current",
+        "charger_current",
+        "frequency",
+    }
+    assert data["ac"][0]["phase"] == 1
+    assert 200 < data["ac"][0]["input_voltage"] < 250
+    assert data["ac_input"]["minimum"] <= data["ac_input"]["current_limit"]
+    assert data["switch"]["mode"] == "on"
+    assert set(data["power"]) == {"inverter", "input", "output"}
+
+
+def test_monitor_human_readable(simulated: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "monitor", "--once", simulated)
+    assert code == 0
+    assert "battery" in out
+    assert "L1 in" in out
+
+
+def test_probe(simulated: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "probe", simulated)
+    assert code == 0
+    assert out.startswith("MK3 1170212")
+
+
+def test_mode_setting_ram_and_ess(simulated: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "mode", simulated, "charger_only", "--current-limit", "12")
+    assert code == 0
+    assert "input limit 12.0 A" in out
+    code, out, _ = run(capsys, "mode", simulated, "on", "--standby")
+    assert (code, out.split(",")[0]) == (0, "mode on")
+    code, out, _ = run(capsys, "setting", simulated, "list")
+    assert code == 0
+    assert "absorption_voltage" in out
+    code, out, _ = run(capsys, "setting", simulated, "set", "float_voltage", "13.5")
+    assert (code, "RAM only" in out) == (0, True)
+    code, out, _ = run(capsys, "setting", simulated, "get", "3")
+    assert code == 0
+    assert out.startswith("float_voltage = ")
+    code, out, _ = run(capsys, "ram", simulated, "list")
+    assert (code, "battery_voltage" in out) == (0, True)
+    code, out, _ = run(capsys, "ram", simulated, "get", "battery_voltage")
+    assert (code, out.startswith("battery_voltage = ")) == (0, True)
+    code, out, _ = run(capsys, "ess", simulated, "find")
+    assert (code, out.startswith("ESS setpoint at RAM ")) == (0, True)
+    ram_id = out.split()[-1]
+    code, out, _ = run(capsys, "ess", simulated, "set", "200")
+    assert (code, "200 W" in out) == (0, True)
+    code, out, _ = run(capsys, "ram", simulated, "set", ram_id, "0")
+    assert code == 0
+
+
+def test_errors_are_one_line_and_exit_non_zero(
+    simulated: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "probe", str(tmp_path / "ttyUSB0"))
+    assert code == 1
+    assert err.count("\n") == 1
+    assert err.startswith("vebus: error: ")
+    code, _, err = run(capsys, "setting", simulated, "set", "absorption_voltage", "99")
+    assert code == 1
+    assert "outside" in err
+    code, _, err = run(capsys, "setting", simulated, "get", "no_such_setting")
+    assert (code, "unknown setting" in err) == (1, True)
+    code, _, err = run(capsys, "ram", simulated, "get", "10")
+    assert code in (0, 1)
+    code, _, err = run(capsys, "simulate", "--tcp", "nonsense")
+    assert (code, "HOST:PORT" in err) == (1, True)
+    with pytest.raises(SystemExit):
+        main(["setting", simulated, "set", "float_voltage", "abc"])

@@ -1,0 +1,168 @@
+"""Safe control: ESS keep-alive, EEPROM wear, RAM-only settings after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.victron_vebus.const import DOMAIN
+from custom_components.victron_vebus.vebus.models import Mode
+from custom_components.victron_vebus.vebus.simulator import Simulator
+
+from .conftest import write_requests
+
+ESS = "number.multiplus_ess_setpoint"
+
+
+async def tick(
+    hass: HomeAssistant, sim: Simulator, freezer: FrozenDateTimeFactory, s: float
+) -> None:
+    """Let ``s`` seconds pass for Home Assistant and the simulated device alike."""
+    freezer.tick(timedelta(seconds=s))
+    sim.advance(s)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def test_ess_setpoint_is_kept_alive_and_released_on_unload(
+    hass: HomeAssistant,
+    vebus_sim: Simulator,
+    setup_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    attributes = hass.states.get(ESS).attributes
+    assert attributes["min"] == -3000
+    assert "charges the battery" in attributes["direction"]
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": ESS, "value": 400}, blocking=True
+    )
+    assert vebus_sim.device.ess_setpoint == -400  # device sign: - = take from AC-in
+    for _ in range(12):  # 60 s, far past the device's own 15 s timeout
+        await tick(hass, vebus_sim, freezer, 5)
+    assert vebus_sim.device.ess_setpoint == -400
+    assert hass.states.get(ESS).state == "400.0"
+    await hass.config_entries.async_unload(setup_integration.entry_id)
+    assert vebus_sim.device.ess_setpoint == 0
+
+
+async def test_ess_setpoint_returns_to_zero_when_home_assistant_stops(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    await setup_integration.runtime_data.async_set_ess_setpoint(-250)
+    assert vebus_sim.device.ess_setpoint == 250
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert vebus_sim.device.ess_setpoint == 0
+
+
+async def test_ess_action_with_duration_and_bounds(
+    hass: HomeAssistant,
+    vebus_sim: Simulator,
+    setup_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await hass.services.async_call(
+        DOMAIN,
+        "set_ess_setpoint",
+        {"config_entry_id": setup_integration.entry_id, "power": 300, "duration": 20},
+        blocking=True,
+    )
+    assert vebus_sim.device.ess_setpoint == -300
+    await tick(hass, vebus_sim, freezer, 10)
+    assert vebus_sim.device.ess_setpoint == -300
+    await tick(hass, vebus_sim, freezer, 11)
+    assert vebus_sim.device.ess_setpoint == 0
+    writes = len(write_requests(vebus_sim))
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            DOMAIN,
+            "set_ess_setpoint",
+            {"config_entry_id": setup_integration.entry_id, "power": 5000},
+            blocking=True,
+        )
+    assert len(write_requests(vebus_sim)) == writes
+
+
+async def test_a_thousand_frequent_changes_never_touch_eeprom(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    coordinator = setup_integration.runtime_data
+    client = coordinator.client
+    ess = coordinator.ess_ram_id
+    assert ess is not None
+    for i in range(1000):
+        match i % 3:
+            case 0:
+                await client.set_panel_state(Mode.ON, 10 + i % 20)
+            case 1:
+                await client.write_ess_setpoint(ess, i % 500 - 250)
+            case _:
+                await coordinator.async_write_setting(3, 13.0 + (i % 10) / 10)
+    assert sum(vebus_sim.device.eeprom_writes.values()) == 0
+    assert sum(vebus_sim.device.ram_eeprom_writes.values()) == 0
+
+
+@pytest.mark.parametrize("entry_options", [{"persist_settings": True}])
+async def test_permanent_saving_is_rate_limited(
+    hass: HomeAssistant,
+    vebus_sim: Simulator,
+    setup_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entity_id = "number.multiplus_float_voltage"
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": entity_id, "value": 13.5}, blocking=True
+    )
+    assert vebus_sim.device.eeprom_writes[3] == 1
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            "number", "set_value", {"entity_id": entity_id, "value": 13.4}, blocking=True
+        )
+    assert "retry_at" in caught.value.translation_placeholders
+    assert vebus_sim.device.eeprom_writes[3] == 1
+    freezer.tick(timedelta(minutes=10, seconds=1))
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": entity_id, "value": 13.4}, blocking=True
+    )
+    assert vebus_sim.device.eeprom_writes[3] == 2
+
+
+async def test_ram_only_settings_return_after_a_device_restart(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    coordinator = setup_integration.runtime_data
+    await coordinator.async_write_setting(2, 14.0)
+    await coordinator.async_set_charging_allowed(False)
+    assert vebus_sim.device.setting(2) == pytest.approx(14.0)
+    vebus_sim.heartbeat = 0.02
+    vebus_sim.device.restart()
+    assert vebus_sim.device.setting(2) != pytest.approx(14.0)  # the device forgot
+    await asyncio.sleep(0.1)  # the rebooted interface announces itself ('V' with 'B')
+    await coordinator.async_refresh()
+    assert vebus_sim.device.setting(2) == pytest.approx(14.0)
+    assert vebus_sim.device.setting_raw(0) & 0x40
+    assert hass.states.get("number.multiplus_absorption_voltage").state == "14.0"
+
+
+async def test_ram_only_settings_return_after_a_reconnect(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    coordinator = setup_integration.runtime_data
+    await coordinator.async_write_setting(3, 13.2)
+    await vebus_sim.unplug()
+    vebus_sim.device.restart()
+    await coordinator.async_refresh()
+    await vebus_sim.replug()
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert vebus_sim.device.setting(3) == pytest.approx(13.2)

@@ -1,0 +1,155 @@
+"""The integration's actions, with good and bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
+
+from custom_components.victron_vebus.const import DOMAIN
+from custom_components.victron_vebus.vebus.messages import SwitchState
+from custom_components.victron_vebus.vebus.simulator import Simulator
+
+from .conftest import write_requests
+
+
+async def call(
+    hass: HomeAssistant, entry: MockConfigEntry, service: str, **data: Any
+) -> dict[str, Any] | None:
+    return await hass.services.async_call(  # type: ignore[return-value]
+        DOMAIN,
+        service,
+        {"config_entry_id": entry.entry_id, **data},
+        blocking=True,
+        return_response=service.startswith("read_"),
+    )
+
+
+async def test_set_mode_with_current_limit(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    await call(hass, setup_integration, "set_mode", mode="charger_only", current_limit=20)
+    assert vebus_sim.device.switch_state == SwitchState.CHARGER_ONLY
+    assert vebus_sim.device.current_limit == 20
+
+
+async def test_read_setting_by_name_and_id(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    by_name = await call(hass, setup_integration, "read_setting", setting="absorption_voltage")
+    by_id = await call(hass, setup_integration, "read_setting", setting=2)
+    assert by_name == by_id
+    assert by_name is not None
+    assert by_name["value"] == pytest.approx(vebus_sim.device.setting(2))
+    assert by_name["unit"] == "V"
+    assert by_name["minimum"] < by_name["value"] < by_name["maximum"]
+
+
+async def test_write_setting_ram_only_then_persisted_once_per_ten_minutes(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    await call(hass, setup_integration, "write_setting", setting="float_voltage", value=13.6)
+    assert vebus_sim.device.setting(3) == pytest.approx(13.6)
+    assert vebus_sim.device.eeprom_writes.get(3, 0) == 0
+    read = await call(hass, setup_integration, "read_setting", setting="float_voltage")
+    assert read is not None
+    assert read["value"] == pytest.approx(13.6)  # in force
+    assert read["stored_value"] == pytest.approx(vebus_sim.device.eeprom_raw(3) / 100)
+    await call(
+        hass, setup_integration, "write_setting", setting="float_voltage", value=13.7, persist=True
+    )
+    assert vebus_sim.device.eeprom_writes[3] == 1
+    writes = len(write_requests(vebus_sim))
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(
+            hass,
+            setup_integration,
+            "write_setting",
+            setting="float_voltage",
+            value=13.8,
+            persist=True,
+        )
+    assert caught.value.translation_key == "eeprom_rate_limited"
+    assert vebus_sim.device.eeprom_writes[3] == 1
+    assert len(write_requests(vebus_sim)) == writes
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"setting": "no_such_setting", "value": 1}, "unknown_setting"),
+        ({"setting": 999, "value": 1}, "unknown_setting"),
+        ({"setting": "absorption_voltage", "value": 99}, "out_of_range"),
+    ],
+)
+async def test_bad_setting_writes_change_nothing(
+    hass: HomeAssistant,
+    vebus_sim: Simulator,
+    setup_integration: MockConfigEntry,
+    data: dict[str, Any],
+    key: str,
+) -> None:
+    writes = len(write_requests(vebus_sim))
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, setup_integration, "write_setting", **data)
+    assert caught.value.translation_key == key
+    assert len(write_requests(vebus_sim)) == writes
+
+
+async def test_wrong_types_are_refused_by_the_schema(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    with pytest.raises(vol.Invalid):
+        await call(hass, setup_integration, "write_setting", setting="float_voltage", value="x")
+    with pytest.raises(vol.Invalid):
+        await call(hass, setup_integration, "set_mode", mode="turbo")
+
+
+async def test_unsupported_setting_is_reported(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, setup_integration, "read_setting", setting=13)
+    assert caught.value.translation_key == "unsupported"
+
+
+async def test_read_and_write_ram_variables(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    read = await call(hass, setup_integration, "read_ram_var", variable="battery_voltage")
+    assert read is not None
+    assert read["value"] == pytest.approx(vebus_sim.device.ram_value(4), abs=0.01)
+    ess = setup_integration.runtime_data.ess_ram_id
+    await call(hass, setup_integration, "write_ram_var", variable=ess, value=-150)
+    assert vebus_sim.device.ess_setpoint == -150
+    assert sum(vebus_sim.device.ram_eeprom_writes.values()) == 0
+    with pytest.raises(ServiceValidationError):
+        await call(hass, setup_integration, "read_ram_var", variable="nope")
+
+
+async def test_access_denied_names_the_level(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    vebus_sim.faults.denied_settings[4] = 2
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, setup_integration, "write_setting", setting="charge_current", value=30)
+    assert caught.value.translation_key == "access_denied"
+    assert caught.value.translation_placeholders["level"] == "2"
+
+
+async def test_actions_need_a_loaded_entry(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            DOMAIN, "set_mode", {"config_entry_id": "nope", "mode": "on"}, blocking=True
+        )
+    assert caught.value.translation_key == "unknown_entry"
+    await hass.config_entries.async_unload(setup_integration.entry_id)
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, setup_integration, "set_mode", mode="on")
+    assert caught.value.translation_key == "entry_not_loaded"
