@@ -81,5 +81,7 @@ WRITE_ABSORPTION_RAM_ONLY = frame("07 FF 58 37 03 02 30 16 20")  # 68
 SETTING_VALUE_FLAGS0 = frame("05 FF 58 86 34 81 69")  # 69
 LED_APPENDED_SETTING_VALUE = frame("87 FF 58 86 34 81 1F 1F A9")  # protocol.md §1
 
-ALL = [value for name, value in dict(globals()).items() if isinstance(value, bytes) and name.isupper()]
+ALL = [
+    value for name, value in dict(globals()).items() if isinstance(value, bytes) and name.isupper()
+]
 ALL += RAW_VEBUS

@@ -304,3 +304,20 @@ async def test_forced_charge_state(sim: Simulator, client: VEBusClient) -> None:
 async def test_snapshot_reads_what_the_device_holds(sim: Simulator, client: VEBusClient) -> None:
     values = await client.snapshot([14, 16, 15])
     assert values == {i: pytest.approx(sim.device.ram_value(i)) for i in (14, 16, 15)}
+
+
+async def test_flag_registers_are_bounded_by_their_bit_mask(
+    sim: Simulator, client: VEBusClient
+) -> None:
+    scale = await client.setting_info(0)
+    assert scale is not None
+    current = await client.read_setting_raw(0)
+    mask = scale.info.maximum
+    assert current > mask  # numerically "above max", yet a valid flag word
+    await client.write_setting(0, current ^ 0x40)  # DisableCharge is a supported bit
+    assert sim.device.setting_raw(0) == current ^ 0x40
+    unsupported_bit = next(1 << b for b in range(16) if not mask & 1 << b)
+    writes = len(writes_seen(sim))
+    with pytest.raises(OutOfRangeError):
+        await client.write_setting(0, current ^ unsupported_bit)
+    assert len(writes_seen(sim)) == writes

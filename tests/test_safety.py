@@ -27,11 +27,15 @@ ESS = "number.multiplus_ess_setpoint"
 async def tick(
     hass: HomeAssistant, sim: Simulator, freezer: FrozenDateTimeFactory, s: float
 ) -> None:
-    """Let ``s`` seconds pass for Home Assistant and the simulated device alike."""
+    """Let ``s`` seconds pass for Home Assistant and the simulated device alike.
+
+    Firing time runs every loop timer due, a request's timeout among them, so the
+    coordinator's refresh (a background task) must be over before the next jump.
+    """
     freezer.tick(timedelta(seconds=s))
     sim.advance(s)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_ess_setpoint_is_kept_alive_and_released_on_unload(

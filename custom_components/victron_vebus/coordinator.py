@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 import contextlib
@@ -123,6 +124,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         self._ess_timer: CALLBACK_TYPE | None = None
         self._eeprom_writes: dict[int, datetime] = {}
         self._confirmed_mode: Mode | None = None
+        self._ess_lock = asyncio.Lock()
 
     # --- options -----------------------------------------------------------------
 
@@ -392,25 +394,20 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         EEPROM writes are rate limited per setting to spare the device's EEPROM.
         """
         persist = self.persist_settings if persist is None else persist
-        name = registry.setting_name(setting_id)
         async with self._write():
+            if persist:
+                self._check_eeprom_rate(setting_id)
+            await self.client.write_setting(setting_id, value, persist=persist)
             scale = await self.client.setting_info(setting_id)
-            if scale is None:
-                raise VEBusUnsupported(f"{name} is not supported by this unit")
-            try:
-                raw = scale.check(value)
-            except ValueError as err:
-                raise OutOfRangeError(name, value, scale.minimum, scale.maximum) from err
-            await self._write_setting_raw(setting_id, raw, persist)
+            assert scale is not None  # write_setting succeeded, so the info exists
+            self._remember_setting(setting_id, scale.raw(value), persist)
 
-    async def _write_setting_raw(self, setting_id: int, raw: int, persist: bool) -> None:
+    def _remember_setting(self, setting_id: int, raw: int, persist: bool) -> None:
+        """Track what was written: RAM-only values are re-applied after a restart."""
         if persist:
-            self._check_eeprom_rate(setting_id)
-            await self.client.write_setting_raw(setting_id, raw, persist=True)
             self._eeprom_writes[setting_id] = dt_util.utcnow()
             self._ram_overrides.pop(setting_id, None)
         else:
-            await self.client.write_setting_raw(setting_id, raw, persist=False)
             self._ram_overrides[setting_id] = raw
         self._settings_stale = True
 
@@ -447,7 +444,8 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
             flags &= ~registry.FLAG0_WAVE_CHECK_INVERSE
             if not flags & registry.FLAG0_DISABLE_WAVE_CHECK:
                 flags |= registry.FLAG0_WAVE_CHECK_INVERSE
-            await self._write_setting_raw(FLAGS0, flags, persist=False)
+            await self.client.write_setting_raw(FLAGS0, flags, persist=False)
+            self._remember_setting(FLAGS0, flags, persist=False)
 
     # --- ESS ----------------------------------------------------------------------------
 
@@ -472,7 +470,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
             raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_ess")
         value = self.check_ess_setpoint(watts)
         self._cancel_ess_timer()
-        async with self._write():
+        async with self._write(), self._ess_lock:
             await self.client.write_ess_setpoint(self.ess_ram_id, value)
             self._ess_setpoint = value
             self._update_ess_keepalive()
@@ -496,12 +494,15 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
             self._ess_unsub = None
 
     async def _async_ess_keepalive(self, _now: datetime) -> None:
-        if not self._ess_setpoint or self.ess_ram_id is None:
-            return
-        try:
-            await self.client.write_ess_setpoint(self.ess_ram_id, self._ess_setpoint)
-        except VEBusError as err:
-            LOGGER.debug("ESS keep-alive not delivered: %s", err)
+        # Under the ESS lock the setpoint read is the one in force: a keep-alive never
+        # re-sends a value that a concurrent change (or its expiry) has replaced.
+        async with self._ess_lock:
+            if not self._ess_setpoint or self.ess_ram_id is None:
+                return
+            try:
+                await self.client.write_ess_setpoint(self.ess_ram_id, self._ess_setpoint)
+            except VEBusError as err:
+                LOGGER.debug("ESS keep-alive not delivered: %s", err)
 
     def _cancel_ess_timer(self) -> None:
         if self._ess_timer is not None:
@@ -516,6 +517,11 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         if self._ess_unsub is not None:
             self._ess_unsub()
             self._ess_unsub = None
+        async with self._ess_lock:
+            await self._release_ess()
+        await self.client.close()
+
+    async def _release_ess(self) -> None:
         if self._ess_setpoint and self.ess_ram_id is not None:
             try:
                 await self.client.write_ess_setpoint(self.ess_ram_id, 0)
@@ -526,7 +532,6 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
                     err,
                 )
             self._ess_setpoint = 0
-        await self.client.close()
 
     def diagnostics(self) -> dict[str, Any]:
         return {

@@ -650,14 +650,24 @@ class VEBusClient:
         return bool(reply.data and reply.data[0] & 0x01)
 
     async def write_setting(self, setting_id: int, value: float, *, persist: bool = False) -> bool:
-        """Write a setting in engineering units, refused before sending when out of bounds."""
+        """Write a setting in engineering units, refused before sending when out of bounds.
+
+        Flag registers are bounded by their supported-bit mask (the info's max), not
+        numerically: bits outside the mask must keep the value they have.
+        """
         scale = await self._need_setting(setting_id)
-        try:
-            raw = scale.check(value)
-        except ValueError as exc:
-            raise OutOfRangeError(
-                registry.setting_name(setting_id), value, scale.minimum, scale.maximum
-            ) from exc
+        name = registry.setting_name(setting_id)
+        if setting_id in registry.FLAGS_SETTINGS:
+            raw = int(value)
+            mask = scale.info.maximum
+            current = await self.read_setting_raw(setting_id)
+            if raw != value or not 0 <= raw <= 0xFFFF or (raw ^ current) & ~mask & 0xFFFF:
+                raise OutOfRangeError(name, value, 0, mask)
+        else:
+            try:
+                raw = scale.check(value)
+            except ValueError as exc:
+                raise OutOfRangeError(name, value, scale.minimum, scale.maximum) from exc
         return await self.write_setting_raw(setting_id, raw, persist=persist)
 
     async def _need_setting(self, setting_id: int) -> SettingScale:
