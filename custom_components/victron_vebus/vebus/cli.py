@@ -191,6 +191,7 @@ async def _run_simulator(args: argparse.Namespace) -> int:
         phases=args.phases,
         mk2=args.mk2,
         time_scale=args.time_scale,
+        live=not args.frozen,
     )
     return 0
 
@@ -278,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--faults", default="", help="fault spec, e.g. noise=0.05,slow=0.4")
     simulate.add_argument("--unpaced", action="store_true", help="do not pace at 2400 baud")
     simulate.add_argument("--time-scale", type=_number, default=1.0, help="speed of the physics")
+    simulate.add_argument(
+        "--frozen", action="store_true", help="values stay as they are (a steady device)"
+    )
     return parser
 
 

@@ -572,6 +572,7 @@ async def serve(
     phases: int = 1,
     mk2: bool = False,
     time_scale: float = 1.0,
+    live: bool = True,
 ) -> None:
     """Run a simulator for ``vebus simulate``: print each endpoint, serve until cancelled.
 
@@ -583,6 +584,7 @@ async def serve(
         paced=paced,
         time_scale=time_scale,
         mk2=mk2,
+        live=live,
         faults=Faults.parse(faults),
     )
     try:
