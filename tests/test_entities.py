@@ -128,12 +128,14 @@ async def test_current_limit_is_bounded_by_the_device(
     attributes = hass.states.get(entity_id).attributes
     assert attributes["min"] == 9.4
     assert attributes["max"] == 50.0
-    await hass.services.async_call(
-        "number", "set_value", {"entity_id": entity_id, "value": 16}, blocking=True
-    )
-    assert vebus_sim.device.current_limit == 16
+    for limit in (16, 20, 16):  # back to back: each shows at once, no wait for a poll
+        await hass.services.async_call(
+            "number", "set_value", {"entity_id": entity_id, "value": limit}, blocking=True
+        )
+        assert vebus_sim.device.current_limit == limit
+        assert number(hass, entity_id) == limit
     await refresh(hass, setup_integration)
-    assert number(hass, entity_id) == 16
+    assert number(hass, entity_id) == 16  # and the unit confirms it on the next read
     assert vebus_sim.device.switch_state == SwitchState.ON  # mode untouched
     sent = len(vebus_sim.requests)
     with pytest.raises(ServiceValidationError):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -65,6 +66,8 @@ def need_ram(ram_id: int) -> str:
     return f"ram:{ram_id}"
 
 
+WRITE_REFRESH_COOLDOWN = 0.5  # s
+
 # Settings shown as numbers, re-applied after a restart when written RAM only.
 NUMBER_SETTINGS = (2, 3, 4, 11, 12, 64)
 FLAGS0 = 0
@@ -107,6 +110,11 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
             name=f"{DOMAIN} {entry.title}",
             update_interval=timedelta(seconds=interval),
             always_update=False,
+            # A write asks for a refresh so its entity follows at once; HA's default
+            # 10 s cooldown would leave a second write's entity stale until the next poll.
+            request_refresh_debouncer=Debouncer(
+                hass, LOGGER, cooldown=WRITE_REFRESH_COOLDOWN, immediate=True
+            ),
         )
         self.client = client
         self.device: DeviceInfo | None = None
@@ -124,6 +132,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         self._ess_timer: CALLBACK_TYPE | None = None
         self._eeprom_writes: dict[int, datetime] = {}
         self._confirmed_mode: Mode | None = None
+        self._confirmed_limit: float | None = None
         self._ess_lock = asyncio.Lock()
 
     # --- options -----------------------------------------------------------------
@@ -197,7 +206,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
                 await self._restore_session()
             status = await read_status(self.client, self._plan())
             if status.ac_input is not None:
-                self._confirmed_mode = None
+                self._confirmed_mode = self._confirmed_limit = None
             if self._standby:
                 # The MK3 forgets its lines when the VE.Bus loses power: say it again.
                 await self.client.set_interface(standby=True)
@@ -347,12 +356,24 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
             return status.ac_input.remote_mode
         return None
 
+    @property
+    def current_limit(self) -> float | None:
+        """The AC input current limit: as just confirmed by the unit, else as last read."""
+        if self._confirmed_limit is not None:
+            return self._confirmed_limit
+        status = self.data.status if self.data else None
+        return None if status is None or status.ac_input is None else status.ac_input.current_limit
+
     async def async_set_mode(self, mode: Mode, current_limit: float | None = None) -> None:
         async with self._write():
             await self.client.set_panel_state(mode, current_limit)
-            # Until the next refresh reads it back, the acknowledged mode is the truth
-            # (a second switch toggled right after the first builds on it).
+            # Until the next refresh reads them back, what the unit acknowledged is the
+            # truth: entities show it at once, and a second switch toggled right after
+            # the first builds on it.
             self._confirmed_mode = mode
+            if current_limit is not None:
+                self._confirmed_limit = current_limit
+            self.async_update_listeners()
 
     async def async_set_current_limit(self, current_limit: float) -> None:
         """AC input current limit, RAM only ('S'); keeps the remote switch where it is."""

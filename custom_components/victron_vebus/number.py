@@ -126,8 +126,7 @@ class VEBusCurrentLimitNumber(VEBusEntity, NumberEntity):
 
     @property
     def native_value(self) -> float | None:
-        config = self.coordinator.data.status.ac_input
-        return None if config is None else config.current_limit
+        return self.coordinator.current_limit
 
     @property
     def native_min_value(self) -> float:

@@ -34,8 +34,8 @@ class VEBusModeSelect(VEBusEntity, SelectEntity):
 
     @property
     def current_option(self) -> str | None:
-        config = self.coordinator.data.status.ac_input
-        return None if config is None else str(config.remote_mode)
+        mode = self.coordinator.remote_mode
+        return None if mode is None else str(mode)
 
     async def async_select_option(self, option: str) -> None:
         await self.coordinator.async_set_mode(Mode(option))

@@ -66,6 +66,11 @@ def _ram(data: VEBusData, ram_id: int) -> float | None:
     return data.status.ram.get(ram_id)
 
 
+def _watts(data: VEBusData, ram_id: int) -> int | None:
+    value = _ram(data, ram_id)
+    return None if value is None else round(value)
+
+
 @dataclass(frozen=True, kw_only=True)
 class VEBusSensorDescription(SensorEntityDescription):
     value_fn: Callable[[VEBusData], StateType]
@@ -92,9 +97,9 @@ def _battery_power(data: VEBusData) -> StateType:
 
 
 def _input_power(data: VEBusData) -> StateType:
-    value = _ram(data, INPUT_POWER)
+    value = _watts(data, INPUT_POWER)
     # The unit counts + as feeding into AC-in; users expect + = drawn from the grid.
-    return None if value is None else round(-value)
+    return None if value is None else -value
 
 
 def _ac_input(attr: str) -> Callable[[VEBusData], StateType]:
@@ -204,7 +209,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
-        value_fn=lambda data: _ram(data, OUTPUT_POWER),
+        value_fn=lambda data: _watts(data, OUTPUT_POWER),
         needs=(need_snapshot(OUTPUT_POWER),),
         exists_fn=_supports(OUTPUT_POWER),
     ),
@@ -215,7 +220,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         entity_registry_enabled_default=False,
-        value_fn=lambda data: _ram(data, INVERTER_POWER),
+        value_fn=lambda data: _watts(data, INVERTER_POWER),
         needs=(need_snapshot(INVERTER_POWER),),
         exists_fn=_supports(INVERTER_POWER),
     ),

@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from . import VEBusConfigEntry
-from .coordinator import FLAGS0, NEED_AC_INPUT, VEBusCoordinator, VEBusData
+from .coordinator import FLAGS0, NEED_AC_INPUT, VEBusCoordinator
 from .entity import VEBusEntity
 from .vebus.models import Mode
 
@@ -23,15 +23,10 @@ PARALLEL_UPDATES = 1
 
 @dataclass(frozen=True, kw_only=True)
 class VEBusSwitchDescription(SwitchEntityDescription):
-    is_on_fn: Callable[[VEBusData], bool | None]
+    is_on_fn: Callable[[VEBusCoordinator], bool | None]
     set_fn: Callable[[VEBusCoordinator, bool], Awaitable[None]]
     needs: tuple[str, ...] = ()
     exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
-
-
-def _remote_mode(data: VEBusData) -> Mode | None:
-    config = data.status.ac_input
-    return None if config is None else config.remote_mode
 
 
 async def _set_charger(coordinator: VEBusCoordinator, on: bool) -> None:
@@ -48,13 +43,13 @@ async def _set_charging_allowed(coordinator: VEBusCoordinator, on: bool) -> None
     await coordinator.async_set_charging_allowed(on)
 
 
-def _charger_on(data: VEBusData) -> bool | None:
-    mode = _remote_mode(data)
+def _charger_on(coordinator: VEBusCoordinator) -> bool | None:
+    mode = coordinator.remote_mode
     return None if mode is None else mode.charger
 
 
-def _inverter_on(data: VEBusData) -> bool | None:
-    mode = _remote_mode(data)
+def _inverter_on(coordinator: VEBusCoordinator) -> bool | None:
+    mode = coordinator.remote_mode
     return None if mode is None else mode.inverter
 
 
@@ -77,7 +72,7 @@ SWITCHES: tuple[VEBusSwitchDescription, ...] = (
         key="charging_allowed",
         translation_key="charging_allowed",
         entity_category=EntityCategory.CONFIG,
-        is_on_fn=lambda data: data.charging_allowed,
+        is_on_fn=lambda coordinator: coordinator.data.charging_allowed,
         set_fn=_set_charging_allowed,
         exists_fn=lambda coordinator: FLAGS0 in coordinator.setting_scales,
     ),
@@ -112,7 +107,7 @@ class VEBusSwitch(VEBusEntity, SwitchEntity):
 
     @property
     def is_on(self) -> bool | None:
-        return self.entity_description.is_on_fn(self.coordinator.data)
+        return self.entity_description.is_on_fn(self.coordinator)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         await self.entity_description.set_fn(self.coordinator, True)
