@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache_with_extra_data,
+)
 
 from custom_components.victron_vebus.vebus.messages import ChargeState, SwitchState
 from custom_components.victron_vebus.vebus.simulator import Simulator
@@ -234,3 +240,42 @@ async def test_nothing_is_written_when_nothing_changed(
         await refresh(hass, setup_integration)
     energy = {"sensor.multiplus_battery_energy_in", "sensor.multiplus_battery_energy_out"}
     assert set(writes) <= energy
+
+
+async def test_keep_awake_and_energy_survive_a_restart(
+    hass: HomeAssistant, vebus_sim: Simulator
+) -> None:
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (State("switch.multiplus_keep_awake", STATE_ON), {}),
+            (
+                State("sensor.multiplus_battery_energy_in", "12.5"),
+                {"native_value": 12.5, "native_unit_of_measurement": "kWh"},
+            ),
+        ],
+    )
+    entry = await add_entry(hass, await vebus_sim.start_pty())
+    await hass.async_block_till_done()
+    assert vebus_sim.device.interface_lines & 0x02  # standby line held again
+    assert state(hass, "switch.multiplus_keep_awake") == STATE_ON
+    assert number(hass, "sensor.multiplus_battery_energy_in") == 12.5
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_battery_energy_is_integrated_from_battery_power(
+    hass: HomeAssistant,
+    vebus_sim: Simulator,
+    setup_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    coordinator = setup_integration.runtime_data
+    power = coordinator.data.status.dc.voltage * coordinator.data.status.dc.current
+    assert power > 0  # the simulator charges
+    coordinator.async_update_listeners()
+    freezer.tick(timedelta(hours=1))
+    coordinator.async_update_listeners()
+    assert number(hass, "sensor.multiplus_battery_energy_in") == pytest.approx(
+        power / 1000, rel=0.01
+    )
+    assert number(hass, "sensor.multiplus_battery_energy_out") == 0

@@ -479,4 +479,4 @@ class VEBusEnergySensor(VEBusEntity, RestoreSensor):
 
     @property
     def native_value(self) -> float:
-        return round(self._kwh, 3)
+        return round(self._kwh, 6)  # display precision is set separately
