@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 import re
 import socket
+import sys
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -315,6 +316,39 @@ async def test_manual_port_busy(hass: HomeAssistant, simulator: Simulator) -> No
         assert suggested(result, CONF_PORT) == tty
     finally:
         await holder.close()
+
+    await let_simulator_see_close()
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: tty})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_manual_port_held_by_another_process(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """Another program (here a second process, as ModemManager or a getty would be)."""
+    tty = await simulator.start_pty()
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "import fcntl, os, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "print('held', flush=True)\n"
+        "time.sleep(60)\n",
+        tty,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None
+        assert await holder.stdout.readline() == b"held\n"
+        result = await start_manual_flow(hass)
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: tty})
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {"base": "port_busy"}
+        assert hass.config_entries.async_entries(DOMAIN) == []
+    finally:
+        holder.kill()
+        await holder.wait()
 
     await let_simulator_see_close()
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: tty})

@@ -153,3 +153,84 @@ async def test_actions_need_a_loaded_entry(
     with pytest.raises(ServiceValidationError) as caught:
         await call(hass, setup_integration, "set_mode", mode="on")
     assert caught.value.translation_key == "entry_not_loaded"
+
+
+def control_requests(sim: Simulator) -> list[bytes]:
+    """Every request that could change the unit: WriteViaID, 'S' and 'H' with lines."""
+    return write_requests(sim) + [r for r in sim.requests if r[1:3] in (b"\xffS", b"\xffH")]
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(
+    ("service", "data", "key"),
+    [
+        ("write_ram_var", {"variable": -1, "value": 1}, "unknown_variable"),
+        ("write_ram_var", {"variable": 256, "value": 1}, "unknown_variable"),
+        ("write_ram_var", {"variable": "no_such_variable", "value": 1}, "unknown_variable"),
+        ("read_ram_var", {"variable": 300}, "unknown_variable"),
+        ("read_setting", {"setting": -3}, "unknown_setting"),
+        ("read_setting", {"setting": ""}, "unknown_setting"),
+        ("write_setting", {"setting": "float_voltage", "value": NAN}, "out_of_range"),
+        ("write_setting", {"setting": "float_voltage", "value": INF}, "out_of_range"),
+        ("write_setting", {"setting": "float_voltage", "value": 1e308}, "out_of_range"),
+        ("write_setting", {"setting": 0, "value": 1.5}, "out_of_range"),  # a flag word
+        ("write_setting", {"setting": 0, "value": NAN}, "out_of_range"),
+        ("write_setting", {"setting": 0, "value": -INF}, "out_of_range"),
+        ("write_ram_var", {"variable": "ess", "value": 1e9}, "out_of_range"),
+        ("write_ram_var", {"variable": "ess", "value": INF}, "out_of_range"),
+        ("write_ram_var", {"variable": "ess", "value": NAN}, "out_of_range"),
+        ("set_mode", {"mode": "on", "current_limit": NAN}, "out_of_range"),
+        ("set_mode", {"mode": "on", "current_limit": 1000}, "out_of_range"),
+        ("set_mode", {"mode": "off", "current_limit": -INF}, "out_of_range"),
+        ("set_ess_setpoint", {"power": NAN}, "out_of_range"),
+        ("set_ess_setpoint", {"power": -INF}, "out_of_range"),
+        ("set_ess_setpoint", {"power": 1e12}, "out_of_range"),
+    ],
+)
+async def test_bad_values_get_a_translated_error_and_change_nothing(
+    hass: HomeAssistant,
+    vebus_sim: Simulator,
+    setup_integration: MockConfigEntry,
+    service: str,
+    data: dict[str, Any],
+    key: str,
+) -> None:
+    if data.get("variable") == "ess":
+        data = {**data, "variable": setup_integration.runtime_data.ess_ram_id}
+    before = len(control_requests(vebus_sim))
+    state = (vebus_sim.device.switch_state, vebus_sim.device.current_limit)
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, setup_integration, service, **data)
+    assert caught.value.translation_key == key
+    assert caught.value.translation_domain == DOMAIN
+    assert len(control_requests(vebus_sim)) == before
+    assert (vebus_sim.device.switch_state, vebus_sim.device.current_limit) == state
+    assert vebus_sim.device.ess_setpoint == 0
+
+
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        ("write_ram_var", {"variable": "ess_setpoint", "value": "abc"}),
+        ("set_ess_setpoint", {"power": "lots"}),
+        ("set_ess_setpoint", {"power": 100, "duration": "-00:00:05"}),
+        ("set_mode", {"mode": "on", "current_limit": "x"}),
+        ("set_mode", {"mode": 3}),
+        ("read_setting", {"setting": [2, 3]}),
+        ("write_setting", {"setting": {"id": 2}, "value": 14}),
+        ("write_setting", {"setting": 2, "value": 14, "persist": "maybe"}),
+    ],
+)
+async def test_wrong_types_are_refused_before_anything_is_sent(
+    hass: HomeAssistant,
+    vebus_sim: Simulator,
+    setup_integration: MockConfigEntry,
+    service: str,
+    data: dict[str, Any],
+) -> None:
+    before = len(control_requests(vebus_sim))
+    with pytest.raises(vol.Invalid):
+        await call(hass, setup_integration, service, **data)
+    assert len(control_requests(vebus_sim)) == before

@@ -1,10 +1,17 @@
-"""One coordinator per config entry: polls the unit, runs keep-alives, owns every write."""
+"""One coordinator per config entry: polls the unit, runs keep-alives, owns every write.
+
+Writes, the keep-alive and the re-applying of RAM-only values after a restart run one at
+a time (``_control_lock``), so none of them can undo another. A write the unit did not
+confirm is never remembered as the value in force: a RAM-only setting whose write went
+unconfirmed (or was cancelled half-way) is set back to the value the coordinator knows at
+the next refresh, and such an ESS setpoint is sent again by the keep-alive (0 W included).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,6 +48,7 @@ from .vebus.errors import (
     VEBusError,
     VEBusTimeout,
     VEBusUnsupported,
+    VEBusWriteUnconfirmed,
 )
 from .vebus.messages import ForcedChargeState
 from .vebus.models import DeviceInfo, Mode
@@ -133,7 +141,13 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         self._eeprom_writes: dict[int, datetime] = {}
         self._confirmed_mode: Mode | None = None
         self._confirmed_limit: float | None = None
-        self._ess_lock = asyncio.Lock()
+        self._panel_writes = 0  # confirmed 'S' writes, so a refresh keeps a newer one
+        self._setting_writes = 0  # likewise for the settings a refresh read
+        self._unsure_settings: set[int] = set()  # RAM-only writes left unconfirmed
+        self._ess_unsure = False  # an ESS write left unconfirmed: the keep-alive repeats
+        self._control_lock = asyncio.Lock()
+        # Refreshes, failures by kind, recoveries and writes; shown in diagnostics.
+        self.counters: Counter[str] = Counter()
 
     # --- options -----------------------------------------------------------------
 
@@ -200,17 +214,24 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
             self._session_seen = self.client.session
 
     async def _async_update_data(self) -> VEBusData:
+        self.counters["refreshes"] += 1
         async with self._errors_as_update_failed():
             await self.client.ensure_connected()
             if self.client.session != self._session_seen:
                 await self._restore_session()
+            if self._unsure_settings:
+                await self._repair_settings()
+            panel_writes = self._panel_writes
             status = await read_status(self.client, self._plan())
-            if status.ac_input is not None:
+            # A write confirmed while the status was read is newer than what it read.
+            if status.ac_input is not None and panel_writes == self._panel_writes:
                 self._confirmed_mode = self._confirmed_limit = None
             if self._standby:
                 # The MK3 forgets its lines when the VE.Bus loses power: say it again.
                 await self.client.set_interface(standby=True)
             settings, flags0 = await self._read_settings()
+        if not self.last_update_success:
+            self.counters["recoveries"] += 1
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("port_busy"))
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("not_vebus"))
         return VEBusData(
@@ -224,18 +245,42 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
     async def _restore_session(self) -> None:
         """After a reconnect or a restart of the unit: it forgot RAM-only values."""
         LOGGER.debug("New session with %s: re-applying RAM-only values", self.config_entry.title)
-        for setting_id, raw in self._ram_overrides.items():
-            await self.client.write_setting_raw(setting_id, raw, persist=False)
-        if self._ess_setpoint and self.ess_ram_id is not None:
-            await self.client.write_ess_setpoint(self.ess_ram_id, self._ess_setpoint)
-        self._settings_stale = True
-        self._session_seen = self.client.session
+        async with self._control_lock:
+            session = self.client.session
+            for setting_id, raw in list(self._ram_overrides.items()):
+                await self.client.write_setting_raw(setting_id, raw, persist=False)
+            if self._ess_setpoint and self.ess_ram_id is not None:
+                await self.client.write_ess_setpoint(self.ess_ram_id, self._ess_setpoint)
+            self._settings_stale = True
+            self._session_seen = session
+
+    async def _repair_settings(self) -> None:
+        """Put RAM-only settings whose write went unconfirmed back to the known value.
+
+        The unit may hold the value asked for or the one before; the coordinator knows
+        (and shows) only the latter, so that is what the unit gets. A failure here
+        leaves the setting for the next refresh.
+        """
+        async with self._control_lock:
+            for setting_id in sorted(self._unsure_settings):
+                raw = self._ram_overrides.get(setting_id)
+                try:
+                    if raw is None:
+                        raw = await self.client.read_setting_raw(setting_id)
+                    await self.client.write_setting_raw(setting_id, raw, persist=False)
+                except VEBusError as err:
+                    LOGGER.debug("%s not set back yet: %s", registry.setting_name(setting_id), err)
+                    continue
+                self._unsure_settings.discard(setting_id)
+                self._settings_stale = True
+                self.counters["settings_set_back"] += 1
 
     async def _read_settings(self) -> tuple[dict[int, SettingState], int | None]:
         previous = self.data.settings if self.data else {}
         previous_flags = self.data.flags0 if self.data else None
         if not self._settings_stale:
             return previous, previous_flags
+        setting_writes = self._setting_writes
         settings: dict[int, SettingState] = {}
         flags0: int | None = None
         for setting_id, scale in self.setting_scales.items():
@@ -245,7 +290,8 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
                 flags0 = raw
                 continue
             settings[setting_id] = SettingState(scale.value(raw), scale.value(stored_raw))
-        self._settings_stale = False
+        # A write meanwhile makes what was read old: read again next time.
+        self._settings_stale = setting_writes != self._setting_writes
         return settings, flags0
 
     @contextlib.asynccontextmanager
@@ -253,6 +299,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         try:
             yield
         except PortBusyError as err:
+            self._count_failure("port_busy")
             self._raise_issue("port_busy")
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -260,22 +307,29 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
                 translation_placeholders={"port": self.config_entry.data[CONF_PORT]},
             ) from err
         except VEBusConnectionError as err:
+            self._count_failure("connection_lost")
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="connection_lost",
                 translation_placeholders={"error": str(err)},
             ) from err
         except VEBusTimeout as err:
+            self._count_failure("no_reply")
             stats = self.client.framing_stats
             if self.device is None and stats.frames == 0 and stats.dropped_bytes:
                 self._raise_issue("not_vebus")
             raise UpdateFailed(translation_domain=DOMAIN, translation_key="no_reply") from err
         except VEBusError as err:
+            self._count_failure("other")
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="refresh_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
+
+    def _count_failure(self, kind: str) -> None:
+        self.counters["refresh_failures"] += 1
+        self.counters[f"error_{kind}"] += 1
 
     def _issue_id(self, kind: str) -> str:
         return f"{kind}_{self.config_entry.entry_id}"
@@ -295,9 +349,14 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
 
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[None]:
-        """Run a write: errors become translated Home Assistant errors, then refresh."""
-        async with self.translated_errors():
-            yield
+        """Run a write alone: errors become translated Home Assistant errors, then refresh."""
+        self.counters["writes"] += 1
+        try:
+            async with self.translated_errors(), self._control_lock:
+                yield
+        except HomeAssistantError:
+            self.counters["writes_failed"] += 1
+            raise
         await self.async_request_refresh()
 
     @contextlib.asynccontextmanager
@@ -366,18 +425,24 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
 
     async def async_set_mode(self, mode: Mode, current_limit: float | None = None) -> None:
         async with self._write():
-            await self.client.set_panel_state(mode, current_limit)
-            # Until the next refresh reads them back, what the unit acknowledged is the
-            # truth: entities show it at once, and a second switch toggled right after
-            # the first builds on it.
-            self._confirmed_mode = mode
-            if current_limit is not None:
-                self._confirmed_limit = current_limit
-            self.async_update_listeners()
+            await self._set_panel(mode, current_limit)
 
     async def async_set_current_limit(self, current_limit: float) -> None:
         """AC input current limit, RAM only ('S'); keeps the remote switch where it is."""
-        await self.async_set_mode(self.remote_mode or Mode.ON, current_limit)
+        async with self._write():
+            # Read under the lock: a mode write just before is not undone.
+            await self._set_panel(self.remote_mode or Mode.ON, current_limit)
+
+    async def _set_panel(self, mode: Mode, current_limit: float | None) -> None:
+        await self.client.set_panel_state(mode, current_limit)
+        # Until the next refresh reads them back, what the unit acknowledged is the
+        # truth: entities show it at once, and a second switch toggled right after
+        # the first builds on it.
+        self._confirmed_mode = mode
+        if current_limit is not None:
+            self._confirmed_limit = current_limit
+        self._panel_writes += 1
+        self.async_update_listeners()
 
     async def async_set_standby(self, standby: bool) -> None:
         async with self._write():
@@ -418,19 +483,36 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         async with self._write():
             if persist:
                 self._check_eeprom_rate(setting_id)
-            await self.client.write_setting(setting_id, value, persist=persist)
+            with self._unsure_when_unconfirmed(setting_id, persist):
+                await self.client.write_setting(setting_id, value, persist=persist)
             scale = await self.client.setting_info(setting_id)
             assert scale is not None  # write_setting succeeded, so the info exists
             self._remember_setting(setting_id, scale.raw(value), persist)
 
+    @contextlib.contextmanager
+    def _unsure_when_unconfirmed(self, setting_id: int, persist: bool) -> Iterator[None]:
+        """A RAM-only write left unconfirmed (or cancelled): set the known value back.
+
+        (An unconfirmed EEPROM write needs nothing: refreshes read the stored value.)
+        """
+        try:
+            yield
+        except (VEBusWriteUnconfirmed, asyncio.CancelledError):
+            if not persist:
+                self._unsure_settings.add(setting_id)
+            self._settings_stale = True
+            raise
+
     def _remember_setting(self, setting_id: int, raw: int, persist: bool) -> None:
-        """Track what was written: RAM-only values are re-applied after a restart."""
+        """Track what was confirmed: RAM-only values are re-applied after a restart."""
         if persist:
             self._eeprom_writes[setting_id] = dt_util.utcnow()
             self._ram_overrides.pop(setting_id, None)
         else:
             self._ram_overrides[setting_id] = raw
+        self._unsure_settings.discard(setting_id)
         self._settings_stale = True
+        self._setting_writes += 1
 
     def _check_eeprom_rate(self, setting_id: int) -> None:
         last = self._eeprom_writes.get(setting_id)
@@ -465,7 +547,8 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
             flags &= ~registry.FLAG0_WAVE_CHECK_INVERSE
             if not flags & registry.FLAG0_DISABLE_WAVE_CHECK:
                 flags |= registry.FLAG0_WAVE_CHECK_INVERSE
-            await self.client.write_setting_raw(FLAGS0, flags, persist=False)
+            with self._unsure_when_unconfirmed(FLAGS0, persist=False):
+                await self.client.write_setting_raw(FLAGS0, flags, persist=False)
             self._remember_setting(FLAGS0, flags, persist=False)
 
     # --- ESS ----------------------------------------------------------------------------
@@ -491,9 +574,15 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
             raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_ess")
         value = self.check_ess_setpoint(watts)
         self._cancel_ess_timer()
-        async with self._write(), self._ess_lock:
-            await self.client.write_ess_setpoint(self.ess_ram_id, value)
+        async with self._write():
+            try:
+                await self.client.write_ess_setpoint(self.ess_ram_id, value)
+            except (VEBusWriteUnconfirmed, asyncio.CancelledError):
+                self._ess_unsure = True  # the keep-alive sends the known setpoint again
+                self._update_ess_keepalive()
+                raise
             self._ess_setpoint = value
+            self._ess_unsure = False
             self._update_ess_keepalive()
         if duration is not None and value:
             self._ess_timer = async_call_later(self.hass, duration, self._async_ess_expired)
@@ -506,24 +595,29 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
             LOGGER.warning("Could not return the ESS setpoint to 0 W: %s", err)
 
     def _update_ess_keepalive(self) -> None:
-        if self._ess_setpoint and self._ess_unsub is None:
+        wanted = bool(self._ess_setpoint) or self._ess_unsure
+        if wanted and self._ess_unsub is None:
             self._ess_unsub = async_track_time_interval(
                 self.hass, self._async_ess_keepalive, ESS_KEEPALIVE, cancel_on_shutdown=True
             )
-        elif not self._ess_setpoint and self._ess_unsub is not None:
+        elif not wanted and self._ess_unsub is not None:
             self._ess_unsub()
             self._ess_unsub = None
 
     async def _async_ess_keepalive(self, _now: datetime) -> None:
-        # Under the ESS lock the setpoint read is the one in force: a keep-alive never
+        # Under the control lock the setpoint read is the one in force: a keep-alive never
         # re-sends a value that a concurrent change (or its expiry) has replaced.
-        async with self._ess_lock:
-            if not self._ess_setpoint or self.ess_ram_id is None:
+        async with self._control_lock:
+            if self.ess_ram_id is None or not (self._ess_setpoint or self._ess_unsure):
                 return
             try:
                 await self.client.write_ess_setpoint(self.ess_ram_id, self._ess_setpoint)
             except VEBusError as err:
                 LOGGER.debug("ESS keep-alive not delivered: %s", err)
+                return
+            if self._ess_unsure:
+                self._ess_unsure = False
+                self._update_ess_keepalive()
 
     def _cancel_ess_timer(self) -> None:
         if self._ess_timer is not None:
@@ -538,12 +632,12 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         if self._ess_unsub is not None:
             self._ess_unsub()
             self._ess_unsub = None
-        async with self._ess_lock:
+        async with self._control_lock:
             await self._release_ess()
         await self.client.close()
 
     async def _release_ess(self) -> None:
-        if self._ess_setpoint and self.ess_ram_id is not None:
+        if (self._ess_setpoint or self._ess_unsure) and self.ess_ram_id is not None:
             try:
                 await self.client.write_ess_setpoint(self.ess_ram_id, 0)
             except VEBusError as err:
@@ -553,6 +647,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
                     err,
                 )
             self._ess_setpoint = 0
+            self._ess_unsure = False
 
     def diagnostics(self) -> dict[str, Any]:
         return {
@@ -572,6 +667,19 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
             "ram_only_settings": dict(self._ram_overrides),
             "polled": sorted(self._needs),
             "session": self.client.session,
+            "unconfirmed_ram_only_settings": sorted(self._unsure_settings),
+            "ess_setpoint_unconfirmed": self._ess_unsure,
+            "refresh": {
+                key: self.counters[key]
+                for key in (
+                    "refreshes",
+                    "refresh_failures",
+                    "recoveries",
+                    "writes",
+                    "writes_failed",
+                )
+            }
+            | dict(sorted(self.counters.items())),
             "framing": {
                 "frames": self.client.framing_stats.frames,
                 "dropped_bytes": self.client.framing_stats.dropped_bytes,

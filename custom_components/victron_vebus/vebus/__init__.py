@@ -16,6 +16,7 @@ from .errors import (
     VEBusProtocolError,
     VEBusTimeout,
     VEBusUnsupported,
+    VEBusWriteUnconfirmed,
 )
 from .models import Mode
 
@@ -34,4 +35,5 @@ __all__ = [
     "VEBusProtocolError",
     "VEBusTimeout",
     "VEBusUnsupported",
+    "VEBusWriteUnconfirmed",
 ]

@@ -7,16 +7,32 @@ absorbed. Winmon requests rotate X/Y/Z so a late reply is never taken for the
 answer to the next request. Scales come from the device and are cached per
 connection. Writes take engineering units and are checked against the device's
 own bounds before anything is sent.
+
+Faults: a frame lost or broken on the wire costs a timeout and a retry with the same
+frame (every request is idempotent). After any timeout the client waits until the
+line has been quiet for a while before it returns, so a late reply to an attempt it
+gave up on is never taken for the answer to the next request.
+
+Control writes end confirmed or raise, never in between. Confirmed means the device's
+reply or, when every attempt went unanswered, a read-back showing that the device holds
+the value: the remote switch and current limit ('F' 5), RAM variables incl. the ESS
+setpoint (0x30), settings stored in EEPROM (0x31) and the interface lines ('H').
+A read-back that shows the old value raises ``VEBusTimeout`` (not applied). When the
+outcome cannot be known, ``VEBusWriteUnconfirmed`` is raised and the value may or may
+not be in force: the read-back failed too, the port went away after the request went
+out, or the write was a setting written RAM only, whose value in force no command reads
+back (0x31 returns the EEPROM value).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 import contextlib
 from dataclasses import dataclass, field
 import logging
+import math
 import time
 from typing import Any, TypeVar
 
@@ -30,6 +46,7 @@ from .errors import (
     VEBusProtocolError,
     VEBusTimeout,
     VEBusUnsupported,
+    VEBusWriteUnconfirmed,
 )
 from .framing import DecoderStats, Frame, FrameDecoder
 from .models import (
@@ -50,6 +67,10 @@ T = TypeVar("T")
 TIMEOUT = 0.5
 SLOW_TIMEOUT = 1.0  # 'F' 5 needs more than 750 ms on real units
 RETRIES = 2
+# After a timeout: return once no reply came for SETTLE_QUIET request timeouts, or
+# after SETTLE_LIMIT timeouts at the most.
+SETTLE_QUIET = 1.5
+SETTLE_LIMIT = 4.0
 WAKE_TIMEOUT = 10.0
 ESS_SCAN_LIMIT = 0xFF
 INT16_MIN, INT16_MAX = -0x8000, 0x7FFF
@@ -69,7 +90,13 @@ class ClientStats:
     heartbeats: int = 0
     ignored_frames: int = 0
     connects: int = 0
+    connection_losses: int = 0
     interface_resets: int = 0
+    settles: int = 0  # waits for late replies after a timeout
+    write_readbacks: int = 0  # writes whose every attempt went unanswered, read back
+    writes_confirmed_by_readback: int = 0
+    writes_not_applied: int = 0  # the read-back showed the device without the value
+    writes_unconfirmed: int = 0  # VEBusWriteUnconfirmed raised
     last_errors: collections.deque[str] = field(
         default_factory=lambda: collections.deque(maxlen=10)
     )
@@ -84,7 +111,13 @@ class ClientStats:
             "heartbeats": self.heartbeats,
             "ignored_frames": self.ignored_frames,
             "connects": self.connects,
+            "connection_losses": self.connection_losses,
             "interface_resets": self.interface_resets,
+            "settles": self.settles,
+            "write_readbacks": self.write_readbacks,
+            "writes_confirmed_by_readback": self.writes_confirmed_by_readback,
+            "writes_not_applied": self.writes_not_applied,
+            "writes_unconfirmed": self.writes_unconfirmed,
             "last_errors": list(self.last_errors),
         }
 
@@ -116,6 +149,7 @@ class VEBusClient:
         self.decoder = FrameDecoder()
         self.interface_version: int | None = None
         self.last_frame_at: float | None = None
+        self._last_reply_at = -math.inf  # last frame that was not a 'V' frame
         # Bumped on every (re)connect and every interface reset seen on the wire,
         # so callers know when the device may have forgotten RAM-only values.
         self.session = 0
@@ -201,6 +235,8 @@ class VEBusClient:
                     self._dispatch(frame)
         except VEBusConnectionError as exc:
             _LOGGER.debug("Lost %s: %s", describe_port(self.url), exc)
+            self.stats.connection_losses += 1
+            self.stats.last_errors.append(str(exc))
             self._lost = exc
             self._fail_pending(exc)
 
@@ -211,6 +247,8 @@ class VEBusClient:
 
     def _dispatch(self, frame: Frame) -> None:
         self.last_frame_at = time.monotonic()
+        if frame.command != ord("V"):
+            self._last_reply_at = self.last_frame_at
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("<< %02x %s", frame.frame_type, frame.payload.hex(" "))
         pending = self._pending
@@ -262,7 +300,10 @@ class VEBusClient:
         make_match: Callable[[], Matcher[T]],
         timeout: float | None = None,
     ) -> T:
-        """Send ``request`` and wait for the frame ``make_match`` accepts; caller holds the lock."""
+        """Send ``request`` and wait for the frame ``make_match`` accepts; caller holds the lock.
+
+        Sent again after each timeout; after any timeout the line settles first.
+        """
         wait = self.timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
         for attempt in range(self.retries + 1):
@@ -273,17 +314,89 @@ class VEBusClient:
             self._pending = _Pending(make_match(), future)
             try:
                 await self._write(request)
-                async with asyncio.timeout(wait):
-                    return await future
-            except TimeoutError:
-                self.stats.timeouts += 1
-                for frame in self.decoder.discard_partial():
-                    self._dispatch(frame)
+                await asyncio.wait((future,), timeout=wait)
+                if not future.done():
+                    # The reply may wait behind a length byte that noise made up.
+                    for frame in self.decoder.discard_partial():
+                        self._dispatch(frame)
+                if future.done():
+                    if attempt:
+                        await self._settle(wait)
+                    return future.result()
             finally:
                 self._pending = None
+                future.cancel()  # nothing when done; never left for a late frame
+            self.stats.timeouts += 1
+        await self._settle(wait)
         error = VEBusTimeout(f"no reply to {request.hex(' ')} from {describe_port(self.url)}")
         self.stats.last_errors.append(str(error))
         raise error
+
+    async def _settle(self, wait: float) -> None:
+        """After a timeout: wait until no reply came for a while (caller holds the lock).
+
+        A reply later than the timeout still arrives after the next request went out,
+        and a winmon letter comes round again every three requests: letting it arrive
+        (and be ignored) now keeps it from being taken for the next answer.
+        """
+        self.stats.settles += 1
+        deadline = time.monotonic() + wait * SETTLE_LIMIT
+        while self.connected:
+            now = time.monotonic()
+            until = min(self._last_reply_at + wait * SETTLE_QUIET, deadline)
+            if now >= until:
+                return
+            await asyncio.sleep(until - now)
+
+    async def _confirmed_write(
+        self,
+        request: bytes,
+        make_match: Callable[[], Matcher[T]],
+        what: str,
+        read_back: Callable[[], Awaitable[bool]] | None,
+        confirmed: Callable[[], T],
+        timeout: float | None = None,
+    ) -> T:
+        """Send a control write and return only once the device confirmed it.
+
+        Confirmed: its reply, or after unanswered attempts ``read_back()`` finding the
+        value in force (``confirmed()`` then gives the result). Raises VEBusTimeout when
+        the read-back shows the device without the value, VEBusWriteUnconfirmed when
+        the outcome is unknown (see the module docstring).
+        """
+        sent = False
+        try:
+            async with self._lock:
+                await self._ready()
+                sent = True  # from here on the device may act on the request
+                return await self._exchange(request, make_match, timeout)
+        except (VEBusConnectionError, VEBusTimeout) as err:
+            if not sent:
+                raise  # nothing went out: the device holds what it held
+            failure: VEBusError = err
+        if isinstance(failure, VEBusConnectionError) or read_back is None:
+            why = "cannot be read back" if read_back is None else "the port went away"
+            raise self._unconfirmed(what, f"no reply and {why}", failure)
+        self.stats.write_readbacks += 1
+        try:
+            held = await read_back()
+        except VEBusError as err:
+            raise self._unconfirmed(what, f"no reply and the read-back failed: {err}", err) from err
+        if not held:
+            self.stats.writes_not_applied += 1
+            error = VEBusTimeout(f"{what}: no reply, and the device does not hold the value")
+            self.stats.last_errors.append(str(error))
+            raise error from failure
+        self.stats.writes_confirmed_by_readback += 1
+        _LOGGER.debug("%s: no reply, but the read-back shows the value in force", what)
+        return confirmed()
+
+    def _unconfirmed(self, what: str, why: str, cause: VEBusError) -> VEBusWriteUnconfirmed:
+        self.stats.writes_unconfirmed += 1
+        error = VEBusWriteUnconfirmed(f"{what}: {why}; the value may or may not be in force")
+        error.__cause__ = cause
+        self.stats.last_errors.append(str(error))
+        return error
 
     async def _request(
         self,
@@ -477,15 +590,38 @@ class VEBusClient:
                 )
             limit_raw = round(current_limit * 10)
         request = m.SetStateRequest(mode.switch_state, limit_raw).encode()
-        await self._request(request, lambda: m.SetStateReply.decode)
+
+        async def holds() -> bool:
+            config = await self.ac_input_config()
+            limit_held = (
+                limit_raw == m.S_LIMIT_IGNORED or round(config.current_limit * 10) == limit_raw
+            )
+            return config.remote_mode is mode and limit_held
+
+        await self._confirmed_write(
+            request, lambda: m.SetStateReply.decode, "remote switch", holds, lambda: None
+        )
 
     async def set_interface(self, *, standby: bool, panel_detect: bool = True) -> int:
         """'H' (MK3 only): hold the standby line so the unit stays reachable while off."""
         if not self.is_mk3:
             raise VEBusUnsupported("an MK2 interface has no standby line")
         lines = (m.H_PANEL_DETECT if panel_detect else 0) | (m.H_STANDBY if standby else 0)
-        reply = await self._request(
-            m.InterfaceRequest(lines).encode(), lambda: m.InterfaceReply.decode
+        held: list[int] = []
+
+        async def holds() -> bool:
+            reply = await self._request(
+                m.InterfaceRequest().encode(), lambda: m.InterfaceReply.decode
+            )
+            held.append(reply.lines)
+            return reply.lines & (m.H_PANEL_DETECT | m.H_STANDBY) == lines
+
+        reply = await self._confirmed_write(
+            m.InterfaceRequest(lines).encode(),
+            lambda: m.InterfaceReply.decode,
+            "interface lines",
+            holds,
+            lambda: m.InterfaceReply(held[-1]),
         )
         return reply.lines
 
@@ -567,12 +703,18 @@ class VEBusClient:
         """WriteViaID to a RAM variable, RAM only (flags 0x02): no EEPROM wear."""
         if not INT16_MIN <= raw <= 0xFFFF:
             raise OutOfRangeError(registry.ram_name(ram_id), raw, INT16_MIN, 0xFFFF)
-        await self._winmon(
+        name = registry.ram_name(ram_id)
+        request, match = self._winmon_exchange(
             m.Winmon.WRITE_VIA_ID,
             m.write_via_id_args(m.WRITE_RAM_ONLY, ram_id, raw),
             {m.Reply.RAM_WRITTEN},
-            registry.ram_name(ram_id),
+            name,
         )
+
+        async def holds() -> bool:
+            return (await self.read_ram_raw([ram_id]))[ram_id] == raw & 0xFFFF
+
+        await self._confirmed_write(request, match, name, holds, lambda: None)
 
     async def write_ram_var(self, ram_id: int, value: float) -> None:
         scale = await self.ram_var_info(ram_id)
@@ -638,14 +780,30 @@ class VEBusClient:
     async def write_setting_raw(self, setting_id: int, raw: int, *, persist: bool = False) -> bool:
         """WriteViaID to a setting: RAM only (0x03) unless ``persist`` (EEPROM, 0x01).
 
-        Returns True when the device says the change needs a restart.
+        Returns True when the device says the change needs a restart. A RAM-only value
+        cannot be read back (0x31 gives the EEPROM value): when its reply is lost this
+        raises VEBusWriteUnconfirmed, and the value may or may not be in force.
         """
         flags = m.WRITE_SETTING if persist else m.WRITE_SETTING | m.WRITE_RAM_ONLY
-        reply = await self._winmon(
+        name = registry.setting_name(setting_id)
+        request, match = self._winmon_exchange(
             m.Winmon.WRITE_VIA_ID,
             m.write_via_id_args(flags, setting_id, raw),
             {m.Reply.SETTING_WRITTEN},
-            registry.setting_name(setting_id),
+            name,
+        )
+
+        async def holds() -> bool:
+            return await self.read_setting_raw(setting_id) == raw & 0xFFFF
+
+        def read_back_reply() -> m.WinmonReply:
+            scale = self._setting_scales.get(setting_id)
+            reset = scale is not None and scale.info.needs_reset
+            return m.WinmonReply(request[2], m.Reply.SETTING_WRITTEN, bytes((reset,)))
+
+        # RAM only, the value in force cannot be read back: 0x31 gives the EEPROM value.
+        reply = await self._confirmed_write(
+            request, match, name, holds if persist else None, read_back_reply
         )
         return bool(reply.data and reply.data[0] & 0x01)
 
@@ -658,10 +816,12 @@ class VEBusClient:
         scale = await self._need_setting(setting_id)
         name = registry.setting_name(setting_id)
         if setting_id in registry.FLAGS_SETTINGS:
-            raw = int(value)
             mask = scale.info.maximum
+            if not math.isfinite(value) or value != int(value) or not 0 <= value <= 0xFFFF:
+                raise OutOfRangeError(name, value, 0, mask)
+            raw = int(value)
             current = await self.read_setting_raw(setting_id)
-            if raw != value or not 0 <= raw <= 0xFFFF or (raw ^ current) & ~mask & 0xFFFF:
+            if (raw ^ current) & ~mask & 0xFFFF:
                 raise OutOfRangeError(name, value, 0, mask)
         else:
             try:

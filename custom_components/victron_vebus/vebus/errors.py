@@ -31,6 +31,15 @@ class VEBusTimeout(VEBusError):
     """No reply in time: the device is asleep, off or not a VE.Bus interface."""
 
 
+class VEBusWriteUnconfirmed(VEBusError):
+    """A write went out, but neither the device's reply nor a read-back confirmed it.
+
+    The value may or may not be in force: the reply was lost, the read-back failed,
+    the port went away after the request was sent, or the value cannot be read back
+    at all (settings written RAM only). Callers must not count it as done.
+    """
+
+
 class VEBusUnsupported(VEBusError):
     """The device says it does not support this variable, setting or command."""
 

@@ -643,7 +643,8 @@ class RawVarInfo:
 
     @property
     def supported(self) -> bool:
-        return self.scale != 0
+        # Scale -0x8000 would be 1/0 by the reciprocal rule: no device means anything by it.
+        return self.scale not in (0, -0x8000)
 
 
 def encode_var_info(info: RawVarInfo | None, combined: bool) -> bytes:

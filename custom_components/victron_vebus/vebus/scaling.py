@@ -14,6 +14,7 @@ from .messages import RawSettingInfo, RawVarInfo
 BIT_VARIABLE_OFFSET = -0x8000
 RECIPROCAL_THRESHOLD = 0x4000
 _RECIPROCAL_BASE = 0x8000
+_WORD_BITS = 16
 
 
 def _to_signed16(raw: int) -> int:
@@ -36,7 +37,9 @@ class VarScale:
         if info.offset == BIT_VARIABLE_OFFSET:
             return cls(1.0, 0, False, magnitude - 1)
         if magnitude >= RECIPROCAL_THRESHOLD:
-            factor = 1.0 / (_RECIPROCAL_BASE - magnitude)
+            # -0x8000 would divide by zero; no device sends it (info.supported is False).
+            denominator = _RECIPROCAL_BASE - magnitude
+            factor = 1.0 / denominator if denominator else 0.0
         else:
             factor = float(magnitude)
         return cls(factor, info.offset, info.scale < 0)
@@ -44,7 +47,7 @@ class VarScale:
     def value(self, raw: int) -> float:
         """Engineering value of a raw 16-bit word (a bit variable gives 0.0 or 1.0)."""
         if self.bit is not None:
-            return float((raw >> self.bit) & 1)
+            return float((raw >> self.bit) & 1) if 0 <= self.bit < _WORD_BITS else 0.0
         number = _to_signed16(raw) if self.signed else raw & 0xFFFF
         return self.factor * (number + self.offset)
 
@@ -53,9 +56,16 @@ class VarScale:
         return self.factor * (raw + self.offset)
 
     def raw(self, value: float) -> int:
-        """Raw 16-bit word for ``value``; raises ValueError when it does not fit."""
+        """Raw 16-bit word for ``value``; raises ValueError when it does not fit.
+
+        Not a number, infinity or a variable without a scale never fit.
+        """
         if self.bit is not None:
+            if not 0 <= self.bit < _WORD_BITS:
+                raise ValueError(f"bit {self.bit} is not in a 16-bit word")
             return (1 << self.bit) if value else 0
+        if not self.factor or not math.isfinite(value / self.factor):
+            raise ValueError(f"{value} does not fit this variable")
         number = round(value / self.factor) - self.offset
         low, high = (-0x8000, 0x7FFF) if self.signed else (0, 0xFFFF)
         if not low <= number <= high:
@@ -80,14 +90,22 @@ class SettingScale:
     def _multiply(self) -> bool:
         return self.info.scale > 0
 
+    @property
+    def _magnitude(self) -> int:
+        # Scale 0 means "not supported" and never becomes a SettingScale; read it as 1.
+        return abs(self.info.scale) or 1
+
     def value(self, raw: int) -> float:
         number = raw + self.info.offset
-        scale = abs(self.info.scale)
+        scale = self._magnitude
         return number * scale if self._multiply else number / scale
 
     def raw(self, value: float) -> int:
-        scale = abs(self.info.scale)
+        """Raw value for ``value`` (unbounded); ValueError when it is no finite number."""
+        scale = self._magnitude
         number = value / scale if self._multiply else value * scale
+        if not math.isfinite(number):
+            raise ValueError(f"{value} is not a finite number")
         return round(number) - self.info.offset
 
     @property
@@ -104,7 +122,7 @@ class SettingScale:
 
     @property
     def step(self) -> float:
-        scale = abs(self.info.scale)
+        scale = self._magnitude
         return float(scale) if self._multiply else 1.0 / scale
 
     def check(self, value: float) -> int:

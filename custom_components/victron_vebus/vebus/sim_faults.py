@@ -6,6 +6,8 @@ Spec grammar (``vebus simulate --faults SPEC``, ``Faults.parse``)::
     item        := "noise=" P                     chance per frame of 1-8 noise bytes before it
                  | "bitflip=" P                   chance per sent byte of one flipped bit
                  | "drop=" P                      chance per sent byte of losing it
+                 | "rxbitflip=" P                 chance per received byte of one flipped bit
+                 | "rxdrop=" P                    chance per received byte of losing it
                  | "slow=" SECONDS                extra delay before every reply
                  | "unrelated=" P                 chance per reply of an unrelated frame before it
                  | "silent" | "silent=" BOOL      the interface answers nothing (as if asleep)
@@ -19,6 +21,10 @@ Spec grammar (``vebus simulate --faults SPEC``, ``Faults.parse``)::
     ids         := id ("+" id)*                   an id is N or a range N-M
     denied      := ["setting:"] one ("+" one)*
     one         := id ["@" LEVEL]                 LEVEL defaults to 1; decimal or 0x.. hex
+
+"bitflip" and "drop" hit the replies and heartbeats the simulator sends; "rxbitflip" and
+"rxdrop" hit the requests it receives (a request they break is dropped by the device's
+decoder and never acted on), so ``bitflip=P,rxbitflip=P`` is noise on the whole cable.
 
 Examples: ``noise=0.05,bitflip=0.001,drop=0.001,slow=0.4,unrelated=0.2``,
 ``silent``, ``unsupported=ram:13+17-19;setting:4``, ``denied=setting:2@0x80+3``,
@@ -34,7 +40,12 @@ import math
 DEFAULT_DENIED_LEVEL = 0x01
 DEFAULT_FLAP_DOWN = 1.0
 _PROBABILITIES = {"noise": "noise", "bitflip": "bit_flip", "bit_flip": "bit_flip", "drop": "drop"}
-_PROBABILITIES |= {"unrelated": "unrelated"}
+_PROBABILITIES |= {
+    "unrelated": "unrelated",
+    "rxbitflip": "rx_bit_flip",
+    "rx_bit_flip": "rx_bit_flip",
+}
+_PROBABILITIES |= {"rxdrop": "rx_drop", "rx_drop": "rx_drop"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _KEYS = sorted({*_PROBABILITIES, "slow", "silent", "unsupported", "denied", "flap"})
@@ -47,6 +58,8 @@ class Faults:
     noise: float = 0.0
     bit_flip: float = 0.0
     drop: float = 0.0
+    rx_bit_flip: float = 0.0  # on the bytes the simulator receives
+    rx_drop: float = 0.0
     slow: float = 0.0
     silent: bool = False
     unrelated: float = 0.0
@@ -120,7 +133,13 @@ class Faults:
     def spec(self) -> str:
         """The spec string that gives these faults (``Faults.parse(f.spec()) == f``)."""
         items: list[str] = []
-        for key, name in (("noise", "noise"), ("bitflip", "bit_flip"), ("drop", "drop")):
+        for key, name in (
+            ("noise", "noise"),
+            ("bitflip", "bit_flip"),
+            ("drop", "drop"),
+            ("rxbitflip", "rx_bit_flip"),
+            ("rxdrop", "rx_drop"),
+        ):
             if getattr(self, name):
                 items.append(f"{key}={getattr(self, name)!r}")
         if self.slow:

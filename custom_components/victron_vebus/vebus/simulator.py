@@ -20,7 +20,8 @@ Faults (``Faults``, mutable while running; ``vebus simulate --faults SPEC``): SP
 comma-separated list, e.g. ``noise=0.05,bitflip=0.001,drop=0.001,slow=0.4,unrelated=0.2``,
 ``silent``, ``unsupported=ram:13+17-19;setting:4``, ``denied=setting:2@0x80+3``,
 ``flap=30:2``. Keys: noise (chance per frame of 1-8 noise bytes before it), bitflip and
-drop (chance per sent byte), slow (extra seconds before replies), unrelated (chance per
+drop (chance per sent byte), rxbitflip and rxdrop (chance per received byte: a request
+they break is never acted on), slow (extra seconds before replies), unrelated (chance per
 reply of a VE.Bus frame no request asked for), silent (no answers, no heartbeats),
 unsupported (RAM / setting ids the device denies knowing), denied (setting writes answered
 0x9B <level>, default level 1), flap (close the port every PERIOD s for DOWN s). The full
@@ -69,6 +70,9 @@ BAUD = 2400
 BYTE_TIME = 10 / BAUD  # 8N1: start + 8 data + stop bits
 PTY_POLL_INTERVAL = 0.02  # s between checks for a client opening or closing the pty
 PHYSICS_INTERVAL = 1.0  # s between live physics updates when nobody asks
+# A request whose bytes stop for this long is given up, like a real interface does: a
+# length byte that noise made up must not hold the next requests back for long.
+PARTIAL_FRAME_TIMEOUT = 0.025
 HEARTBEAT_POLL = 0.05  # s between looks at the heartbeat setting and device reboots
 _READ_SIZE = 4096
 
@@ -145,6 +149,7 @@ class _Session:
         self._decoder = FrameDecoder()
         self._queue: asyncio.Queue[tuple[Frame, float]] = asyncio.Queue()
         self._rx_clock = 0.0
+        self._rx_last = 0.0
         self._tx_clock = 0.0
         self._tx_lock = asyncio.Lock()
         self._busy = False
@@ -167,13 +172,37 @@ class _Session:
         now = self._loop.time()
         sim.bytes_received += len(data)
         self._last_activity = now
+        data = self._rx_faults(data)
+        if self._decoder.pending and now - self._rx_last > PARTIAL_FRAME_TIMEOUT:
+            while self._decoder.pending:
+                self._accept(self._decoder.discard_partial())
+        self._rx_last = now
         for byte in data:
             self._rx_clock = max(self._rx_clock, now) + BYTE_TIME if sim.paced else now
-            for frame in self._decoder.feed(bytes((byte,))):
-                raw = encode_frame(frame.frame_type, frame.payload, frame.leds)
-                sim.requests.append(raw)
-                _LOGGER.debug("%s rx %s", self.name, raw.hex(" "))
-                self._queue.put_nowait((frame, self._rx_clock))
+            self._accept(self._decoder.feed(bytes((byte,))))
+
+    def _accept(self, frames: list[Frame]) -> None:
+        for frame in frames:
+            raw = encode_frame(frame.frame_type, frame.payload, frame.leds)
+            self._sim.requests.append(raw)
+            _LOGGER.debug("%s rx %s", self.name, raw.hex(" "))
+            self._queue.put_nowait((frame, self._rx_clock))
+
+    def _rx_faults(self, data: bytes) -> bytes:
+        """The cable's faults on the way in: flipped bits and lost bytes."""
+        faults = self._sim.faults
+        if not faults.rx_bit_flip and not faults.rx_drop:
+            return data
+        rng = self._sim.rng
+        received = bytearray()
+        for byte in data:
+            if faults.rx_drop and rng.random() < faults.rx_drop:
+                continue
+            flip = faults.rx_bit_flip and rng.random() < faults.rx_bit_flip
+            received.append(byte ^ (1 << rng.randrange(8)) if flip else byte)
+        if received != data:
+            _LOGGER.debug("%s rx %s (faulted from %s)", self.name, received.hex(" "), data.hex(" "))
+        return bytes(received)
 
     async def _work(self) -> None:
         while True:

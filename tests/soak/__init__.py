@@ -1,0 +1,1 @@
+"""The long run (scripts/soak): skipped unless VEBUS_SOAK_SECONDS is set."""

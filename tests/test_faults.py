@@ -1,0 +1,554 @@
+"""Fault injection: the real client against the real simulator with its faults on.
+
+Noise, flipped bits and lost bytes in both directions, late replies, silence, a port
+that closes mid-request, a port held by another program, a device that is no VE.Bus
+interface; connect/close and unplug/replug cycles that must leak no task and no file
+descriptor; and control writes that end confirmed or raise, hammered while faults come
+and go, after which the simulator holds what the last confirmed write set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import contextlib
+from dataclasses import dataclass, field
+import random
+import sys
+import time
+
+import pytest
+
+from custom_components.victron_vebus.vebus import messages as m
+from custom_components.victron_vebus.vebus.client import VEBusClient
+from custom_components.victron_vebus.vebus.errors import (
+    PortBusyError,
+    PortLostError,
+    VEBusConnectionError,
+    VEBusTimeout,
+    VEBusWriteUnconfirmed,
+)
+from custom_components.victron_vebus.vebus.framing import MAX_LENGTH, Frame
+from custom_components.victron_vebus.vebus.models import Mode
+from custom_components.victron_vebus.vebus.simulator import Faults, Simulator
+from custom_components.victron_vebus.vebus.status import read_status
+
+from .wire import (
+    ForeignDevice,
+    is_lines_write,
+    is_panel_write,
+    lost_on_the_wire,
+    open_fds,
+    task_names,
+    winmon_write,
+)
+
+# Against the unpaced simulator a reply takes a millisecond or two: short timeouts keep
+# the many retries here fast and change nothing else (the protocol has no clock).
+TIMEOUT = 0.05
+SLOW_TIMEOUT = 0.1
+ABSORPTION, FLOAT = 2, 3
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    simulator = Simulator("multiplus-12", paced=False, live=False, seed=3)
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+async def client(sim: Simulator) -> AsyncIterator[VEBusClient]:
+    vebus = VEBusClient(await sim.start_pty(), timeout=TIMEOUT, slow_timeout=SLOW_TIMEOUT)
+    await vebus.connect()
+    yield vebus
+    await vebus.close()
+
+
+# --- reads under faults ---------------------------------------------------------------------
+
+
+async def test_reads_under_noise_flips_and_drops_are_right_or_raise(
+    sim: Simulator, client: VEBusClient
+) -> None:
+    clean = await read_status(client)
+    sim.faults = Faults(
+        noise=0.3, bit_flip=0.01, drop=0.005, rx_bit_flip=0.01, rx_drop=0.005, unrelated=0.2
+    )
+    right = failed = 0
+    for _ in range(10):
+        try:
+            status = await read_status(client)
+        except VEBusTimeout:
+            failed += 1
+            continue
+        right += 1
+        assert (status.dc, status.ac, status.ac_input, status.ram) == (
+            clean.dc,
+            clean.ac,
+            clean.ac_input,
+            clean.ram,
+        )
+    stats = client.framing_stats
+    assert right > failed
+    assert stats.checksum_errors > 0
+    assert stats.dropped_bytes > 0
+    assert client.stats.retries > 0
+    assert client.decoder.pending <= MAX_LENGTH + 1
+
+
+@pytest.mark.parametrize("slow", [1.4, 2.4])  # in request timeouts: replies come late
+async def test_late_replies_are_never_taken_for_the_next_answer(
+    sim: Simulator, client: VEBusClient, slow: float
+) -> None:
+    ids = (2, 3, 4, 11, 12, 64)
+    truth = {i: sim.device.eeprom_raw(i) for i in ids}
+    assert len(set(truth.values())) == len(ids)  # every answer tells whose it is
+    sim.faults.slow = slow * TIMEOUT
+    for setting_id in ids:
+        assert await client.read_setting_raw(setting_id) == truth[setting_id]
+    assert client.stats.timeouts > 0
+    assert client.stats.settles > 0
+
+
+async def test_silence_costs_the_timeouts_and_then_recovers(
+    sim: Simulator, client: VEBusClient
+) -> None:
+    await client.leds()
+    sim.faults.silent = True
+    started = time.monotonic()
+    with pytest.raises(VEBusTimeout):
+        await client.dc_info()
+    assert time.monotonic() - started < (client.retries + 1) * TIMEOUT + 0.5
+    sim.faults.silent = False
+    leds = await client.leds()  # the first request after the device is back answers
+    assert leds.on == sim.device.leds[0]
+
+
+async def test_requests_broken_on_the_way_in_are_never_acted_on(
+    sim: Simulator, client: VEBusClient
+) -> None:
+    faults = Faults.parse("rxbitflip=1,rxdrop=0.25")
+    assert (faults.rx_bit_flip, faults.rx_drop) == (1.0, 0.25)
+    assert Faults.parse(faults.spec()) == faults
+    await client.leds()
+    seen = len(sim.requests)
+    sim.faults = faults
+    with pytest.raises(VEBusWriteUnconfirmed):  # its read-back met the same fate
+        await client.set_panel_state(Mode.OFF)
+    assert len(sim.requests) == seen  # the device's decoder dropped every request
+    assert sim.device.switch_state == m.SwitchState.ON
+    sim.faults = Faults()
+    await client.set_panel_state(Mode.OFF)
+    assert sim.device.switch_state == m.SwitchState.OFF
+
+
+# --- the port ---------------------------------------------------------------------------
+
+
+async def test_port_closed_mid_request_fails_at_once_and_reconnects(
+    sim: Simulator, client: VEBusClient
+) -> None:
+    await client.leds()
+    sim.faults.slow = 5.0  # the reply would come long after the port is gone
+    client.timeout = 10.0
+    request = asyncio.create_task(client.leds())
+    await asyncio.sleep(0.05)
+    started = time.monotonic()
+    await sim.unplug()
+    with pytest.raises(VEBusConnectionError):
+        await request
+    assert time.monotonic() - started < 1.0  # no waiting for a timeout
+    assert client.stats.connection_losses == 1
+    with pytest.raises(VEBusConnectionError):
+        await client.leds()  # still unplugged
+    sim.faults.slow = 0.0
+    await sim.replug()
+    assert (await client.leds()).on == sim.device.leds[0]
+    assert client.stats.connects == 2  # the fixture's and this one (a failed open is none)
+
+
+async def test_a_write_in_flight_when_the_port_closes_is_unconfirmed(
+    sim: Simulator, client: VEBusClient
+) -> None:
+    ess = await client.find_ess_setpoint()
+    assert ess is not None
+    sim.faults.slow = 5.0
+    client.timeout = 10.0
+    write = asyncio.create_task(client.write_ess_setpoint(ess, 300))
+    await asyncio.sleep(0.05)
+    await sim.unplug()
+    with pytest.raises(VEBusWriteUnconfirmed) as caught:
+        await write
+    assert isinstance(caught.value.__cause__, PortLostError)
+    assert "may or may not be in force" in str(caught.value)
+    assert client.stats.writes_unconfirmed == 1
+
+
+async def test_a_port_held_by_another_program_is_busy_until_released(sim: Simulator) -> None:
+    path = await sim.start_pty()
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "import fcntl, os, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "print('held', flush=True)\n"
+        "time.sleep(60)\n",
+        path,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None
+        assert await holder.stdout.readline() == b"held\n"
+        vebus = VEBusClient(path, timeout=TIMEOUT)
+        with pytest.raises(PortBusyError):
+            await vebus.connect()
+    finally:
+        holder.kill()
+        await holder.wait()
+    await asyncio.sleep(0.1)  # the simulator sees the holder go
+    async with vebus:
+        assert await vebus.version() == sim.device.interface_version
+
+
+async def test_a_device_that_is_no_vebus_interface_times_out_cleanly() -> None:
+    foreign = ForeignDevice()
+    try:
+        async with VEBusClient(foreign.path, timeout=TIMEOUT) as vebus:
+            with pytest.raises(VEBusTimeout):
+                await vebus.probe()
+            stats = vebus.framing_stats
+            assert stats.frames == 0
+            assert stats.dropped_bytes > 100
+            assert vebus.decoder.pending <= MAX_LENGTH + 1
+    finally:
+        await foreign.close()
+
+
+async def test_noise_storm_keeps_every_buffer_bounded(sim: Simulator, client: VEBusClient) -> None:
+    sim.faults.noise = 1.0
+    sim.faults.bit_flip = 0.2
+    sim.heartbeat = 0.001  # heartbeats as fast as they go, all of them mangled
+    for _ in range(20):
+        await asyncio.sleep(0.02)
+        assert client.decoder.pending <= MAX_LENGTH + 1
+    assert client.stats.bytes_received > 2000
+    with contextlib.suppress(VEBusTimeout):
+        await client.leds()
+    assert len(client.stats.last_errors) <= 10
+    sim.faults = Faults()
+    sim.heartbeat = 1.0
+    await asyncio.sleep(0.05)
+    assert (await client.leds()).on == sim.device.leds[0]
+
+
+# --- leaks ------------------------------------------------------------------------------------
+
+
+async def test_connect_close_cycles_leak_no_task_and_no_fd(sim: Simulator) -> None:
+    path = await sim.start_pty()
+    vebus = VEBusClient(path, timeout=TIMEOUT)
+    async with vebus:
+        await vebus.leds()
+    await asyncio.sleep(0.1)  # the simulator's session for that client ends
+    tasks, fds = task_names(), open_fds()
+    for _ in range(15):
+        async with vebus:
+            await vebus.leds()
+        await asyncio.sleep(0.03)
+    await asyncio.sleep(0.1)
+    assert task_names() == tasks
+    assert open_fds() == fds
+
+
+async def test_unplug_replug_cycles_leak_no_task_and_no_fd(sim: Simulator) -> None:
+    vebus = VEBusClient(await sim.start_pty(), timeout=TIMEOUT)
+    await vebus.leds()
+    tasks, fds = task_names(), open_fds()
+    for _ in range(8):
+        await sim.unplug()
+        with pytest.raises(VEBusConnectionError):
+            await vebus.leds()
+        await sim.replug()
+        await vebus.leds()
+    await asyncio.sleep(0.1)
+    assert task_names() == tasks
+    assert open_fds() == fds
+    assert vebus.stats.connection_losses == 8
+    await vebus.close()
+
+
+# --- writes: confirmed or raised ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WriteCase:
+    """One kind of control write, how to spot it on the wire, and how to see it done."""
+
+    name: str
+    is_write: Callable[[Frame], bool]
+    write: Callable[[VEBusClient, int], Awaitable[object]]
+    done: Callable[[Simulator, int], bool]
+    ess: bool = False
+
+
+WRITES = [
+    WriteCase(
+        "remote switch and current limit",
+        is_panel_write,
+        lambda c, _: c.set_panel_state(Mode.CHARGER_ONLY, 12.3),
+        lambda s, _: s.device.switch_state == m.SwitchState.CHARGER_ONLY
+        and s.device.current_limit == pytest.approx(12.3),
+    ),
+    WriteCase(
+        "ESS setpoint",
+        winmon_write(m.WRITE_RAM_ONLY),
+        lambda c, ess: c.write_ess_setpoint(ess, 420),
+        lambda s, _: s.device.ess_setpoint == -420,
+        ess=True,
+    ),
+    WriteCase(
+        "setting stored in EEPROM",
+        winmon_write(m.WRITE_SETTING),
+        lambda c, _: c.write_setting(FLOAT, 13.3, persist=True),
+        lambda s, _: s.device.eeprom_raw(FLOAT) == 1330,
+    ),
+    WriteCase(
+        "interface lines",
+        is_lines_write,
+        lambda c, _: c.set_interface(standby=True),
+        lambda s, _: bool(s.device.interface_lines & m.H_STANDBY),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", WRITES, ids=lambda case: case.name)
+async def test_a_write_whose_replies_are_lost_is_confirmed_by_reading_back(
+    sim: Simulator, client: VEBusClient, case: WriteCase
+) -> None:
+    ess = await client.find_ess_setpoint() or 0
+    with lost_on_the_wire(sim, case.is_write, requests=False):
+        await case.write(client, ess)  # returns: the device holds the value
+    assert case.done(sim, ess)
+    assert client.stats.write_readbacks == 1
+    assert client.stats.writes_confirmed_by_readback == 1
+
+
+@pytest.mark.parametrize("case", WRITES, ids=lambda case: case.name)
+async def test_a_write_the_device_never_got_raises(
+    sim: Simulator, client: VEBusClient, case: WriteCase
+) -> None:
+    ess = await client.find_ess_setpoint() or 0
+    with lost_on_the_wire(sim, case.is_write, requests=True), pytest.raises(VEBusTimeout) as caught:
+        await case.write(client, ess)
+    assert not isinstance(caught.value, VEBusWriteUnconfirmed)
+    assert "does not hold the value" in str(caught.value)
+    assert not case.done(sim, ess)
+    assert client.stats.writes_not_applied == 1
+
+
+async def test_a_write_whose_read_back_fails_too_is_unconfirmed(
+    sim: Simulator, client: VEBusClient
+) -> None:
+    ess = await client.find_ess_setpoint()
+    assert ess is not None
+    handle = sim.handler.handle
+
+    def deaf_after_the_write(frame: Frame) -> list[bytes]:
+        handle(frame)
+        if winmon_write(m.WRITE_RAM_ONLY)(frame):
+            sim.faults.drop = 1.0  # from here on every reply is lost
+        return []
+
+    sim.handler.handle = deaf_after_the_write  # type: ignore[method-assign]
+    with pytest.raises(VEBusWriteUnconfirmed):
+        await client.write_ess_setpoint(ess, 250)
+    del sim.handler.handle
+    assert sim.device.ess_setpoint == -250  # it was in force after all
+    assert client.stats.writes_unconfirmed == 1
+
+
+async def test_a_ram_only_setting_cannot_be_read_back_so_a_lost_reply_is_unconfirmed(
+    sim: Simulator, client: VEBusClient
+) -> None:
+    with (
+        lost_on_the_wire(sim, winmon_write(m.WRITE_SETTING | m.WRITE_RAM_ONLY), requests=False),
+        pytest.raises(VEBusWriteUnconfirmed, match="cannot be read back"),
+    ):
+        await client.write_setting(ABSORPTION, 14.1)
+    assert sim.device.setting_raw(ABSORPTION) == 1410  # in force, and nobody could know
+    assert client.stats.write_readbacks == 0
+
+
+async def test_nothing_sent_means_nothing_unconfirmed(sim: Simulator) -> None:
+    vebus = VEBusClient(await sim.start_pty(), timeout=TIMEOUT)
+    await sim.unplug()
+    with pytest.raises(VEBusConnectionError):
+        await vebus.write_ess_setpoint(131, 100)  # the port is gone before anything is sent
+    assert vebus.stats.writes_unconfirmed == 0
+    await sim.replug()
+    await vebus.close()
+
+
+# --- the hammer -------------------------------------------------------------------------------
+
+# Faults on the bytes for one write, by weight; two in five writes see them change
+# part-way through. Besides, one write in four meets a burst: the next K frames the device
+# receives are lost, or its replies to them are (write.frames = the write's attempts, then
+# those of its read-back), which takes every write kind through every outcome.
+WEATHER: list[tuple[float, Faults]] = [
+    (0.5, Faults()),
+    (0.2, Faults(noise=0.3, bit_flip=0.03, drop=0.01, rx_bit_flip=0.03, rx_drop=0.01)),
+    (0.1, Faults(rx_bit_flip=0.1)),  # requests garbled: the device may not act
+    (0.1, Faults(bit_flip=0.1)),  # replies garbled: it acts, the client may not hear
+    (0.025, Faults(rx_drop=1.0)),  # every request lost
+    (0.025, Faults(drop=1.0)),  # every reply lost
+    (0.025, Faults(slow=1.5 * TIMEOUT)),  # late replies
+    (0.025, Faults(silent=True)),
+]
+HAMMER_WRITES = 60
+
+
+def weather(rng: random.Random) -> Faults:
+    ((_, faults),) = rng.choices(WEATHER, [weight for weight, _ in WEATHER])
+    return Faults(**vars(faults))
+
+
+@dataclass
+class Burst:
+    """Lose the next ``requests`` frames the device receives, or its replies to ``replies``."""
+
+    requests: int = 0
+    replies: int = 0
+
+    @contextlib.contextmanager
+    def on(self, sim: Simulator) -> Iterator[None]:
+        handle = sim.handler.handle
+
+        def wire(frame: Frame) -> list[bytes]:
+            if self.requests:
+                self.requests -= 1
+                return []
+            replies = handle(frame)
+            if self.replies:
+                self.replies -= 1
+                return []
+            return replies
+
+        sim.handler.handle = wire  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            del sim.handler.handle
+
+
+@dataclass
+class Target:
+    """What the simulator must hold: the last confirmed value, or one sent unconfirmed since."""
+
+    confirmed: int
+    unconfirmed: set[int] = field(default_factory=set)
+
+    def allowed(self) -> set[int]:
+        return {self.confirmed, *self.unconfirmed}
+
+
+async def test_hammered_writes_end_where_the_last_confirmed_one_left_them(
+    sim: Simulator, client: VEBusClient
+) -> None:
+    """Writes of every kind under changing faults for a few seconds.
+
+    Every write must end confirmed (and the device then holds the value at once), not
+    applied (VEBusTimeout after a read-back) or unconfirmed (VEBusWriteUnconfirmed).
+    At the end each value is the last confirmed one, or one whose write was reported
+    unconfirmed after it; a value whose write was reported as not applied never is.
+    """
+    rng = random.Random(11)
+    loop = asyncio.get_running_loop()
+    ess = await client.find_ess_setpoint()
+    assert ess is not None
+    bounds = await client.ac_input_config()
+    absorption = await client.setting_info(ABSORPTION)
+    floating = await client.setting_info(FLOAT)
+    assert absorption is not None
+    assert floating is not None
+
+    def held(name: str) -> int:
+        device = sim.device
+        return {
+            "mode": int(device.switch_state),
+            "limit": round(device.current_limit * 10),
+            "ess": -device.ess_setpoint,
+            "absorption": device.setting_raw(ABSORPTION),
+            "float": device.eeprom_raw(FLOAT),
+            "standby": int(bool(device.interface_lines & m.H_STANDBY)),
+        }[name]
+
+    names = ("mode", "limit", "ess", "absorption", "float", "standby")
+    targets = {name: Target(held(name)) for name in names}
+    limits = (round(bounds.minimum * 10), round(bounds.maximum * 10))
+
+    def next_write() -> tuple[dict[str, int], Awaitable[object]]:
+        kind = rng.choice(("panel", "ess", "absorption", "float", "standby"))
+        if kind == "panel":
+            mode, limit = rng.choice(list(Mode)), rng.randint(*limits)
+            return {"mode": int(mode.switch_state), "limit": limit}, client.set_panel_state(
+                mode, limit / 10
+            )
+        if kind == "ess":
+            watts = rng.randint(-1500, 1500)
+            return {"ess": watts}, client.write_ess_setpoint(ess, watts)
+        if kind == "absorption":  # RAM only: no read-back possible
+            raw = rng.randint(absorption.info.minimum, absorption.info.maximum)
+            return {"absorption": raw}, client.write_setting(ABSORPTION, absorption.value(raw))
+        if kind == "float":  # stored in EEPROM
+            raw = rng.randint(floating.info.minimum, floating.info.maximum)
+            return {"float": raw}, client.write_setting(FLOAT, floating.value(raw), persist=True)
+        standby = rng.randint(0, 1)
+        return {"standby": standby}, client.set_interface(standby=bool(standby))
+
+    outcomes = {"confirmed": 0, "not_applied": 0, "unconfirmed": 0}
+    burst = Burst()
+    for _ in range(HAMMER_WRITES):
+        values, write = next_write()
+        sim.faults = weather(rng)
+        change = None
+        if rng.random() < 0.4:
+            later = weather(rng)
+            change = loop.call_later(rng.uniform(0, 4 * TIMEOUT), setattr, sim, "faults", later)
+        if rng.random() < 0.25:
+            lost = rng.choice((1, 2, 3, 3, 4, 5, 6, 7))
+            burst = Burst(lost, 0) if rng.random() < 0.5 else Burst(0, lost)
+        else:
+            burst = Burst()
+        try:
+            with burst.on(sim):
+                await write
+        except VEBusWriteUnconfirmed:
+            outcomes["unconfirmed"] += 1
+            for key, value in values.items():
+                targets[key].unconfirmed.add(value)
+        except VEBusTimeout:
+            outcomes["not_applied"] += 1
+        else:
+            outcomes["confirmed"] += 1
+            for key, value in values.items():
+                # Confirmed means in force now, not merely acknowledged at some point.
+                assert held(key) == value, (key, outcomes)
+                targets[key] = Target(value)
+        finally:
+            if change is not None:
+                change.cancel()
+    sim.faults = Faults()
+    await asyncio.sleep(0.2)  # late replies still on their way arrive and are dropped
+
+    for name in names:
+        assert held(name) in targets[name].allowed(), (name, held(name), targets[name])
+    failures = outcomes["not_applied"] + outcomes["unconfirmed"]
+    assert 0.05 <= failures / sum(outcomes.values()) <= 0.4, outcomes
+    assert outcomes["not_applied"] > 0, outcomes
+    assert outcomes["unconfirmed"] > 0, outcomes
+    assert client.stats.writes_confirmed_by_readback > 0
+    assert client.stats.writes_not_applied == outcomes["not_applied"]
+    assert client.stats.writes_unconfirmed == outcomes["unconfirmed"]
