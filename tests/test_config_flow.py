@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 import re
 import socket
-import sys
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -36,6 +35,8 @@ from custom_components.victron_vebus.const import (
 )
 from custom_components.victron_vebus.vebus import VEBusClient
 from custom_components.victron_vebus.vebus.simulator import PTY_POLL_INTERVAL, Simulator
+
+from .conftest import held_by_another_process
 
 MK3_USB_SERIAL = "HQ2039ABCDE"  # the MK3-USB adapter's own USB serial number
 UNIT_SERIAL = "HQ1234ABCDE"  # what the simulated MultiPlus 12 V reports
@@ -327,28 +328,12 @@ async def test_manual_port_held_by_another_process(
 ) -> None:
     """Another program (here a second process, as ModemManager or a getty would be)."""
     tty = await simulator.start_pty()
-    holder = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "import fcntl, os, sys, time\n"
-        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)\n"
-        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
-        "print('held', flush=True)\n"
-        "time.sleep(60)\n",
-        tty,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert holder.stdout is not None
-        assert await holder.stdout.readline() == b"held\n"
+    async with held_by_another_process(tty):
         result = await start_manual_flow(hass)
         result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: tty})
         assert result["type"] is FlowResultType.FORM
         assert result["errors"] == {"base": "port_busy"}
         assert hass.config_entries.async_entries(DOMAIN) == []
-    finally:
-        holder.kill()
-        await holder.wait()
 
     await let_simulator_see_close()
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: tty})

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import contextlib
 from dataclasses import dataclass, field
 import random
-import sys
 import time
 
 import pytest
@@ -33,6 +32,9 @@ from custom_components.victron_vebus.vebus.models import Mode
 from custom_components.victron_vebus.vebus.simulator import Faults, Simulator
 from custom_components.victron_vebus.vebus.status import read_status
 
+# Against the unpaced simulator a reply takes a millisecond or two: short timeouts keep
+# the many retries here fast and change nothing else (the protocol has no clock).
+from .conftest import held_by_another_process
 from .wire import (
     ForeignDevice,
     is_lines_write,
@@ -43,8 +45,6 @@ from .wire import (
     winmon_write,
 )
 
-# Against the unpaced simulator a reply takes a millisecond or two: short timeouts keep
-# the many retries here fast and change nothing else (the protocol has no clock).
 TIMEOUT = 0.05
 SLOW_TIMEOUT = 0.1
 ABSORPTION, FLOAT = 2, 3
@@ -187,26 +187,10 @@ async def test_a_write_in_flight_when_the_port_closes_is_unconfirmed(
 
 async def test_a_port_held_by_another_program_is_busy_until_released(sim: Simulator) -> None:
     path = await sim.start_pty()
-    holder = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "import fcntl, os, sys, time\n"
-        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)\n"
-        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
-        "print('held', flush=True)\n"
-        "time.sleep(60)\n",
-        path,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert holder.stdout is not None
-        assert await holder.stdout.readline() == b"held\n"
+    async with held_by_another_process(path):
         vebus = VEBusClient(path, timeout=TIMEOUT)
         with pytest.raises(PortBusyError):
             await vebus.connect()
-    finally:
-        holder.kill()
-        await holder.wait()
     await asyncio.sleep(0.1)  # the simulator sees the holder go
     async with vebus:
         assert await vebus.version() == sim.device.interface_version
