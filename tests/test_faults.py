@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import contextlib
 from dataclasses import dataclass, field
+from pathlib import Path
 import random
 import time
 
@@ -58,8 +59,11 @@ async def sim() -> AsyncIterator[Simulator]:
 
 
 @pytest.fixture
-async def client(sim: Simulator) -> AsyncIterator[VEBusClient]:
-    vebus = VEBusClient(await sim.start_pty(), timeout=TIMEOUT, slow_timeout=SLOW_TIMEOUT)
+async def client(sim: Simulator, tmp_path: Path) -> AsyncIterator[VEBusClient]:
+    # A link, as /dev/serial/by-id/ gives: after a replug it leads to the new pty, where
+    # the pty's own name may by then belong to another program's terminal.
+    link = str(tmp_path / "ttyVEBUS")
+    vebus = VEBusClient(await sim.start_pty(link=link), timeout=TIMEOUT, slow_timeout=SLOW_TIMEOUT)
     await vebus.connect()
     yield vebus
     await vebus.close()
@@ -246,8 +250,8 @@ async def test_connect_close_cycles_leak_no_task_and_no_fd(sim: Simulator) -> No
     assert open_fds() == fds
 
 
-async def test_unplug_replug_cycles_leak_no_task_and_no_fd(sim: Simulator) -> None:
-    vebus = VEBusClient(await sim.start_pty(), timeout=TIMEOUT)
+async def test_unplug_replug_cycles_leak_no_task_and_no_fd(sim: Simulator, tmp_path: Path) -> None:
+    vebus = VEBusClient(await sim.start_pty(link=str(tmp_path / "ttyVEBUS")), timeout=TIMEOUT)
     await vebus.leds()
     tasks, fds = task_names(), open_fds()
     for _ in range(8):
@@ -365,8 +369,8 @@ async def test_a_ram_only_setting_cannot_be_read_back_so_a_lost_reply_is_unconfi
     assert client.stats.write_readbacks == 0
 
 
-async def test_nothing_sent_means_nothing_unconfirmed(sim: Simulator) -> None:
-    vebus = VEBusClient(await sim.start_pty(), timeout=TIMEOUT)
+async def test_nothing_sent_means_nothing_unconfirmed(sim: Simulator, tmp_path: Path) -> None:
+    vebus = VEBusClient(await sim.start_pty(link=str(tmp_path / "ttyVEBUS")), timeout=TIMEOUT)
     await sim.unplug()
     with pytest.raises(VEBusConnectionError):
         await vebus.write_ess_setpoint(131, 100)  # the port is gone before anything is sent
