@@ -24,6 +24,17 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components/ in every test."""
 
 
+@pytest.fixture(autouse=True)
+def no_frozen_event_loop(request: pytest.FixtureRequest) -> None:
+    """``freezer`` freezes the event loop's clock too (Home Assistant binds ``loop.time``
+    to the patched monotonic clock), and the simulator runs on that clock: it would never
+    answer and the test would hang. Time passes through a clock the code accepts instead
+    (``FakeClock``), or Home Assistant's timers are fired early (``async_fire_time_changed``).
+    """
+    if "freezer" in request.fixturenames:
+        pytest.fail("freezer freezes the event loop the simulator runs on; use tests/clock.py")
+
+
 @pytest.fixture
 async def simulator() -> AsyncIterator[Simulator]:
     """An unpaced MultiPlus 12 V simulator; start its pty or TCP endpoint in the test."""

@@ -6,7 +6,6 @@ talks to the simulator through serialx and the real client.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 import json
 from pathlib import Path
@@ -34,9 +33,10 @@ from custom_components.victron_vebus.const import (
     DOMAIN,
 )
 from custom_components.victron_vebus.vebus import VEBusClient
-from custom_components.victron_vebus.vebus.simulator import PTY_POLL_INTERVAL, Simulator
+from custom_components.victron_vebus.vebus.simulator import Simulator
 
 from .conftest import held_by_another_process
+from .waiting import wait_for
 
 MK3_USB_SERIAL = "HQ2039ABCDE"  # the MK3-USB adapter's own USB serial number
 UNIT_SERIAL = "HQ1234ABCDE"  # what the simulated MultiPlus 12 V reports
@@ -124,13 +124,13 @@ def free_tcp_port() -> int:
     return port
 
 
-async def let_simulator_see_close() -> None:
-    """Give the simulator time to notice that the last client closed its pty.
+async def let_simulator_see_close(simulator: Simulator) -> None:
+    """Wait until the simulator has noticed that the last client closed its pty.
 
-    It polls for that every PTY_POLL_INTERVAL; a client that opens the pty again sooner
-    can lose its first requests to the end of the old session (a simulator limitation).
+    A client that opens the pty again sooner can lose its first requests to the end of
+    the old session (a simulator limitation).
     """
-    await asyncio.sleep(3 * PTY_POLL_INTERVAL)
+    await wait_for(lambda: simulator.clients == 0, "the simulator sees the port closed")
 
 
 @pytest.fixture
@@ -318,7 +318,7 @@ async def test_manual_port_busy(hass: HomeAssistant, simulator: Simulator) -> No
     finally:
         await holder.close()
 
-    await let_simulator_see_close()
+    await let_simulator_see_close(simulator)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: tty})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -335,7 +335,7 @@ async def test_manual_port_held_by_another_process(
         assert result["errors"] == {"base": "port_busy"}
         assert hass.config_entries.async_entries(DOMAIN) == []
 
-    await let_simulator_see_close()
+    await let_simulator_see_close(simulator)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: tty})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -351,7 +351,7 @@ async def test_manual_not_vebus(hass: HomeAssistant, simulator: Simulator) -> No
     assert suggested(result, CONF_PORT) == tty
 
     simulator.faults.silent = False
-    await let_simulator_see_close()
+    await let_simulator_see_close(simulator)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: tty})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -481,7 +481,7 @@ async def test_usb_confirm_error(hass: HomeAssistant, simulator: Simulator) -> N
     assert result["errors"] == {"base": "not_vebus"}
 
     simulator.faults.silent = False
-    await let_simulator_see_close()
+    await let_simulator_see_close(simulator)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 

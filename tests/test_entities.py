@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -18,6 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.victron_vebus.vebus.messages import ChargeState, SwitchState
 from custom_components.victron_vebus.vebus.simulator import Simulator
 
+from .clock import FakeClock
 from .conftest import add_entry, write_requests
 
 
@@ -264,16 +262,15 @@ async def test_keep_awake_and_energy_survive_a_restart(
 
 
 async def test_battery_energy_is_integrated_from_battery_power(
-    hass: HomeAssistant,
-    vebus_sim: Simulator,
-    setup_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
 ) -> None:
     coordinator = setup_integration.runtime_data
+    clock = FakeClock()
+    coordinator.clock = clock
     power = coordinator.data.status.dc.voltage * coordinator.data.status.dc.current
     assert power > 0  # the simulator charges
     coordinator.async_update_listeners()
-    freezer.tick(timedelta(hours=1))
+    clock.advance(3600)
     coordinator.async_update_listeners()
     assert number(hass, "sensor.multiplus_battery_energy_in") == pytest.approx(
         power / 1000, rel=0.01

@@ -3,7 +3,6 @@ refresh, no leaks, unconfirmed writes never taken for done, counters in diagnost
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,6 +29,7 @@ from custom_components.victron_vebus.vebus.models import Mode
 from custom_components.victron_vebus.vebus.simulator import Faults, Simulator
 
 from .conftest import add_entry
+from .waiting import wait_for
 from .wire import ForeignDevice, lost_on_the_wire, open_fds, task_names, winmon_write
 
 VOLTAGE = "sensor.multiplus_battery_voltage"
@@ -160,10 +160,12 @@ async def test_port_closed_mid_refresh_then_reopened(
     coordinator: VEBusCoordinator = entry.runtime_data
     coordinator.client.timeout = 5.0
     vebus_sim.faults.slow = 2.0  # every reply would come long after the unplug
+    sent = len(vebus_sim.requests)
     refresh = hass.async_create_task(coordinator.async_refresh())
-    await asyncio.sleep(0.1)
+    await wait_for(lambda: len(vebus_sim.requests) > sent, "the refresh's first request")
     await vebus_sim.unplug()
-    await asyncio.wait_for(refresh, 1.0)  # over at once, not after the timeouts
+    await refresh
+    assert coordinator.client.stats.timeouts == 0  # over on the loss, not after a timeout
     assert not coordinator.last_update_success
     assert coordinator.counters["error_connection_lost"] == 1
     assert hass.states.get(VOLTAGE).state == STATE_UNAVAILABLE
@@ -188,7 +190,7 @@ async def test_port_busy_after_a_replug_is_a_repair_issue_until_freed(
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
     assert hass.states.get(VOLTAGE).state == STATE_UNAVAILABLE
     await holder.close()
-    await asyncio.sleep(0.1)
+    await wait_for(lambda: vebus_sim.clients == 0, "the simulator sees the holder go")
     await coordinator.async_refresh()
     assert coordinator.last_update_success
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
@@ -220,7 +222,7 @@ async def test_setup_unload_and_unplug_cycles_leak_nothing(
         await vebus_sim.replug()
         await coordinator.async_refresh()
         assert coordinator.last_update_success
-        await asyncio.sleep(0.05)  # the simulator notices the old session ended
+        await wait_for(lambda: vebus_sim.clients == 1, "the simulator ends the old session")
 
     await cycle()
     tasks, fds = task_names(), open_fds()
@@ -352,7 +354,7 @@ async def test_hammered_writes_through_the_coordinator(
             for key, value in values.items():
                 expect[key] = Expect(value)
     vebus_sim.faults = Faults()
-    await asyncio.sleep(0.2)
+    await wait_for(lambda: vebus_sim.pending == 0, "the unit has answered every request")
     await coordinator.async_refresh()  # sets unconfirmed RAM-only settings back
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))  # ESS keep-alive
     await hass.async_block_till_done(wait_background_tasks=True)

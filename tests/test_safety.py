@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -19,31 +18,38 @@ from custom_components.victron_vebus.const import DOMAIN
 from custom_components.victron_vebus.vebus.models import Mode
 from custom_components.victron_vebus.vebus.simulator import Simulator
 
+from .clock import FakeClock
 from .conftest import write_requests
+from .waiting import wait_for
 
 ESS = "number.multiplus_ess_setpoint"
 
 
-async def tick(
-    hass: HomeAssistant, sim: Simulator, freezer: FrozenDateTimeFactory, s: float
-) -> None:
-    """Let ``s`` seconds pass for Home Assistant and the simulated device alike.
+class Later:
+    """Time passing for Home Assistant's timers and the simulated unit alike.
 
-    Firing time runs every loop timer due, a request's timeout among them, so the
-    coordinator's refresh (a background task) must be over before the next jump.
+    The event loop's clock is never frozen (the simulator runs on it): Home Assistant's
+    timers due within the time passed so far are fired early instead. Firing runs every
+    loop timer due, a request's timeout among them, so whatever the last jump started
+    (a refresh, a keep-alive) is over before the next.
     """
-    freezer.tick(timedelta(seconds=s))
-    sim.advance(s)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+
+    def __init__(self, hass: HomeAssistant, sim: Simulator) -> None:
+        self.hass = hass
+        self.sim = sim
+        self.elapsed = 0.0
+
+    async def tick(self, seconds: float) -> None:
+        self.elapsed += seconds
+        self.sim.advance(seconds)
+        async_fire_time_changed(self.hass, dt_util.utcnow() + timedelta(seconds=self.elapsed))
+        await self.hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_ess_setpoint_is_kept_alive_and_released_on_unload(
-    hass: HomeAssistant,
-    vebus_sim: Simulator,
-    setup_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
 ) -> None:
+    later = Later(hass, vebus_sim)
     attributes = hass.states.get(ESS).attributes
     assert attributes["min"] == -3000
     assert "charges the battery" in attributes["direction"]
@@ -52,7 +58,7 @@ async def test_ess_setpoint_is_kept_alive_and_released_on_unload(
     )
     assert vebus_sim.device.ess_setpoint == -400  # device sign: - = take from AC-in
     for _ in range(12):  # 60 s, far past the device's own 15 s timeout
-        await tick(hass, vebus_sim, freezer, 5)
+        await later.tick(5)
     assert vebus_sim.device.ess_setpoint == -400
     assert hass.states.get(ESS).state == "400.0"
     await hass.config_entries.async_unload(setup_integration.entry_id)
@@ -70,11 +76,9 @@ async def test_ess_setpoint_returns_to_zero_when_home_assistant_stops(
 
 
 async def test_ess_action_with_duration_and_bounds(
-    hass: HomeAssistant,
-    vebus_sim: Simulator,
-    setup_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
 ) -> None:
+    later = Later(hass, vebus_sim)
     await hass.services.async_call(
         DOMAIN,
         "set_ess_setpoint",
@@ -82,9 +86,9 @@ async def test_ess_action_with_duration_and_bounds(
         blocking=True,
     )
     assert vebus_sim.device.ess_setpoint == -300
-    await tick(hass, vebus_sim, freezer, 10)
+    await later.tick(10)
     assert vebus_sim.device.ess_setpoint == -300
-    await tick(hass, vebus_sim, freezer, 11)
+    await later.tick(11)
     assert vebus_sim.device.ess_setpoint == 0
     writes = len(write_requests(vebus_sim))
     with pytest.raises(ServiceValidationError):
@@ -118,11 +122,10 @@ async def test_a_thousand_frequent_changes_never_touch_eeprom(
 
 @pytest.mark.parametrize("entry_options", [{"persist_settings": True}])
 async def test_permanent_saving_is_rate_limited(
-    hass: HomeAssistant,
-    vebus_sim: Simulator,
-    setup_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
 ) -> None:
+    clock = FakeClock()
+    setup_integration.runtime_data.clock = clock
     entity_id = "number.multiplus_float_voltage"
     await hass.services.async_call(
         "number", "set_value", {"entity_id": entity_id, "value": 13.5}, blocking=True
@@ -134,7 +137,12 @@ async def test_permanent_saving_is_rate_limited(
         )
     assert "retry_at" in caught.value.translation_placeholders
     assert vebus_sim.device.eeprom_writes[3] == 1
-    freezer.tick(timedelta(minutes=10, seconds=1))
+    clock.advance(9 * 60 + 59)
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            "number", "set_value", {"entity_id": entity_id, "value": 13.4}, blocking=True
+        )
+    clock.advance(2)
     await hass.services.async_call(
         "number", "set_value", {"entity_id": entity_id, "value": 13.4}, blocking=True
     )
@@ -149,9 +157,13 @@ async def test_ram_only_settings_return_after_a_device_restart(
     await coordinator.async_set_charging_allowed(False)
     assert vebus_sim.device.setting(2) == pytest.approx(14.0)
     vebus_sim.heartbeat = 0.02
+    session = coordinator.client.session
     vebus_sim.device.restart()
     assert vebus_sim.device.setting(2) != pytest.approx(14.0)  # the device forgot
-    await asyncio.sleep(0.1)  # the rebooted interface announces itself ('V' with 'B')
+    await wait_for(
+        lambda: coordinator.client.session != session,
+        "the rebooted interface announces itself ('V' with 'B')",
+    )
     await coordinator.async_refresh()
     assert vebus_sim.device.setting(2) == pytest.approx(14.0)
     assert vebus_sim.device.setting_raw(0) & 0x40

@@ -58,8 +58,20 @@ from custom_components.victron_vebus.vebus.simulator import (
     serve,
 )
 
-TIMEOUT = 1.0
+from .waiting import wait_for
+
+TIMEOUT = 10.0  # how long an expected frame may take: generous, so a busy machine passes
 QUIET = 0.15  # how long "no reply" is awaited
+
+
+async def connect_when_back(url: str) -> Wire:
+    """Connect as soon as the endpoint takes connections again (after a flap)."""
+    async with asyncio.timeout(TIMEOUT):
+        while True:
+            try:
+                return await Wire.tcp(url)
+            except ConnectionRefusedError:
+                await asyncio.sleep(0.01)
 
 
 def h(text: str) -> bytes:
@@ -271,21 +283,20 @@ async def test_heartbeat_until_address_then_address(connect: Connect, via: str) 
 
 
 async def test_heartbeat_pauses_while_busy(connect: Connect) -> None:
-    sim, wire = await connect(heartbeat=0.3)
-    for _ in range(6):
+    sim, wire = await connect(heartbeat=1.0)
+    for _ in range(6):  # a request every 50 ms: the line is never idle for a second
         assert await wire.ask(h("02 FF 4C B3")) == h("08 FF 4C 01 0C 00 00 80 00 20")
         await asyncio.sleep(0.05)
     assert await wire.quiet(0.05) == b""
-    assert await wire.frame(0.6) == h("07 FF 56 24 DB 11 00 42 52")
-    sim.heartbeat = 0.0
-    await wire.quiet(0.05)
+    assert await wire.frame() == h("07 FF 56 24 DB 11 00 42 52")
+    sim.heartbeat = 0.0  # the next one was a second away: none comes
     assert await wire.quiet(0.3) == b""
     sim.heartbeat = 5.0
     assert await wire.quiet(0.2) == b""
     sim.device.restart()  # the rebooted MK3 announces itself at once
-    assert await wire.frame(0.2) == h("07 FF 56 24 DB 11 00 42 52")
+    assert await wire.frame() == h("07 FF 56 24 DB 11 00 42 52")
     sim.heartbeat = 0.05
-    assert await wire.frame(0.5) == h("07 FF 56 24 DB 11 00 42 52")
+    assert await wire.frame() == h("07 FF 56 24 DB 11 00 42 52")
 
 
 async def test_mk2_version_vectors_5_6(connect: Connect) -> None:
@@ -788,7 +799,6 @@ async def test_paced_reply_takes_the_wire_time(connect: Connect) -> None:
     assert first + rest == h("08 FF 4C 01 0C 00 00 80 00 20")
     assert first_at - started >= (4 + 1) * BYTE_TIME + 0.030 - 0.001
     assert done - started >= (4 + 10) * BYTE_TIME + 0.030 - 0.001
-    assert done - started < 0.5
     # Two requests in one write: the second reply follows the first on the wire.
     started = loop.time()
     wire.send(h("02 FF 4C B3") + h("02 FF 56 A9"))
@@ -869,11 +879,11 @@ async def test_fault_silent_and_slow(connect: Connect) -> None:
 
 
 async def test_fault_silent_while_waiting(connect: Connect) -> None:
-    sim, wire = await connect(faults=Faults(slow=0.1))
+    sim, wire = await connect(faults=Faults(slow=0.5))
     wire.send(h("02 FF 56 A9"))
-    await asyncio.sleep(0.02)
-    sim.faults.silent = True
-    assert await wire.quiet(0.2) == b""
+    await wait_for(lambda: sim.requests, "the request received")
+    sim.faults.silent = True  # while its reply waits out the slow fault
+    assert await wire.quiet(0.8) == b""
 
 
 async def test_fault_noise(connect: Connect) -> None:
@@ -1012,17 +1022,16 @@ async def test_pty_without_link_and_reconnect(simulators: list[Simulator]) -> No
             assert await wire.ask(h("02 FF 4C B3")) == h("08 FF 4C 01 0C 00 00 80 00 20")
         finally:
             await wire.close()
-        await asyncio.sleep(0.1)
+        await wait_for(lambda: sim.clients == 0, "the simulator sees the port closed")
 
 
 async def test_fault_flap(connect: Connect) -> None:
     sim, wire = await connect(faults=Faults.parse("flap=0.1:0.1"))
-    await wire.wait_eof(1.0)
+    await wire.wait_eof()
     sim.faults.flap = None
-    await asyncio.sleep(0.3)
     url = sim.tcp_url
     assert url is not None
-    again = await Wire.tcp(url)
+    again = await connect_when_back(url)
     try:
         assert await again.ask(h("02 FF 56 A9")) == h("07 FF 56 24 DB 11 00 42 52")
     finally:
@@ -1038,7 +1047,7 @@ async def test_serve_prints_endpoints_and_logs(
     )
     lines: list[str] = []
     try:
-        async with asyncio.timeout(2):
+        async with asyncio.timeout(TIMEOUT):
             while len(lines) < 2:
                 lines += capsys.readouterr().out.splitlines()
                 await asyncio.sleep(0.01)
@@ -1211,9 +1220,8 @@ async def test_live_simulator_ticks_by_itself(
     await sim.start_pty()
     first = sim.device.now()
     before = sim.device.ram_raw(0)
-    await asyncio.sleep(0.2)
-    assert sim.device.now() - first > 100
-    assert sim.device.ram_raw(0) != before
+    await wait_for(lambda: sim.device.ram_raw(0) != before, "the mains voltage moves by itself")
+    assert sim.device.now() - first > 0
 
 
 def test_models_and_settings_api() -> None:

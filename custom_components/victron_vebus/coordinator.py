@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+import time
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -138,7 +139,10 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         self._ess_setpoint = 0
         self._ess_unsub: CALLBACK_TYPE | None = None
         self._ess_timer: CALLBACK_TYPE | None = None
-        self._eeprom_writes: dict[int, datetime] = {}
+        # Wall-clock seconds: the EEPROM limit and the energy sensors take time from here,
+        # so tests move it without freezing the event loop the simulator runs on.
+        self.clock: Callable[[], float] = time.time
+        self._eeprom_writes: dict[int, float] = {}
         self._confirmed_mode: Mode | None = None
         self._confirmed_limit: float | None = None
         self._panel_writes = 0  # confirmed 'S' writes, so a refresh keeps a newer one
@@ -506,7 +510,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
     def _remember_setting(self, setting_id: int, raw: int, persist: bool) -> None:
         """Track what was confirmed: RAM-only values are re-applied after a restart."""
         if persist:
-            self._eeprom_writes[setting_id] = dt_util.utcnow()
+            self._eeprom_writes[setting_id] = self.clock()
             self._ram_overrides.pop(setting_id, None)
         else:
             self._ram_overrides[setting_id] = raw
@@ -518,14 +522,15 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         last = self._eeprom_writes.get(setting_id)
         if last is None:
             return
-        retry_at = last + EEPROM_WRITE_INTERVAL
-        if dt_util.utcnow() < retry_at:
+        retry_at = last + EEPROM_WRITE_INTERVAL.total_seconds()
+        if self.clock() < retry_at:
+            local = dt_util.as_local(dt_util.utc_from_timestamp(retry_at))
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="eeprom_rate_limited",
                 translation_placeholders={
                     "item": registry.setting_name(setting_id),
-                    "retry_at": dt_util.as_local(retry_at).strftime("%H:%M:%S"),
+                    "retry_at": local.strftime("%H:%M:%S"),
                 },
             )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -26,7 +25,6 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
-from homeassistant.util import dt as dt_util
 
 from . import VEBusConfigEntry
 from .coordinator import (
@@ -455,7 +453,7 @@ class VEBusEnergySensor(VEBusEntity, RestoreSensor):
         self._charging = description.key == "battery_energy_in"
         self._kwh = 0.0
         self._last_power: float | None = None
-        self._last_time: datetime | None = None
+        self._last_time: float | None = None
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
@@ -465,9 +463,9 @@ class VEBusEnergySensor(VEBusEntity, RestoreSensor):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        now = dt_util.utcnow()
+        now = self.coordinator.clock()
         if self._last_time is not None and self._last_power is not None:
-            hours = (now - self._last_time).total_seconds() / 3600
+            hours = (now - self._last_time) / 3600
             self._kwh += self._last_power * hours / 1000
         dc = self.coordinator.data.status.dc
         power = None if dc is None else dc.voltage * dc.current

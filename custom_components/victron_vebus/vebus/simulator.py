@@ -158,9 +158,16 @@ class _Session:
             self._loop.create_task(self._work(), name=f"vebus-sim {name} worker"),
             self._loop.create_task(self._heartbeat(), name=f"vebus-sim {name} heartbeat"),
         ]
+        sim.sessions.add(self)
         _LOGGER.debug("%s: client connected", name)
 
+    @property
+    def pending(self) -> int:
+        """Requests received and not answered yet."""
+        return self._queue.qsize() + self._busy
+
     async def close(self) -> None:
+        self._sim.sessions.discard(self)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -434,6 +441,7 @@ class Simulator:
         self.bytes_received = 0
         self.bytes_sent = 0
         self.handler = Mk3Handler(self.device, lambda: self.faults)
+        self.sessions: set[_Session] = set()
         self._plugged = True
         self._tcp: tuple[str, int] | None = None
         self._server: asyncio.Server | None = None
@@ -451,6 +459,16 @@ class Simulator:
             return None
         host, port = self._tcp
         return f"socket://[{host}]:{port}" if ":" in host else f"socket://{host}:{port}"
+
+    @property
+    def clients(self) -> int:
+        """Clients connected now: the pty's (0 or 1) and the TCP ones."""
+        return len(self.sessions)
+
+    @property
+    def pending(self) -> int:
+        """Requests received and not answered yet, over all clients."""
+        return sum(session.pending for session in self.sessions)
 
     @property
     def pty_path(self) -> str | None:
