@@ -167,10 +167,10 @@ class _Session:
         return self._queue.qsize() + self._busy
 
     async def close(self) -> None:
-        self._sim.sessions.discard(self)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._sim.sessions.discard(self)  # gone only once its tasks are
         _LOGGER.debug("%s: client gone", self.name)
 
     def feed(self, data: bytes) -> None:
