@@ -1,117 +1,23 @@
-"""Fixtures shared by the tests."""
+"""Fixtures for every test: hypothesis profiles, sockets with or without Home Assistant.
+
+Nothing here imports Home Assistant: the library and simulator tests (tests/vebus,
+tests/sim) run in a venv without it (scripts/test does so once).
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-import contextlib
 import os
-import sys
-from unittest.mock import AsyncMock, patch
 
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
 from hypothesis import HealthCheck, settings
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.victron_vebus.const import CONF_INTERFACE, CONF_PORT, DOMAIN
-from custom_components.victron_vebus.vebus.simulator import Simulator
+try:
+    import pytest_socket  # noqa: F401  (Home Assistant's test plugin brings it)
+except ImportError:
 
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load the integration from custom_components/ in every test."""
-
-
-@pytest.fixture(autouse=True)
-def no_frozen_event_loop(request: pytest.FixtureRequest) -> None:
-    """``freezer`` freezes the event loop's clock too (Home Assistant binds ``loop.time``
-    to the patched monotonic clock), and the simulator runs on that clock: it would never
-    answer and the test would hang. Time passes through a clock the code accepts instead
-    (``FakeClock``), or Home Assistant's timers are fired early (``async_fire_time_changed``).
-    """
-    if "freezer" in request.fixturenames:
-        pytest.fail("freezer freezes the event loop the simulator runs on; use tests/clock.py")
-
-
-@pytest.fixture
-async def simulator() -> AsyncIterator[Simulator]:
-    """An unpaced MultiPlus 12 V simulator; start its pty or TCP endpoint in the test."""
-    sim = Simulator("multiplus-12", paced=False)
-    yield sim
-    await sim.stop()
-
-
-@pytest.fixture
-async def mock_setup_entry(hass: HomeAssistant) -> AsyncIterator[AsyncMock]:
-    """Entry setup and unload replaced: flow tests do not start the coordinator.
-
-    Entries are unloaded before the patches end, so Home Assistant's shutdown does not
-    run the real unload on an entry the real setup never saw.
-    """
-    with (
-        patch(
-            "custom_components.victron_vebus.async_setup_entry", return_value=True
-        ) as setup_entry,
-        patch("custom_components.victron_vebus.async_unload_entry", return_value=True),
-    ):
-        yield setup_entry
-        for entry in hass.config_entries.async_entries(DOMAIN):
-            await hass.config_entries.async_unload(entry.entry_id)
-
-
-# --- integration set up against the simulator --------------------------------------
-
-TITLE = "MultiPlus"
-UNIQUE_ID = "HQ2043ABCDE"
-
-
-def write_requests(sim: Simulator) -> list[bytes]:
-    """WriteViaID requests (winmon 0x37) that reached the simulator."""
-    return [r for r in sim.requests if len(r) > 4 and r[1] == 0xFF and r[3] == 0x37]
-
-
-async def add_entry(
-    hass: HomeAssistant, port: str, options: dict[str, object] | None = None
-) -> MockConfigEntry:
-    """Add an entry for ``port`` and set it up with the real integration."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=TITLE,
-        unique_id=UNIQUE_ID,
-        data={CONF_PORT: port, CONF_INTERFACE: "MK3"},
-        options=options or {},
-    )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
-
-
-@pytest.fixture
-async def vebus_sim() -> AsyncIterator[Simulator]:
-    """A MultiPlus 12 V simulator with frozen physics, so values can be compared exactly."""
-    sim = Simulator("multiplus-12", paced=False, live=False, seed=7)
-    yield sim
-    await sim.stop()
-
-
-@pytest.fixture
-def entry_options() -> dict[str, object]:
-    return {}
-
-
-@pytest.fixture
-async def setup_integration(
-    hass: HomeAssistant, vebus_sim: Simulator, entry_options: dict[str, object]
-) -> AsyncIterator[MockConfigEntry]:
-    """The integration set up over a real pty against ``vebus_sim``."""
-    entry = await add_entry(hass, await vebus_sim.start_pty(), entry_options)
-    yield entry
-    if entry.state is ConfigEntryState.LOADED:
-        await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
+    @pytest.fixture
+    def socket_enabled() -> None:
+        """Without pytest-socket nothing blocks sockets: TCP to the simulator just works."""
 
 
 # --- hypothesis profiles ---
@@ -129,26 +35,3 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-
-@contextlib.asynccontextmanager
-async def held_by_another_process(path: str) -> AsyncIterator[None]:
-    """``path`` opened and locked by a second process, as ModemManager or a getty would."""
-    holder = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "import fcntl, os, sys, time\n"
-        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)\n"
-        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
-        "print('held', flush=True)\n"
-        "time.sleep(60)\n",
-        path,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert holder.stdout is not None
-        assert await holder.stdout.readline() == b"held\n"
-        yield
-    finally:
-        holder.kill()
-        await holder.wait()

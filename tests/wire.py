@@ -9,9 +9,9 @@ import os
 import re
 import tty
 
-from custom_components.victron_vebus.vebus import messages as m
-from custom_components.victron_vebus.vebus.framing import Frame
-from custom_components.victron_vebus.vebus.simulator import Simulator
+from vebus import messages as m
+from vebus.framing import Frame
+from vebus_sim import Simulator
 
 
 def open_fds() -> int:

@@ -173,29 +173,6 @@ async def cmd_wake(client: VEBusClient, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run_simulator(args: argparse.Namespace) -> int:
-    from .simulator import serve
-
-    tcp = None
-    if args.tcp:
-        host, _, port = args.tcp.rpartition(":")
-        if not host or not port.isdigit():
-            raise ValueError(f"--tcp wants HOST:PORT, not {args.tcp!r}")
-        tcp = (host, int(port))
-    await serve(
-        args.model,
-        tcp=tcp,
-        pty=args.pty or tcp is None,
-        faults=args.faults,
-        paced=not args.unpaced,
-        phases=args.phases,
-        mk2=args.mk2,
-        time_scale=args.time_scale,
-        live=not args.frozen,
-    )
-    return 0
-
-
 Command = Callable[[VEBusClient, argparse.Namespace], Awaitable[int]]
 COMMANDS: dict[str, Command] = {
     "probe": cmd_probe,
@@ -267,27 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
     with_port("sleep", "put the unit to sleep")
     with_port("wake", "wake the unit up")
 
-    simulate = commands.add_parser("simulate", help="run the device simulator")
-    where = simulate.add_mutually_exclusive_group()
-    where.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP (socket:// clients)")
-    where.add_argument("--pty", action="store_true", help="open a pseudo-terminal (default)")
-    simulate.add_argument(
-        "--model", default="multiplus-12", choices=["multiplus-12", "multiplus2-48"]
-    )
-    simulate.add_argument("--phases", type=int, default=1, choices=[1, 2, 3])
-    simulate.add_argument("--mk2", action="store_true", help="behave like an MK2 interface")
-    simulate.add_argument("--faults", default="", help="fault spec, e.g. noise=0.05,slow=0.4")
-    simulate.add_argument("--unpaced", action="store_true", help="do not pace at 2400 baud")
-    simulate.add_argument("--time-scale", type=_number, default=1.0, help="speed of the physics")
-    simulate.add_argument(
-        "--frozen", action="store_true", help="values stay as they are (a steady device)"
-    )
     return parser
 
 
 async def _run(args: argparse.Namespace) -> int:
-    if args.command == "simulate":
-        return await _run_simulator(args)
     client = VEBusClient(args.port)
     try:
         await client.connect()

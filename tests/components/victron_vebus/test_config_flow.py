@@ -33,15 +33,14 @@ from custom_components.victron_vebus.const import (
     DOMAIN,
 )
 from custom_components.victron_vebus.vebus import VEBusClient
-from custom_components.victron_vebus.vebus.simulator import Simulator
-
-from .conftest import held_by_another_process
-from .waiting import wait_for
+from tests.ports import held_by_another_process
+from tests.waiting import wait_for
+from vebus_sim import Simulator
 
 MK3_USB_SERIAL = "HQ2039ABCDE"  # the MK3-USB adapter's own USB serial number
 UNIT_SERIAL = "HQ1234ABCDE"  # what the simulated MultiPlus 12 V reports
 BY_ID_NAME = f"usb-VictronEnergy_BV_MK3-USB_Interface_{MK3_USB_SERIAL}-if00-port0"
-INTEGRATION = Path(__file__).parent.parent / "custom_components" / DOMAIN
+INTEGRATION = Path(__file__).parents[3] / "custom_components" / DOMAIN
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.victron_vebus.vebus import messages as m
-from custom_components.victron_vebus.vebus.client import VEBusClient
-from custom_components.victron_vebus.vebus.errors import (
+from tests.waiting import wait_for
+from vebus import messages as m
+from vebus.client import VEBusClient
+from vebus.errors import (
     InvalidPortError,
     OutOfRangeError,
     PortBusyError,
@@ -21,11 +22,9 @@ from custom_components.victron_vebus.vebus.errors import (
     VEBusTimeout,
     VEBusUnsupported,
 )
-from custom_components.victron_vebus.vebus.models import Mode
-from custom_components.victron_vebus.vebus.simulator import Simulator
-from custom_components.victron_vebus.vebus.status import read_status
-
-from .waiting import wait_for
+from vebus.models import Mode
+from vebus.status import read_status
+from vebus_sim import Simulator
 
 WRITE_VIA_ID = bytes((m.Winmon.WRITE_VIA_ID,))
 

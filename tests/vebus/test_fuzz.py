@@ -20,15 +20,15 @@ from typing import Any
 from hypothesis import example, given, settings, strategies as st
 import pytest
 
-from custom_components.victron_vebus.vebus import messages as m
-from custom_components.victron_vebus.vebus.client import (
+from vebus import messages as m
+from vebus.client import (
     VEBusClient,
     _address_match,
     _Pending,
     _winmon_match,
 )
-from custom_components.victron_vebus.vebus.errors import VEBusError
-from custom_components.victron_vebus.vebus.framing import (
+from vebus.errors import VEBusError
+from vebus.framing import (
     KNOWN_TYPES,
     LED_APPENDED,
     MAX_LENGTH,
@@ -37,7 +37,7 @@ from custom_components.victron_vebus.vebus.framing import (
     checksum,
     encode_frame,
 )
-from custom_components.victron_vebus.vebus.scaling import SettingScale, VarScale
+from vebus.scaling import SettingScale, VarScale
 
 from . import captured as cap
 

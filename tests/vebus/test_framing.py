@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.victron_vebus.vebus.framing import (
+from vebus.framing import (
     Frame,
     FrameDecoder,
     checksum,

@@ -13,9 +13,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.victron_vebus.vebus.messages import ChargeState, SwitchState
-from custom_components.victron_vebus.vebus.simulator import Simulator
+from tests.clock import FakeClock
+from vebus_sim import Simulator
 
-from .clock import FakeClock
 from .conftest import add_entry, write_requests
 
 

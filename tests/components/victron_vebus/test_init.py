@@ -11,7 +11,7 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import DOMAIN
-from custom_components.victron_vebus.vebus.simulator import Simulator
+from vebus_sim import Simulator
 
 from .conftest import add_entry
 

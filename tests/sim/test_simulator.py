@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from custom_components.victron_vebus.vebus import simulator as simulator_module
-from custom_components.victron_vebus.vebus.framing import (
+from tests.waiting import wait_for
+from vebus.framing import (
     Frame,
     FrameDecoder,
     encode_frame,
     encode_mk2,
 )
-from custom_components.victron_vebus.vebus.messages import (
+from vebus.messages import (
     AcInfoReply,
     AcInputConfigReply,
     ChargeState,
@@ -48,17 +48,16 @@ from custom_components.victron_vebus.vebus.messages import (
     parse_read_ram_vars_args,
     write_via_id_args,
 )
-from custom_components.victron_vebus.vebus.sim_device import ESS_TIMEOUT, SimDevice
-from custom_components.victron_vebus.vebus.sim_models import MODELS, get_model
-from custom_components.victron_vebus.vebus.simulator import (
+from vebus_sim import (
     BYTE_TIME,
     UNRELATED_FRAMES,
     Faults,
     Simulator,
     serve,
+    server as simulator_module,
 )
-
-from .waiting import wait_for
+from vebus_sim.device import ESS_TIMEOUT, SimDevice
+from vebus_sim.models import MODELS, get_model
 
 TIMEOUT = 10.0  # how long an expected frame may take: generous, so a busy machine passes
 QUIET = 0.15  # how long "no reply" is awaited
@@ -203,13 +202,6 @@ class Wire:
 Connect = Callable[..., Awaitable[tuple[Simulator, Wire]]]
 
 
-@pytest.fixture
-def allow_sockets(request: pytest.FixtureRequest) -> None:
-    """Home Assistant's test plugin blocks sockets; TCP to the simulator needs them."""
-    with contextlib.suppress(pytest.FixtureLookupError):
-        request.getfixturevalue("socket_enabled")
-
-
 @pytest_asyncio.fixture
 async def simulators() -> AsyncIterator[list[Simulator]]:
     started: list[Simulator] = []
@@ -228,7 +220,7 @@ async def wires() -> AsyncIterator[list[Wire]]:
 
 @pytest.fixture
 def connect(
-    simulators: list[Simulator], wires: list[Wire], allow_sockets: None, tmp_path: Path
+    simulators: list[Simulator], wires: list[Wire], socket_enabled: None, tmp_path: Path
 ) -> Connect:
     """Start a simulator (unpaced, frozen, no heartbeat unless asked) and open a wire."""
 
@@ -1039,9 +1031,9 @@ async def test_fault_flap(connect: Connect) -> None:
 
 
 async def test_serve_prints_endpoints_and_logs(
-    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, allow_sockets: None
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, socket_enabled: None
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="custom_components.victron_vebus.vebus.simulator")
+    caplog.set_level(logging.DEBUG, logger="vebus_sim.server")
     task = asyncio.get_running_loop().create_task(
         serve(tcp=("127.0.0.1", 0), pty=True, faults="slow=0", paced=False)
     )

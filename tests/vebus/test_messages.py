@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.victron_vebus.vebus import messages as m
-from custom_components.victron_vebus.vebus.framing import Frame, FrameDecoder
-from custom_components.victron_vebus.vebus.models import AcInputConfig, LedState, LedStatus, Mode
-from custom_components.victron_vebus.vebus.scaling import SettingScale, VarScale
+from vebus import messages as m
+from vebus.framing import Frame, FrameDecoder
+from vebus.models import AcInputConfig, LedState, LedStatus, Mode
+from vebus.scaling import SettingScale, VarScale
 
 from . import captured as cap
 

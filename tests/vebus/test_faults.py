@@ -18,25 +18,11 @@ import random
 
 import pytest
 
-from custom_components.victron_vebus.vebus import messages as m
-from custom_components.victron_vebus.vebus.client import VEBusClient
-from custom_components.victron_vebus.vebus.errors import (
-    PortBusyError,
-    PortLostError,
-    VEBusConnectionError,
-    VEBusTimeout,
-    VEBusWriteUnconfirmed,
-)
-from custom_components.victron_vebus.vebus.framing import MAX_LENGTH, Frame
-from custom_components.victron_vebus.vebus.models import Mode
-from custom_components.victron_vebus.vebus.simulator import Faults, Simulator
-from custom_components.victron_vebus.vebus.status import read_status
-
 # Against the unpaced simulator a reply takes a millisecond or two: short timeouts keep
 # the many retries here fast and change nothing else (the protocol has no clock).
-from .conftest import held_by_another_process
-from .waiting import wait_for
-from .wire import (
+from tests.ports import held_by_another_process
+from tests.waiting import wait_for
+from tests.wire import (
     ForeignDevice,
     is_lines_write,
     is_panel_write,
@@ -45,6 +31,19 @@ from .wire import (
     task_names,
     winmon_write,
 )
+from vebus import messages as m
+from vebus.client import VEBusClient
+from vebus.errors import (
+    PortBusyError,
+    PortLostError,
+    VEBusConnectionError,
+    VEBusTimeout,
+    VEBusWriteUnconfirmed,
+)
+from vebus.framing import MAX_LENGTH, Frame
+from vebus.models import Mode
+from vebus.status import read_status
+from vebus_sim import Faults, Simulator
 
 TIMEOUT = 0.05
 SLOW_TIMEOUT = 0.1

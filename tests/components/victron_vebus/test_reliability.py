@@ -26,11 +26,11 @@ from custom_components.victron_vebus.vebus import messages as m
 from custom_components.victron_vebus.vebus.client import VEBusClient
 from custom_components.victron_vebus.vebus.framing import Frame
 from custom_components.victron_vebus.vebus.models import Mode
-from custom_components.victron_vebus.vebus.simulator import Faults, Simulator
+from tests.waiting import wait_for
+from tests.wire import ForeignDevice, lost_on_the_wire, open_fds, task_names, winmon_write
+from vebus_sim import Faults, Simulator
 
 from .conftest import add_entry
-from .waiting import wait_for
-from .wire import ForeignDevice, lost_on_the_wire, open_fds, task_names, winmon_write
 
 VOLTAGE = "sensor.multiplus_battery_voltage"
 ABSORPTION_ENTITY = "number.multiplus_absorption_voltage"

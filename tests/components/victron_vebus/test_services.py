@@ -12,7 +12,7 @@ import voluptuous as vol
 
 from custom_components.victron_vebus.const import DOMAIN
 from custom_components.victron_vebus.vebus.messages import SwitchState
-from custom_components.victron_vebus.vebus.simulator import Simulator
+from vebus_sim import Simulator
 
 from .conftest import write_requests
 

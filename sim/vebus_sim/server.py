@@ -2,9 +2,9 @@
 
 It behaves like an MK3-USB on a VE.Bus unit: an unsolicited 'V' frame about once a
 second while idle, answers to every command in protocol.md (layouts from
-``messages``, decisions in ``sim_mk3``), a device with its own scales, settings and a
-small physical model (``sim_device``, ``sim_models``), and faults on demand
-(``sim_faults``, whose docstring holds the fault spec grammar).
+the library's codecs, decisions in ``mk3``), a device with its own scales, settings and a
+small physical model (``device``, ``models``), and faults on demand
+(``faults``, whose docstring holds the fault spec grammar).
 
 Timing: with ``paced=True`` a request counts as received when its last byte would have
 arrived at 2400 baud (10 bits a byte, 1/240 s), the reply starts ``turnaround`` seconds
@@ -16,7 +16,7 @@ client opens like a serial port; ``start_tcp()`` gives a ``socket://`` URL. Clie
 come and go; the device and the interface keep their state in between. ``unplug()``
 and ``replug()`` close and reopen the endpoint as if the USB cable were pulled.
 
-Faults (``Faults``, mutable while running; ``vebus simulate --faults SPEC``): SPEC is a
+Faults (``Faults``, mutable while running; ``vebus-sim --faults SPEC``): SPEC is a
 comma-separated list, e.g. ``noise=0.05,bitflip=0.001,drop=0.001,slow=0.4,unrelated=0.2``,
 ``silent``, ``unsupported=ram:13+17-19;setting:4``, ``denied=setting:2@0x80+3``,
 ``flap=30:2``. Keys: noise (chance per frame of 1-8 noise bytes before it), bitflip and
@@ -25,7 +25,7 @@ they break is never acted on), slow (extra seconds before replies), unrelated (c
 reply of a VE.Bus frame no request asked for), silent (no answers, no heartbeats),
 unsupported (RAM / setting ids the device denies knowing), denied (setting writes answered
 0x9B <level>, default level 1), flap (close the port every PERIOD s for DOWN s). The full
-grammar is in ``sim_faults``; a bad spec raises ValueError naming the item.
+grammar is in ``faults``; a bad spec raises ValueError naming the item.
 
 Requests and replies are logged in hex at debug level on this module's logger.
 """
@@ -43,26 +43,11 @@ import socket
 import termios
 import tty
 
-from .framing import Frame, FrameDecoder, encode_frame
-from .messages import ChargeState, DeviceState
-from .sim_device import AcPhase, SimDevice
-from .sim_faults import Faults
-from .sim_mk3 import Mk3Handler
-from .sim_models import MODELS, DeviceModel
+from vebus.framing import Frame, FrameDecoder, encode_frame
 
-__all__ = [
-    "BYTE_TIME",
-    "MODELS",
-    "UNRELATED_FRAMES",
-    "AcPhase",
-    "ChargeState",
-    "DeviceModel",
-    "DeviceState",
-    "Faults",
-    "SimDevice",
-    "Simulator",
-    "serve",
-]
+from .device import SimDevice
+from .faults import Faults
+from .mk3 import Mk3Handler
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -620,10 +605,10 @@ async def serve(
     mk2: bool = False,
     time_scale: float = 1.0,
     live: bool = True,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Run a simulator for ``vebus simulate``: print each endpoint, serve until cancelled.
-
-    Without ``tcp`` a pty is opened even when ``pty`` is False.
+    """Run a simulator for ``vebus-sim``: print each endpoint, serve until ``stop`` is set
+    (or the task is cancelled). Without ``tcp`` a pty is opened even when ``pty`` is False.
     """
     simulator = Simulator(
         model,
@@ -639,6 +624,6 @@ async def serve(
             print(await simulator.start_tcp(*tcp), flush=True)
         if pty or tcp is None:
             print(await simulator.start_pty(), flush=True)
-        await asyncio.Event().wait()
+        await (stop or asyncio.Event()).wait()
     finally:
         await simulator.stop()

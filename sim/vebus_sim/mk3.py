@@ -2,15 +2,15 @@
 
 Every byte layout comes from ``messages`` (requests decoded with their ``decode``,
 replies built with their ``encode``); this module only decides what to answer.
-Timing, faults on the wire and endpoints are ``simulator``'s business.
+Timing, faults on the wire and endpoints are ``server``'s business.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from .framing import MK2_FRAME, Frame, FrameDecoder, encode_frame
-from .messages import (
+from vebus.framing import MK2_FRAME, Frame, FrameDecoder, encode_frame
+from vebus.messages import (
     S_FLAG_APPEND_LEDS,
     S_FLAG_VARIANT2,
     S_FLAGS_EXT0_COMPAT,
@@ -53,9 +53,10 @@ from .messages import (
     phase_info_for,
     u16_list,
 )
-from .sim_device import SimDevice
-from .sim_faults import Faults
-from .sim_models import (
+
+from .device import SimDevice
+from .faults import Faults
+from .models import (
     BATTERY_CURRENT,
     BATTERY_VOLTAGE,
     INVERTER_CURRENT,

@@ -16,11 +16,11 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.victron_vebus.const import DOMAIN
 from custom_components.victron_vebus.vebus.models import Mode
-from custom_components.victron_vebus.vebus.simulator import Simulator
+from tests.clock import FakeClock
+from tests.waiting import wait_for
+from vebus_sim import Simulator
 
-from .clock import FakeClock
 from .conftest import write_requests
-from .waiting import wait_for
 
 ESS = "number.multiplus_ess_setpoint"
 

@@ -8,8 +8,8 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.diagnostics import async_get_config_entry_diagnostics
-from custom_components.victron_vebus.vebus.simulator import Simulator
 from custom_components.victron_vebus.vebus.transport import describe_port as redact_port
+from vebus_sim import Simulator
 
 
 def test_port_redaction() -> None:

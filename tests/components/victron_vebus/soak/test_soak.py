@@ -39,9 +39,9 @@ import pytest
 from custom_components.victron_vebus.const import CONF_SCAN_INTERVAL, DOMAIN, ESS_KEEPALIVE
 from custom_components.victron_vebus.coordinator import VEBusCoordinator
 from custom_components.victron_vebus.vebus.models import Mode
-from custom_components.victron_vebus.vebus.simulator import Faults, Simulator
-from tests.conftest import add_entry
+from tests.components.victron_vebus.conftest import add_entry
 from tests.wire import open_fds, task_names
+from vebus_sim import Faults, Simulator
 
 SECONDS = float(os.environ.get("VEBUS_SOAK_SECONDS") or 0)
 SEED = int(os.environ.get("VEBUS_SOAK_SEED") or 0) or random.SystemRandom().randrange(1, 10**6)

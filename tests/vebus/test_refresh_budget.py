@@ -5,11 +5,11 @@ At 2400 baud bytes are the time budget (scripts/bench measures the time itself).
 
 from __future__ import annotations
 
-from custom_components.victron_vebus.vebus import messages as m
-from custom_components.victron_vebus.vebus.client import VEBusClient
-from custom_components.victron_vebus.vebus.framing import FrameDecoder
-from custom_components.victron_vebus.vebus.simulator import Simulator
-from custom_components.victron_vebus.vebus.status import StatusPlan, read_status
+from vebus import messages as m
+from vebus.client import VEBusClient
+from vebus.framing import FrameDecoder
+from vebus.status import StatusPlan, read_status
+from vebus_sim import Simulator
 
 # A full refresh of a single unit: LEDs, DC, AC L1, AC-input config, power snapshot
 # (taken with F6, read with 0x38), device state. Nothing else.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .messages import RawSettingInfo, RawVarInfo
+from vebus.messages import RawSettingInfo, RawVarInfo
 
 # RAM var info (protocol.md §3.5, NR dump). 0x8000 - 100 = 1/100; negative = signed.
 _CENTI = RawVarInfo(32668, 0)

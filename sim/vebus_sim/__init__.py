@@ -1,0 +1,24 @@
+"""Device simulators for the libraries' tests and for development (never shipped to users).
+
+``Simulator`` is an MK3 interface on a simulated VE.Bus unit, served over a pty or TCP,
+paced like the real 2400 baud line, with faults on demand (docs/design.md §4).
+"""
+
+from .device import AcPhase, SimDevice
+from .faults import Faults
+from .models import MODELS, DeviceModel, get_model
+from .server import BYTE_TIME, PTY_POLL_INTERVAL, UNRELATED_FRAMES, Simulator, serve
+
+__all__ = [
+    "BYTE_TIME",
+    "MODELS",
+    "PTY_POLL_INTERVAL",
+    "UNRELATED_FRAMES",
+    "AcPhase",
+    "DeviceModel",
+    "Faults",
+    "SimDevice",
+    "Simulator",
+    "get_model",
+    "serve",
+]

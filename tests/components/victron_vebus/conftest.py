@@ -1,0 +1,109 @@
+"""Fixtures of the Home Assistant tests: the integration set up against the simulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from unittest.mock import AsyncMock, patch
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.victron_vebus.const import CONF_INTERFACE, CONF_PORT, DOMAIN
+from vebus_sim import Simulator
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration from custom_components/ in every test."""
+
+
+@pytest.fixture(autouse=True)
+def no_frozen_event_loop(request: pytest.FixtureRequest) -> None:
+    """``freezer`` freezes the event loop's clock too (Home Assistant binds ``loop.time``
+    to the patched monotonic clock), and the simulator runs on that clock: it would never
+    answer and the test would hang. Time passes through a clock the code accepts instead
+    (``FakeClock``), or Home Assistant's timers are fired early (``async_fire_time_changed``).
+    """
+    if "freezer" in request.fixturenames:
+        pytest.fail("freezer freezes the event loop the simulator runs on; use tests/clock.py")
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[Simulator]:
+    """An unpaced MultiPlus 12 V simulator; start its pty or TCP endpoint in the test."""
+    sim = Simulator("multiplus-12", paced=False)
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+async def mock_setup_entry(hass: HomeAssistant) -> AsyncIterator[AsyncMock]:
+    """Entry setup and unload replaced: flow tests do not start the coordinator.
+
+    Entries are unloaded before the patches end, so Home Assistant's shutdown does not
+    run the real unload on an entry the real setup never saw.
+    """
+    with (
+        patch(
+            "custom_components.victron_vebus.async_setup_entry", return_value=True
+        ) as setup_entry,
+        patch("custom_components.victron_vebus.async_unload_entry", return_value=True),
+    ):
+        yield setup_entry
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            await hass.config_entries.async_unload(entry.entry_id)
+
+
+# --- integration set up against the simulator --------------------------------------
+
+TITLE = "MultiPlus"
+UNIQUE_ID = "HQ2043ABCDE"
+
+
+def write_requests(sim: Simulator) -> list[bytes]:
+    """WriteViaID requests (winmon 0x37) that reached the simulator."""
+    return [r for r in sim.requests if len(r) > 4 and r[1] == 0xFF and r[3] == 0x37]
+
+
+async def add_entry(
+    hass: HomeAssistant, port: str, options: dict[str, object] | None = None
+) -> MockConfigEntry:
+    """Add an entry for ``port`` and set it up with the real integration."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=UNIQUE_ID,
+        data={CONF_PORT: port, CONF_INTERFACE: "MK3"},
+        options=options or {},
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+async def vebus_sim() -> AsyncIterator[Simulator]:
+    """A MultiPlus 12 V simulator with frozen physics, so values can be compared exactly."""
+    sim = Simulator("multiplus-12", paced=False, live=False, seed=7)
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+def entry_options() -> dict[str, object]:
+    return {}
+
+
+@pytest.fixture
+async def setup_integration(
+    hass: HomeAssistant, vebus_sim: Simulator, entry_options: dict[str, object]
+) -> AsyncIterator[MockConfigEntry]:
+    """The integration set up over a real pty against ``vebus_sim``."""
+    entry = await add_entry(hass, await vebus_sim.start_pty(), entry_options)
+    yield entry
+    if entry.state is ConfigEntryState.LOADED:
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
