@@ -16,6 +16,7 @@ from vebus.errors import (
     InvalidPortError,
     OutOfRangeError,
     PortBusyError,
+    PortLostError,
     PortNotFoundError,
     VEBusAccessDenied,
     VEBusConnectionError,
@@ -270,6 +271,39 @@ async def test_unplug_is_reported_and_the_client_reconnects(tmp_path: Path) -> N
             assert vebus.stats.connects == 2
     finally:
         await sim.stop()
+
+
+async def test_a_failed_write_marks_the_port_lost_at_once(
+    client: VEBusClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write may see an unplug before the reader task runs (as on Python 3.14)."""
+    await client.version()
+    transport = client._transport
+    assert transport is not None
+
+    async def lost(data: bytes) -> None:
+        raise PortLostError(f"{transport.url}: Connection lost")
+
+    monkeypatch.setattr(transport, "write", lost)
+    with pytest.raises(PortLostError):
+        await client.leds()
+    assert not client.connected  # at once, not when the reader task next runs
+    assert client.stats.connection_losses == 1
+    await client.leds()  # a new transport: reconnected
+    assert client.connected
+    assert client.stats.connects == 2
+    assert client.stats.connection_losses == 1
+
+
+async def test_a_port_closed_before_the_reader_noticed_is_reopened(client: VEBusClient) -> None:
+    await client.version()
+    transport = client._transport
+    assert transport is not None and transport._writer is not None
+    transport._writer.transport.abort()  # closed under the client, no loop turn since
+    assert not transport.is_open
+    await client.leds()  # reconnects instead of writing to the closed port
+    assert client.stats.connects == 2
+    assert client.stats.connection_losses == 1
 
 
 async def test_interface_reset_is_noticed(sim: Simulator, client: VEBusClient) -> None:

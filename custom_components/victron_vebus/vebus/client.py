@@ -234,11 +234,24 @@ class VEBusClient:
                 for frame in self.decoder.feed(data):
                     self._dispatch(frame)
         except VEBusConnectionError as exc:
-            _LOGGER.debug("Lost %s: %s", describe_port(self.url), exc)
-            self.stats.connection_losses += 1
-            self.stats.last_errors.append(str(exc))
-            self._lost = exc
-            self._fail_pending(exc)
+            self._mark_lost(exc)
+
+    def _mark_lost(self, exc: VEBusConnectionError) -> None:
+        """The port is gone: the next request reconnects. Counted once per connection.
+
+        Either side may see it first: the reader (EOF, EIO) or a write (EIO, or the
+        port already closed). The write must not wait for the reader task to run: a
+        request right after the failed one would find the client still connected to a
+        closed port (on Python 3.14 an unplugged pty is regularly seen by the write
+        first, and nothing in between lets the reader task run).
+        """
+        if self._lost is not None:
+            return
+        _LOGGER.debug("Lost %s: %s", describe_port(self.url), exc)
+        self.stats.connection_losses += 1
+        self.stats.last_errors.append(str(exc))
+        self._lost = exc
+        self._fail_pending(exc)
 
     def _fail_pending(self, exc: VEBusError) -> None:
         pending = self._pending
@@ -278,6 +291,9 @@ class VEBusClient:
 
     async def _ready(self) -> None:
         """Reconnect after a loss and select the address; caller holds the lock."""
+        if self.connected and self._transport is not None and not self._transport.is_open:
+            # Closed under us (the port went away) before the reader task could say so.
+            self._mark_lost(PortLostError(f"{describe_port(self.url)}: closed"))
         if not self.connected:
             await self.connect()
         if not self._address_selected:
@@ -292,7 +308,11 @@ class VEBusClient:
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug(">> %s", data.hex(" "))
         self.stats.bytes_sent += len(data)
-        await self._transport.write(data)
+        try:
+            await self._transport.write(data)
+        except PortLostError as exc:
+            self._mark_lost(exc)
+            raise
 
     async def _exchange(
         self,

@@ -97,8 +97,10 @@ class Transport:
         return data
 
     async def write(self, data: bytes) -> None:
-        if self._writer is None or self._writer.is_closing():
+        if self._writer is None:
             raise PortLostError(f"{describe_port(self.url)}: not open")
+        if self._writer.is_closing():  # the port went away; the reader may not know yet
+            raise PortLostError(f"{describe_port(self.url)}: closed")
         try:
             self._writer.write(data)
             await self._writer.drain()
