@@ -775,19 +775,33 @@ async def test_options_out_of_range(hass: HomeAssistant, changes: dict[str, int]
 # --- translations ------------------------------------------------------------------------------
 
 
-def _resolve(text: str, strings: dict[str, Any], common: dict[str, Any]) -> str:
-    def lookup(match: re.Match[str]) -> str:
+_REFERENCE = re.compile(r"\[%key:([^%]+)%\]")
+
+
+def _pattern(text: str, strings: dict[str, Any], common: dict[str, Any]) -> str:
+    """A regex for ``text`` with its references resolved.
+
+    References into this integration resolve to their text. Home Assistant rewords its
+    common strings between releases (2026.x reworded ``already_in_progress``), so a
+    common reference must exist in the installed release but stands for any text.
+    """
+    pieces, position = [], 0
+    for match in _REFERENCE.finditer(text):
+        pieces.append(re.escape(text[position : match.start()]))
+        position = match.end()
         parts = match.group(1).split("::")
-        if parts[0] == "common":
+        is_common = parts[0] == "common"
+        if is_common:
             node: Any = common
         else:
             assert parts[:2] == ["component", DOMAIN]
             node, parts = strings, parts[2:]
         for part in parts:
-            node = node[part]
-        return _resolve(node, strings, common)
-
-    return re.sub(r"\[%key:([^%]+)%\]", lookup, text)
+            node = node[part]  # a KeyError names a reference this release lacks
+        assert isinstance(node, str), match.group(0)
+        pieces.append(r"[^\[\]]+" if is_common else _pattern(node, strings, common))
+    pieces.append(re.escape(text[position:]))
+    return "".join(pieces)
 
 
 def test_en_json_is_strings_json_resolved() -> None:
@@ -795,12 +809,17 @@ def test_en_json_is_strings_json_resolved() -> None:
     english = json.loads((INTEGRATION / "translations" / "en.json").read_text())
     common = json.loads((Path(homeassistant.__file__).parent / "strings.json").read_text())
 
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {key: resolve(value) for key, value in node.items()}
-        return _resolve(node, strings, common)
+    def check(source: Any, resolved: Any, where: str) -> None:
+        if isinstance(source, dict):
+            assert isinstance(resolved, dict), where
+            assert resolved.keys() == source.keys(), where
+            for key, value in source.items():
+                check(value, resolved[key], f"{where}.{key}")
+        else:
+            assert isinstance(resolved, str), where
+            assert re.fullmatch(_pattern(source, strings, common), resolved), (where, resolved)
 
-    assert english == resolve(strings)
+    check(strings, english, "en.json")
     assert "[%key:" not in json.dumps(english)
 
 

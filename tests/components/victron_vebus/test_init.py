@@ -25,8 +25,15 @@ async def test_setup_and_unload_close_the_port(
     assert entry.state is ConfigEntryState.LOADED
     client = entry.runtime_data.client
     assert client.connected
-    device = dr.async_get(hass).async_get_device({(DOMAIN, entry.unique_id)})
-    assert device is not None
+    # async_get_device raises from Home Assistant 2026.x on (identifiers are unique per
+    # config entry only); the entry's own devices are listed the same way in every release.
+    devices = [
+        device
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+        if (DOMAIN, entry.unique_id) in device.identifiers
+    ]
+    assert len(devices) == 1
+    device = devices[0]
     assert device.manufacturer == "Victron Energy"
     assert device.serial_number == vebus_sim.device.serial
     assert await hass.config_entries.async_unload(entry.entry_id)
