@@ -9,8 +9,7 @@ import os
 import re
 import tty
 
-from vebus import messages as m
-from vebus.framing import Frame
+from vebus.protocol import Frame, InterfaceRequest, SetStateRequest, WriteViaId
 from vebus_sim import Simulator
 
 
@@ -26,22 +25,18 @@ def task_names() -> list[str]:
 
 def winmon_write(flags: int) -> Callable[[Frame], bool]:
     def match(frame: Frame) -> bool:
-        request = m.WinmonRequest.decode(frame)
-        return (
-            request is not None
-            and request.command == m.Winmon.WRITE_VIA_ID
-            and request.args[:1] == bytes((flags,))
-        )
+        request = WriteViaId.decode(frame)
+        return request is not None and request.flags == flags
 
     return match
 
 
 def is_panel_write(frame: Frame) -> bool:
-    return m.SetStateRequest.decode(frame) is not None
+    return SetStateRequest.decode(frame) is not None
 
 
 def is_lines_write(frame: Frame) -> bool:
-    request = m.InterfaceRequest.decode(frame)
+    request = InterfaceRequest.decode(frame)
     return request is not None and request.lines is not None
 
 

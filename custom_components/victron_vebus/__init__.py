@@ -11,7 +11,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import CONF_PORT, DOMAIN
 from .coordinator import VEBusCoordinator
 from .services import async_setup_services
-from .vebus.client import VEBusClient
+from .vebus import VEBusClient
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,

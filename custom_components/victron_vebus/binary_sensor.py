@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import VEBusConfigEntry
 from .coordinator import NEED_AC_INPUT, NEED_LEDS, VEBusCoordinator, VEBusData
 from .entity import VEBusEntity
-from .vebus.models import ALARM_NAMES
+from .vebus import ALARM_NAMES
 
 PARALLEL_UPDATES = 0
 

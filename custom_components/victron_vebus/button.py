@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import VEBusConfigEntry
 from .coordinator import VEBusCoordinator
 from .entity import VEBusEntity
-from .vebus.messages import ForcedChargeState
+from .vebus import ForcedChargeState
 
 PARALLEL_UPDATES = 1
 

@@ -56,15 +56,15 @@ from .const import (
     MAX_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
-from .vebus.client import VEBusClient
-from .vebus.errors import (
-    InvalidPortError,
-    PortBusyError,
+from .vebus import (
+    DeviceInfo,
+    VEBusClient,
     VEBusConnectionError,
     VEBusError,
+    VEBusInvalidPortError,
+    VEBusPortBusyError,
+    describe_port,
 )
-from .vebus.models import DeviceInfo
-from .vebus.transport import describe_port
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -76,8 +76,8 @@ MAX_ESS_MAX_POWER = 20000
 
 # Checked in this order: the first class the error is an instance of gives the key.
 _PROBE_ERRORS: tuple[tuple[type[VEBusError], str], ...] = (
-    (PortBusyError, "port_busy"),
-    (InvalidPortError, "invalid_port"),
+    (VEBusPortBusyError, "port_busy"),
+    (VEBusInvalidPortError, "invalid_port"),
     (VEBusConnectionError, "cannot_connect"),
     (VEBusError, "not_vebus"),  # opened, but no VE.Bus interface answered
 )

@@ -39,22 +39,28 @@ from .const import (
     ESS_KEEPALIVE,
     LOGGER,
 )
-from .vebus import registry
-from .vebus.client import VEBusClient
-from .vebus.errors import (
-    OutOfRangeError,
-    PortBusyError,
-    VEBusAccessDenied,
+from .vebus import (
+    SNAPSHOT_POWER_IDS,
+    DeviceInfo,
+    Flags0,
+    ForcedChargeState,
+    Mode,
+    RamVar,
+    SettingScale,
+    StatusPlan,
+    VEBusAccessDeniedError,
+    VEBusClient,
     VEBusConnectionError,
     VEBusError,
-    VEBusTimeout,
-    VEBusUnsupported,
-    VEBusWriteUnconfirmed,
+    VEBusOutOfRangeError,
+    VEBusPortBusyError,
+    VEBusStatus,
+    VEBusTimeoutError,
+    VEBusUnsupportedError,
+    VEBusWriteUnconfirmedError,
+    read_status,
+    setting_name,
 )
-from .vebus.messages import ForcedChargeState
-from .vebus.models import DeviceInfo, Mode
-from .vebus.scaling import SettingScale
-from .vebus.status import StatusPlan, VEBusStatus, read_status
 
 if TYPE_CHECKING:
     from . import VEBusConfigEntry
@@ -102,7 +108,7 @@ class VEBusData:
     def charging_allowed(self) -> bool | None:
         if self.flags0 is None:
             return None
-        return not self.flags0 & registry.FLAG0_DISABLE_CHARGE
+        return not self.flags0 & Flags0.DISABLE_CHARGE
 
 
 class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
@@ -184,7 +190,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         needs = self._needs
         snapshot = tuple(
             i
-            for i in (*registry.SNAPSHOT_POWER_IDS, registry.STATE_OF_CHARGE)
+            for i in (*SNAPSHOT_POWER_IDS, RamVar.STATE_OF_CHARGE)
             if need_snapshot(i) in needs and i in self.supported_ram
         )
         ram = tuple(i for i in sorted(self.supported_ram) if need_ram(i) in needs)
@@ -205,7 +211,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         """Learn the unit once: identity, phases, supported values, settings, ESS."""
         async with self._errors_as_update_failed():
             self.device = await self.client.probe()
-            for ram_id in (*registry.SNAPSHOT_POWER_IDS, registry.STATE_OF_CHARGE, 6, 21):
+            for ram_id in (*SNAPSHOT_POWER_IDS, RamVar.STATE_OF_CHARGE, 6, 21):
                 if await self.client.ram_var_info(ram_id) is not None:
                     self.supported_ram.add(ram_id)
             for setting_id in (*NUMBER_SETTINGS, FLAGS0):
@@ -273,7 +279,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
                         raw = await self.client.read_setting_raw(setting_id)
                     await self.client.write_setting_raw(setting_id, raw, persist=False)
                 except VEBusError as err:
-                    LOGGER.debug("%s not set back yet: %s", registry.setting_name(setting_id), err)
+                    LOGGER.debug("%s not set back yet: %s", setting_name(setting_id), err)
                     continue
                 self._unsure_settings.discard(setting_id)
                 self._settings_stale = True
@@ -302,7 +308,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
     async def _errors_as_update_failed(self) -> AsyncIterator[None]:
         try:
             yield
-        except PortBusyError as err:
+        except VEBusPortBusyError as err:
             self._count_failure("port_busy")
             self._raise_issue("port_busy")
             raise UpdateFailed(
@@ -317,7 +323,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
                 translation_key="connection_lost",
                 translation_placeholders={"error": str(err)},
             ) from err
-        except VEBusTimeout as err:
+        except VEBusTimeoutError as err:
             self._count_failure("no_reply")
             stats = self.client.framing_stats
             if self.device is None and stats.frames == 0 and stats.dropped_bytes:
@@ -368,7 +374,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         """Client errors as translated Home Assistant errors."""
         try:
             yield
-        except OutOfRangeError as err:
+        except VEBusOutOfRangeError as err:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="out_of_range",
@@ -379,13 +385,13 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
                     "maximum": f"{err.maximum:g}",
                 },
             ) from err
-        except VEBusAccessDenied as err:
+        except VEBusAccessDeniedError as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="access_denied",
                 translation_placeholders={"item": err.item, "level": str(err.level)},
             ) from err
-        except VEBusUnsupported as err:
+        except VEBusUnsupportedError as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="unsupported",
@@ -501,7 +507,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         """
         try:
             yield
-        except (VEBusWriteUnconfirmed, asyncio.CancelledError):
+        except (VEBusWriteUnconfirmedError, asyncio.CancelledError):
             if not persist:
                 self._unsure_settings.add(setting_id)
             self._settings_stale = True
@@ -529,7 +535,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
                 translation_domain=DOMAIN,
                 translation_key="eeprom_rate_limited",
                 translation_placeholders={
-                    "item": registry.setting_name(setting_id),
+                    "item": setting_name(setting_id),
                     "retry_at": local.strftime("%H:%M:%S"),
                 },
             )
@@ -545,13 +551,13 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
             current = self._ram_overrides.get(FLAGS0)
             if current is None:
                 current = await self.client.read_setting_raw(FLAGS0)
-            flags = current & ~registry.FLAG0_DISABLE_CHARGE
+            flags = current & ~Flags0.DISABLE_CHARGE
             if not allowed:
-                flags |= registry.FLAG0_DISABLE_CHARGE
+                flags |= Flags0.DISABLE_CHARGE
             # Bit 7 must stay the inverse of bit 3 (protocol.md §6).
-            flags &= ~registry.FLAG0_WAVE_CHECK_INVERSE
-            if not flags & registry.FLAG0_DISABLE_WAVE_CHECK:
-                flags |= registry.FLAG0_WAVE_CHECK_INVERSE
+            flags &= ~Flags0.WAVE_CHECK_INVERSE
+            if not flags & Flags0.DISABLE_WAVE_CHECK:
+                flags |= Flags0.WAVE_CHECK_INVERSE
             with self._unsure_when_unconfirmed(FLAGS0, persist=False):
                 await self.client.write_setting_raw(FLAGS0, flags, persist=False)
             self._remember_setting(FLAGS0, flags, persist=False)
@@ -582,7 +588,7 @@ class VEBusCoordinator(DataUpdateCoordinator[VEBusData]):
         async with self._write():
             try:
                 await self.client.write_ess_setpoint(self.ess_ram_id, value)
-            except (VEBusWriteUnconfirmed, asyncio.CancelledError):
+            except (VEBusWriteUnconfirmedError, asyncio.CancelledError):
                 self._ess_unsure = True  # the keep-alive sends the known setpoint again
                 self._update_ess_keepalive()
                 raise

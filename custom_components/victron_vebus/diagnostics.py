@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 
 from . import VEBusConfigEntry
 from .const import CONF_PORT
-from .vebus.transport import describe_port
+from .vebus import describe_port
 
 TO_REDACT = {"serial_number", "unique_id"}
 

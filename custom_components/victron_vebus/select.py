@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import VEBusConfigEntry
 from .coordinator import NEED_AC_INPUT, VEBusCoordinator
 from .entity import VEBusEntity
-from .vebus.models import Mode
+from .vebus import Mode
 
 PARALLEL_UPDATES = 1
 

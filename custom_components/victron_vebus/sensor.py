@@ -39,9 +39,16 @@ from .coordinator import (
     need_snapshot,
 )
 from .entity import VEBusEntity
-from .vebus import registry
-from .vebus.messages import ChargeState, DeviceState
-from .vebus.models import LED_NAMES, AcInfo, LedState, Mode
+from .vebus import (
+    LED_NAMES,
+    SNAPSHOT_POWER_IDS,
+    AcInfo,
+    ChargeState,
+    DeviceState,
+    LedState,
+    Mode,
+    RamVar,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -51,7 +58,7 @@ MODES = [str(m) for m in Mode]
 LED_STATES = [str(s) for s in LedState]
 RAM_BATTERY_RIPPLE = 6
 RAM_BATTERY_TEMPERATURE = 21
-INVERTER_POWER, INPUT_POWER, OUTPUT_POWER = registry.SNAPSHOT_POWER_IDS
+INVERTER_POWER, INPUT_POWER, OUTPUT_POWER = SNAPSHOT_POWER_IDS
 
 
 def _enum_name(value: DeviceState | ChargeState | None) -> str | None:
@@ -188,8 +195,8 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
         value_fn=lambda data: data.status.soc,
-        needs=(need_snapshot(registry.STATE_OF_CHARGE),),
-        exists_fn=_supports(registry.STATE_OF_CHARGE),
+        needs=(need_snapshot(RamVar.STATE_OF_CHARGE),),
+        exists_fn=_supports(RamVar.STATE_OF_CHARGE),
     ),
     VEBusSensorDescription(
         key="ac_input_power",

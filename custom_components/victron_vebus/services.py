@@ -14,8 +14,7 @@ import voluptuous as vol
 
 from .const import DOMAIN
 from .coordinator import VEBusCoordinator
-from .vebus import registry
-from .vebus.models import Mode
+from .vebus import RAM_UNITS, SETTING_UNITS, Mode, ram_id, ram_name, setting_id, setting_name
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_MODE = "mode"
@@ -113,21 +112,20 @@ async def _set_mode(hass: HomeAssistant, call: ServiceCall) -> None:
 
 async def _read_setting(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(hass, call)
-    setting_id = _resolve(call.data[ATTR_SETTING], registry.setting_id, "setting")
+    item_id = _resolve(call.data[ATTR_SETTING], setting_id, "setting")
     client = coordinator.client
-    scale = await _read(coordinator, client.setting_info(setting_id))
+    scale = await _read(coordinator, client.setting_info(item_id))
     if scale is None:
-        coordinator.raise_unsupported(registry.setting_name(setting_id))
-    stored_raw: int = await _read(coordinator, client.read_setting_raw(setting_id))
-    raw = coordinator.setting_in_force(setting_id, stored_raw)
-    item = registry.SETTING.get(setting_id)
+        coordinator.raise_unsupported(setting_name(item_id))
+    stored_raw: int = await _read(coordinator, client.read_setting_raw(item_id))
+    raw = coordinator.setting_in_force(item_id, stored_raw)
     return {
-        "id": setting_id,
-        "name": registry.setting_name(setting_id),
+        "id": item_id,
+        "name": setting_name(item_id),
         "value": scale.value(raw),
         "stored_value": scale.value(stored_raw),
         "raw": raw,
-        "unit": item.unit if item else None,
+        "unit": SETTING_UNITS.get(item_id),
         "minimum": scale.minimum,
         "maximum": scale.maximum,
         "default": scale.default,
@@ -137,34 +135,33 @@ async def _read_setting(hass: HomeAssistant, call: ServiceCall) -> ServiceRespon
 
 async def _write_setting(hass: HomeAssistant, call: ServiceCall) -> None:
     coordinator = _coordinator(hass, call)
-    setting_id = _resolve(call.data[ATTR_SETTING], registry.setting_id, "setting")
+    item_id = _resolve(call.data[ATTR_SETTING], setting_id, "setting")
     await coordinator.async_write_setting(
-        setting_id, call.data[ATTR_VALUE], persist=call.data[ATTR_PERSIST]
+        item_id, call.data[ATTR_VALUE], persist=call.data[ATTR_PERSIST]
     )
 
 
 async def _read_ram_var(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(hass, call)
-    ram_id = _resolve(call.data[ATTR_VARIABLE], registry.ram_id, "variable")
+    item_id = _resolve(call.data[ATTR_VARIABLE], ram_id, "variable")
     client = coordinator.client
-    scale = await _read(coordinator, client.ram_var_info(ram_id))
+    scale = await _read(coordinator, client.ram_var_info(item_id))
     if scale is None:
-        coordinator.raise_unsupported(registry.ram_name(ram_id))
-    raw = (await _read(coordinator, client.read_ram_raw([ram_id])))[ram_id]
-    item = registry.RAM.get(ram_id)
+        coordinator.raise_unsupported(ram_name(item_id))
+    raw = (await _read(coordinator, client.read_ram_raw([item_id])))[item_id]
     return {
-        "id": ram_id,
-        "name": registry.ram_name(ram_id),
+        "id": item_id,
+        "name": ram_name(item_id),
         "value": scale.value(raw),
         "raw": raw,
-        "unit": item.unit if item else None,
+        "unit": RAM_UNITS.get(item_id),
     }
 
 
 async def _write_ram_var(hass: HomeAssistant, call: ServiceCall) -> None:
     coordinator = _coordinator(hass, call)
-    ram_id = _resolve(call.data[ATTR_VARIABLE], registry.ram_id, "variable")
-    await coordinator.async_write_ram_var(ram_id, call.data[ATTR_VALUE])
+    item_id = _resolve(call.data[ATTR_VARIABLE], ram_id, "variable")
+    await coordinator.async_write_ram_var(item_id, call.data[ATTR_VALUE])
 
 
 async def _set_ess_setpoint(hass: HomeAssistant, call: ServiceCall) -> None:

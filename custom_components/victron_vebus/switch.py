@@ -16,7 +16,7 @@ from homeassistant.helpers.restore_state import RestoreEntity
 from . import VEBusConfigEntry
 from .coordinator import FLAGS0, NEED_AC_INPUT, VEBusCoordinator
 from .entity import VEBusEntity
-from .vebus.models import Mode
+from .vebus import Mode
 
 PARALLEL_UPDATES = 1
 

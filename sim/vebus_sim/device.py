@@ -22,22 +22,16 @@ import math
 import random
 import time
 
-from vebus.messages import (
-    H_PANEL_DETECT,
-    H_STANDBY,
-    ChargeState,
-    DeviceState,
-    RawSettingInfo,
-    RawVarInfo,
-    SwitchState,
-)
-from vebus.registry import (
+from vebus import ChargeState, DeviceState, SettingScale, SwitchState, VarScale
+from vebus.ids import (
     ASSISTANT_START,
     ESS_ASSISTANT_ID,
-    FLAG0_DISABLE_CHARGE,
-    FLAGS_SETTINGS,
+    FLAG_SETTINGS,
+    Flags0,
+    Lines,
+    to_signed16,
 )
-from vebus.scaling import SettingScale, VarScale
+from vebus.protocol.variables import RawSettingInfo, RawVarInfo
 
 from .models import (
     AC_LOAD_CURRENT,
@@ -392,11 +386,6 @@ _ASSISTANT_HEADER_INFO = RawVarInfo(1, 0)
 _ASSISTANT_VAR_INFO = RawVarInfo(-1, 0)
 
 
-def _signed16(raw: int) -> int:
-    raw &= 0xFFFF
-    return raw - 0x10000 if raw >= 0x8000 else raw
-
-
 @dataclass(slots=True)
 class AcPhase:
     """Raw AC values of phases 2..n (phase 1 lives in RAM 0, 1, 2, 3 and 8)."""
@@ -577,7 +566,7 @@ class SimDevice:
 
     @property
     def panel_detected(self) -> bool:
-        return self.mk2 or bool(self.interface_lines & H_PANEL_DETECT)
+        return self.mk2 or bool(self.interface_lines & Lines.PANEL_DETECT)
 
     @property
     def switch_register(self) -> int:
@@ -723,7 +712,7 @@ class SimDevice:
         """ESS setpoint in W, device sign: + feed into AC-in / discharge, - charge."""
         if self.ess_setpoint_id is None:
             return 0
-        return _signed16(self.ram_raw(self.ess_setpoint_id))
+        return to_signed16(self.ram_raw(self.ess_setpoint_id))
 
     @ess_setpoint.setter
     def ess_setpoint(self, watts: int) -> None:
@@ -785,7 +774,7 @@ class SimDevice:
         info = self.setting_info(setting)
         if info is None:
             return False
-        if setting in FLAGS_SETTINGS:
+        if setting in FLAG_SETTINGS:
             return ((raw ^ self.setting_raw(setting)) & ~info.maximum & 0xFFFF) == 0
         return info.minimum <= raw <= info.maximum
 
@@ -797,7 +786,7 @@ class SimDevice:
 
     @property
     def charging_disabled(self) -> bool:
-        return bool(self.setting_raw(0) & FLAG0_DISABLE_CHARGE)
+        return bool(self.setting_raw(0) & Flags0.DISABLE_CHARGE)
 
     # --- forced charge states, snapshot ---------------------------------------------------
 
@@ -827,7 +816,7 @@ class SimDevice:
             self._ram[var] = self.scaled_raw(var, value)
 
     def _check_auto_sleep(self, now: float) -> None:
-        off = self.switch_state == SwitchState.OFF and not self.interface_lines & H_STANDBY
+        off = self.switch_state == SwitchState.OFF and not self.interface_lines & Lines.STANDBY
         if self.sleep_when_off is None or not off or self._asleep:
             self._off_since = None
             return

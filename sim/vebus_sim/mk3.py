@@ -1,74 +1,72 @@
 """The MK3 side of the simulator: one request frame in, the reply frames out.
 
-Every byte layout comes from ``messages`` (requests decoded with their ``decode``,
-replies built with their ``encode``); this module only decides what to answer.
-Timing, faults on the wire and endpoints are ``server``'s business.
+Every byte layout comes from the library's protocol classes: requests are decoded with
+their ``decode``, replies built with their encoders and ``answer`` methods. This module
+only decides what to answer. Timing, faults on the wire and endpoints are ``server``'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from vebus.framing import MK2_FRAME, Frame, FrameDecoder, encode_frame
-from vebus.messages import (
-    S_FLAG_APPEND_LEDS,
-    S_FLAG_VARIANT2,
-    S_FLAGS_EXT0_COMPAT,
-    WRITE_RAM_ONLY,
-    WRITE_SETTING,
+from vebus import ChargeState, ForcedChargeState, SwitchState
+from vebus.ids import RamVar, to_signed16
+from vebus.protocol import (
     AcInfoReply,
     AcInputConfigReply,
     AddressReply,
     AddressRequest,
-    ChargeState,
     DcInfoReply,
-    DeviceStateReply,
-    ForcedChargeState,
+    Frame,
+    GetRamVarInfo,
+    GetSerialNumber,
+    GetSetDeviceState,
+    GetSettingInfo,
     InfoRequest,
     InterfaceReply,
     InterfaceRequest,
     LedReply,
     LedRequest,
-    RawSettingInfo as _RawSettingInfo,
-    RawSwitchRequest,
-    Reply,
+    RawSettingInfo,
+    RawSwitchCommand,
+    ReadRamVars,
+    ReadSetting,
+    ReadSnapshot,
     ResetRequest,
     SetStateReply,
     SetStateRequest,
-    SwitchState,
+    VersionPart0,
+    VersionPart1,
     VersionReply,
     VersionRequest,
-    Winmon,
     WinmonReply,
     WinmonRequest,
-    encode_serial,
-    encode_setting_info,
-    encode_var_info,
-    encode_version,
-    encode_version_high,
-    parse_device_state_args,
-    parse_id_args,
-    parse_read_ram_vars_args,
-    parse_write_via_id_args,
-    phase_info_for,
-    u16_list,
+    WriteViaId,
+    encode_frame,
 )
+from vebus.protocol.framing import MK2_FRAME, FrameDecoder
+from vebus.protocol.info import (
+    INFO_AC_FIRST,
+    INFO_AC_INPUT,
+    INFO_AC_LAST,
+    INFO_DC,
+    INFO_DEVICE_RESET,
+    INFO_SNAPSHOT,
+    phase_info_for,
+)
+from vebus.protocol.mk2 import (
+    MODE_NO_ADDRESS,
+    RAW_SLEEP,
+    S_FLAG_APPEND_LEDS,
+    S_FLAG_VARIANT2,
+    S_FLAGS_EXT0_COMPAT,
+)
+from vebus.protocol.variables import SelectForWrite, WriteData
+from vebus.protocol.winmon import WINMON_LETTERS, Answer, Code, ReplyCode, unknown_command
 
 from .device import SimDevice
 from .faults import Faults
-from .models import (
-    BATTERY_CURRENT,
-    BATTERY_VOLTAGE,
-    INVERTER_CURRENT,
-    INVERTER_PERIOD,
-    INVERTER_VOLTAGE,
-    MAINS_CURRENT,
-    MAINS_PERIOD,
-    MAINS_VOLTAGE,
-)
 
-MODE_NO_ADDRESS = 0x42  # 'B' in the 'V' frame until an address is selected
-_RAW_SLEEP = 0x04
 _RAW_SWITCH_STATES = {
     0x05: SwitchState.CHARGER_ONLY,
     0x06: SwitchState.INVERTER_ONLY,
@@ -80,14 +78,6 @@ _FORCED: dict[int, ChargeState] = {
     ForcedChargeState.FLOAT: ChargeState.FLOAT,
 }
 _SWITCH_VALUES = frozenset(int(state) for state in SwitchState)
-_INFO_DC, _INFO_AC_FIRST, _INFO_AC_LAST, _INFO_INPUT, _INFO_SNAPSHOT, _INFO_RESET = 0, 1, 4, 5, 6, 8
-
-Replies = list[tuple[int, bytes]]
-
-
-def _signed16(raw: int) -> int:
-    raw &= 0xFFFF
-    return raw - 0x10000 if raw >= 0x8000 else raw
 
 
 def _tenths(amps: float) -> int:
@@ -110,23 +100,23 @@ class Mk3Handler:
             ord("H"): self._interface,
             ord("R"): self._reset,
         }
-        self._winmon: dict[int, Callable[[WinmonRequest], Replies]] = {
-            Winmon.VERSION_PART0: self._version_low,
-            Winmon.VERSION_PART1: self._version_high,
-            Winmon.DEVICE_STATE: self._device_state,
-            Winmon.READ_RAM_VAR: self._read_ram,
-            Winmon.READ_SETTING: self._read_setting,
-            Winmon.WRITE_RAM_VAR: self._select_write,
-            Winmon.WRITE_SETTING: self._select_write,
-            Winmon.WRITE_DATA: self._write_data,
-            Winmon.SETTING_INFO: self._setting_info,
-            Winmon.RAM_VAR_INFO: self._ram_info,
-            Winmon.WRITE_VIA_ID: self._write_via_id,
-            Winmon.READ_SNAPSHOT: self._read_snapshot,
-            Winmon.SERIAL_NUMBER: self._serial,
+        self._winmon: dict[int, Callable[[Frame, WinmonRequest], Answer]] = {
+            Code.VERSION_PART0: self._version_low,
+            Code.VERSION_PART1: self._version_high,
+            Code.DEVICE_STATE: self._device_state,
+            Code.READ_RAM_VAR: self._read_ram,
+            Code.READ_SETTING: self._read_setting,
+            Code.SELECT_RAM_VAR: self._select_write,
+            Code.SELECT_SETTING: self._select_write,
+            Code.WRITE_DATA: self._write_data,
+            Code.SETTING_INFO: self._setting_info,
+            Code.RAM_VAR_INFO: self._ram_info,
+            Code.WRITE_VIA_ID: self._write_via_id,
+            Code.READ_SNAPSHOT: self._read_snapshot,
+            Code.SERIAL_NUMBER: self._serial,
         }
 
-    # --- entry points ---------------------------------------------------------------------
+    # --- entry points ----------------------------------------------------------------------
 
     def heartbeat(self) -> bytes | None:
         """The unsolicited 'V' frame, or None while the unit sleeps."""
@@ -138,22 +128,22 @@ class Mk3Handler:
         """Wire bytes of every frame that answers ``frame`` (often one, maybe none)."""
         device = self.device
         device.tick()
-        raw_switch = RawSwitchRequest.decode(frame)
+        raw_switch = RawSwitchCommand.decode(frame)
         if raw_switch is not None:
             self._raw_switch(raw_switch.command)
             return []
         if device.asleep or frame.frame_type != MK2_FRAME or frame.command is None:
             return []
-        if frame.command in b"WXYZ":
+        if frame.command in WINMON_LETTERS:
             request = WinmonRequest.decode(frame)
-            replies = self._winmon_request(request) if request else []
+            replies = self._winmon_request(frame, request) if request else []
         else:
             command = self._commands.get(frame.command)
             replies = command(frame) if command else []
         device.refresh()
         return [self._out(reply) for reply in replies]
 
-    # --- helpers -----------------------------------------------------------------------
+    # --- helpers ----------------------------------------------------------------------------
 
     def _out(self, frame: bytes) -> bytes:
         """Append the LED bytes when 'S' asked for it (MK2 frames only)."""
@@ -175,7 +165,7 @@ class Mk3Handler:
     def _ram_readable(self, var: int) -> bool:
         return self.device.ram_readable(var) and var not in self._faults().unsupported_ram
 
-    def _setting(self, setting: int) -> _RawSettingInfo | None:
+    def _setting(self, setting: int) -> RawSettingInfo | None:
         if setting in self._faults().unsupported_settings:
             return None
         return self.device.setting_info(setting)
@@ -186,7 +176,7 @@ class Mk3Handler:
         address = self.device.address or 0
         return address if address < self.device.phases else None
 
-    # --- MK2 commands ----------------------------------------------------------------
+    # --- MK2 commands -----------------------------------------------------------------------
 
     def _version(self, frame: Frame) -> list[bytes]:
         return [self._version_frame()] if VersionRequest.decode(frame) else []
@@ -211,25 +201,25 @@ class Mk3Handler:
         if request is None:
             return []
         number = request.number
-        if number == _INFO_DC:
+        if number == INFO_DC:
             return [self._dc_frame()]
-        if _INFO_AC_FIRST <= number <= _INFO_AC_LAST:
+        if INFO_AC_FIRST <= number <= INFO_AC_LAST:
             return [self._ac_frame(number)] if number <= self.device.phases else []
-        if number == _INFO_INPUT:
+        if number == INFO_AC_INPUT:
             return [self._input_frame()]
-        if number == _INFO_SNAPSHOT:
-            self.device.take_snapshot(parse_read_ram_vars_args(request.args), self._ram_supported)
-        elif number == _INFO_RESET:
+        if number == INFO_SNAPSHOT:
+            self.device.take_snapshot(list(request.args[:6]), self._ram_supported)
+        elif number == INFO_DEVICE_RESET:
             self.device.restart()
         return []
 
     def _dc_frame(self) -> bytes:
         d = self.device
-        current = _signed16(d.ram_raw(BATTERY_CURRENT))
+        current = to_signed16(d.ram_raw(RamVar.BATTERY_CURRENT))
         charger, inverter = (current, 0) if current >= 0 else (0, -current)
-        period = d.ram_raw(INVERTER_PERIOD) & 0xFF
+        period = d.ram_raw(RamVar.INVERTER_PERIOD) & 0xFF
         return DcInfoReply(
-            d.ram_raw(BATTERY_VOLTAGE), inverter, charger, period, d.dc_header
+            d.ram_raw(RamVar.BATTERY_VOLTAGE), inverter, charger, period, d.dc_header
         ).encode()
 
     def _ac_frame(self, phase: int) -> bytes:
@@ -238,11 +228,11 @@ class Mk3Handler:
         return AcInfoReply(
             phase_info_for(phase, d.phases),
             d.device_state,
-            d.ram_raw(MAINS_VOLTAGE, unit),
-            _signed16(d.ram_raw(MAINS_CURRENT, unit)),
-            d.ram_raw(INVERTER_VOLTAGE, unit),
-            _signed16(d.ram_raw(INVERTER_CURRENT, unit)),
-            d.ram_raw(MAINS_PERIOD, unit) & 0xFF,
+            d.ram_raw(RamVar.MAINS_VOLTAGE, unit),
+            to_signed16(d.ram_raw(RamVar.MAINS_CURRENT, unit)),
+            d.ram_raw(RamVar.INVERTER_VOLTAGE, unit),
+            to_signed16(d.ram_raw(RamVar.INVERTER_CURRENT, unit)),
+            d.ram_raw(RamVar.MAINS_PERIOD, unit) & 0xFF,
             d.ac_bf_factor,
             d.ac_inverter_factor,
             d.ac_reserved,
@@ -290,125 +280,120 @@ class Mk3Handler:
         return [self._version_frame()]
 
     def _raw_switch(self, command: int) -> None:
-        if command == _RAW_SLEEP:
+        if command == RAW_SLEEP:
             self.device.asleep = True
         elif command in _RAW_SWITCH_STATES:
             self.device.asleep = False
             self.device.switch_state = _RAW_SWITCH_STATES[command]
             self.device.refresh()
 
-    # --- winmon --------------------------------------------------------------------------
+    # --- winmon --------------------------------------------------------------------------------
 
-    def _winmon_request(self, request: WinmonRequest) -> list[bytes]:
+    def _winmon_request(self, frame: Frame, request: WinmonRequest) -> list[bytes]:
         if self._unit is None:
             return []  # no device at the selected address
         command = self._winmon.get(request.command)
-        replies = command(request) if command else self._unknown(request.command)
-        return [WinmonReply(request.letter, code, data).encode() for code, data in replies]
+        answer = command(frame, request) if command else unknown_command(request.command)
+        return [WinmonReply(request.letter, code, data).encode() for code, data in answer]
 
     def _combined(self, request: WinmonRequest) -> bool:
         return self.device.combined_replies and request.letter != ord("W")
 
-    @staticmethod
-    def _unknown(offending: int) -> Replies:
-        return [(Reply.UNKNOWN_COMMAND, bytes((offending & 0xFF,)))]
-
-    def _version_low(self, request: WinmonRequest) -> Replies:
+    def _version_low(self, frame: Frame, request: WinmonRequest) -> Answer:
         d = self.device
-        return encode_version(d.firmware, self._combined(request), d.firmware_remainder)
+        return VersionPart0.answer(d.firmware, self._combined(request), d.firmware_remainder)
 
-    def _version_high(self, request: WinmonRequest) -> Replies:
-        return [(Reply.VERSION_HIGH, encode_version_high(self.device.firmware))]
+    def _version_high(self, frame: Frame, request: WinmonRequest) -> Answer:
+        return VersionPart1.answer(self.device.firmware)
 
-    def _device_state(self, request: WinmonRequest) -> Replies:
-        forced = _FORCED.get(parse_device_state_args(request.args))
+    def _device_state(self, frame: Frame, request: WinmonRequest) -> Answer:
+        decoded = GetSetDeviceState.decode(frame)
+        forced = _FORCED.get(decoded.request if decoded else 0)
         d = self.device
         if forced is not None:
             d.force_charge_state(forced)
             d.refresh()
-        return [
-            (Reply.DEVICE_STATE, DeviceStateReply(d.device_state, d.charge_state).encode_data())
-        ]
+        return GetSetDeviceState.answer(d.device_state, d.charge_state)
 
-    def _read_ram(self, request: WinmonRequest) -> Replies:
-        ram_ids = parse_read_ram_vars_args(request.args)
-        if not all(self._ram_readable(var) for var in ram_ids):
-            return [(Reply.RAM_VAR_NOT_SUPPORTED, b"")]
+    def _read_ram(self, frame: Frame, request: WinmonRequest) -> Answer:
+        decoded = ReadRamVars.decode(frame)
+        if decoded is None:
+            return unknown_command(request.command)
+        if not all(self._ram_readable(var) for var in decoded.ram_ids):
+            return ReadRamVars.answer(None)
         unit = self._unit or 0
-        return [(Reply.RAM_VALUES, u16_list([self.device.ram_raw(var, unit) for var in ram_ids]))]
+        return ReadRamVars.answer([self.device.ram_raw(var, unit) for var in decoded.ram_ids])
 
-    def _read_setting(self, request: WinmonRequest) -> Replies:
-        setting = parse_id_args(request.args)
-        if setting is None:
-            return self._unknown(request.command)
-        if self._setting(setting) is None:
-            return [(Reply.SETTING_NOT_SUPPORTED, b"")]
-        return [(Reply.SETTING_VALUE, u16_list([self.device.eeprom_raw(setting)]))]
+    def _read_setting(self, frame: Frame, request: WinmonRequest) -> Answer:
+        decoded = ReadSetting.decode(frame)
+        if decoded is None:
+            return unknown_command(request.command)
+        if self._setting(decoded.setting_id) is None:
+            return ReadSetting.answer(None)
+        return ReadSetting.answer(self.device.eeprom_raw(decoded.setting_id))
 
-    def _select_write(self, request: WinmonRequest) -> Replies:
-        item = parse_id_args(request.args)
-        if item is None:
-            return self._unknown(request.command)
-        self._pending_write = (request.command == Winmon.WRITE_SETTING, item)
+    def _select_write(self, frame: Frame, request: WinmonRequest) -> Answer:
+        decoded = SelectForWrite.decode(frame)
+        if decoded is None:
+            return unknown_command(request.command)
+        self._pending_write = (decoded.setting, decoded.item_id)
         return []  # the value follows with 0x34
 
-    def _write_data(self, request: WinmonRequest) -> Replies:
-        value = parse_id_args(request.args)
+    def _write_data(self, frame: Frame, request: WinmonRequest) -> Answer:
+        decoded = WriteData.decode(frame)
         pending, self._pending_write = self._pending_write, None
-        if pending is None or value is None:
-            return self._unknown(request.command)
+        if pending is None or decoded is None:
+            return unknown_command(request.command)
         is_setting, item = pending
         # 0x33 + 0x34 stores the setting; 0x32 + 0x34 writes RAM only.
-        return self._write(is_setting, item, value, eeprom=is_setting)
+        return self._write(is_setting, item, decoded.raw, eeprom=is_setting)
 
-    def _write_via_id(self, request: WinmonRequest) -> Replies:
-        parsed = parse_write_via_id_args(request.args)
-        if parsed is None:
-            return self._unknown(request.command)
-        flags, item, value = parsed
-        eeprom = not flags & WRITE_RAM_ONLY
-        return self._write(bool(flags & WRITE_SETTING), item, value, eeprom=eeprom)
+    def _write_via_id(self, frame: Frame, request: WinmonRequest) -> Answer:
+        decoded = WriteViaId.decode(frame)
+        if decoded is None:
+            return unknown_command(request.command)
+        return self._write(decoded.is_setting, decoded.item_id, decoded.raw, eeprom=decoded.eeprom)
 
-    def _write(self, is_setting: bool, item: int, raw: int, *, eeprom: bool) -> Replies:
+    def _write(self, is_setting: bool, item: int, raw: int, *, eeprom: bool) -> Answer:
         d = self.device
         if is_setting:
             if self._setting(item) is None:
-                return self._unknown(item)
+                return unknown_command(item)
             level = self._faults().denied_settings.get(item)
             if level is not None:
-                return [(Reply.ACCESS_DENIED, bytes((level,)))]
+                return [(ReplyCode.ACCESS_DENIED, bytes((level,)))]
             if not d.setting_in_range(item, raw):
                 d.rejected_writes += 1
-                return [(Reply.UNKNOWN_COMMAND, b"")]
+                return [(ReplyCode.UNKNOWN_COMMAND, b"")]
             d.write_setting(item, raw, eeprom=eeprom)
-            return [(Reply.SETTING_WRITTEN, b"")]
+            info = d.setting_info(item)
+            status = int(info is not None and info.needs_reset) if d.model.write_status else None
+            return WriteViaId.answer(setting=True, status=status)
         if not d.ram_writable(item) or item in self._faults().unsupported_ram:
-            return self._unknown(item)
+            return unknown_command(item)
         d.write_ram(item, raw, eeprom=eeprom)
-        return [(Reply.RAM_WRITTEN, b"")]
+        return WriteViaId.answer(setting=False)
 
-    def _setting_info(self, request: WinmonRequest) -> Replies:
-        setting = parse_id_args(request.args)
-        if setting is None:
-            return self._unknown(request.command)
-        info = self._setting(setting)
+    def _setting_info(self, frame: Frame, request: WinmonRequest) -> Answer:
+        decoded = GetSettingInfo.decode(frame)
+        if decoded is None:
+            return unknown_command(request.command)
+        info = self._setting(decoded.setting_id)
         if info is not None and not self.device.model.access_byte:
-            info = _RawSettingInfo(
-                info.scale, info.offset, info.default, info.minimum, info.maximum
-            )
-        return encode_setting_info(info, self._combined(request))
+            info = RawSettingInfo(info.scale, info.offset, info.default, info.minimum, info.maximum)
+        return GetSettingInfo.answer(info, self._combined(request))
 
-    def _ram_info(self, request: WinmonRequest) -> Replies:
-        var = parse_id_args(request.args)
-        if var is None:
-            return self._unknown(request.command)
+    def _ram_info(self, frame: Frame, request: WinmonRequest) -> Answer:
+        decoded = GetRamVarInfo.decode(frame)
+        if decoded is None:
+            return unknown_command(request.command)
+        var = decoded.ram_id
         info = self.device.ram_info(var) if self._ram_supported(var) else None
-        return [(Reply.VAR_SCALE, encode_var_info(info, self._combined(request)))]
+        return GetRamVarInfo.answer(info, self._combined(request))
 
-    def _read_snapshot(self, request: WinmonRequest) -> Replies:
+    def _read_snapshot(self, frame: Frame, request: WinmonRequest) -> Answer:
         snapshot = self.device.snapshot
-        data = u16_list([value for _, value in snapshot]) if snapshot else b""
-        return [(Reply.SNAPSHOT, data)]
+        return ReadSnapshot.answer([value for _, value in snapshot] if snapshot else [])
 
-    def _serial(self, request: WinmonRequest) -> Replies:
-        return [(Reply.SERIAL_NUMBER, encode_serial(self.device.serial))]
+    def _serial(self, frame: Frame, request: WinmonRequest) -> Answer:
+        return GetSerialNumber.answer(self.device.serial)

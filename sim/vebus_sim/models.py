@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from vebus.messages import RawSettingInfo, RawVarInfo
+from vebus.protocol.variables import RawSettingInfo, RawVarInfo
 
 # RAM var info (protocol.md §3.5, NR dump). 0x8000 - 100 = 1/100; negative = signed.
 _CENTI = RawVarInfo(32668, 0)
@@ -121,6 +121,8 @@ class DeviceModel:
     input_limit_max: float  # A, F5 maximum
     # Firmware 308 and later append the access level to the combined 0x89 reply.
     access_byte: bool = field(default=True)
+    # The 0x88 reply to a setting write carries a status byte (bit 0: restart needed).
+    write_status: bool = False
 
     def setting_default(self, setting: int) -> int:
         return self.stored_settings.get(setting, self.setting_info[setting].default)
@@ -187,6 +189,7 @@ MULTIPLUS2_48 = DeviceModel(
     | _powers(-375, 370, 5),
     input_limit_min=2.6,
     input_limit_max=50.0,
+    write_status=True,
 )
 
 MODELS: dict[str, DeviceModel] = {m.name: m for m in (MULTIPLUS_12, MULTIPLUS2_48)}

@@ -43,7 +43,7 @@ import socket
 import termios
 import tty
 
-from vebus.framing import Frame, FrameDecoder, encode_frame
+from vebus.protocol import Frame, FrameDecoder, encode_frame
 
 from .device import SimDevice
 from .faults import Faults

@@ -19,35 +19,28 @@ import pytest
 import pytest_asyncio
 
 from tests.waiting import wait_for
-from vebus.framing import (
-    Frame,
-    FrameDecoder,
-    encode_frame,
-    encode_mk2,
-)
-from vebus.messages import (
+from vebus import ChargeState, DeviceState, SwitchState
+from vebus.protocol import (
     AcInfoReply,
     AcInputConfigReply,
-    ChargeState,
     DcInfoReply,
-    DeviceState,
+    GetRamVarInfo,
+    GetSetDeviceState,
+    GetSettingInfo,
     InfoRequest,
     LedReply,
     RawSettingInfo,
-    RawSwitchRequest,
+    RawSwitchCommand as RawSwitchRequest,
+    RawVarInfo,
+    ReadRamVars,
     SetStateRequest,
-    SwitchState,
     VersionReply,
     WinmonReply,
     WinmonRequest,
-    decode_var_info,
-    encode_setting_info,
-    id_args,
-    parse_device_state_args,
-    parse_id_args,
-    parse_read_ram_vars_args,
-    write_via_id_args,
+    WriteViaId,
 )
+from vebus.protocol.framing import Frame, FrameDecoder, encode_frame, encode_mk2
+from vebus.protocol.winmon import X, id_args, parse_id
 from vebus_sim import (
     BYTE_TIME,
     UNRELATED_FRAMES,
@@ -71,6 +64,17 @@ async def connect_when_back(url: str) -> Wire:
                 return await Wire.tcp(url)
             except ConnectionRefusedError:
                 await asyncio.sleep(0.01)
+
+
+def write_via_id_args(flags: int, item_id: int, raw: int) -> bytes:
+    return WriteViaId(flags, item_id, raw).args()
+
+
+def decode_var_info(data: bytes) -> RawVarInfo | None:
+    return GetRamVarInfo(0).parse(0x8E, data).info
+
+
+encode_setting_info = GetSettingInfo.answer
 
 
 def h(text: str) -> bytes:
@@ -407,9 +411,10 @@ async def test_setting_write_vectors_31_32(connect: Connect) -> None:
 async def test_absorption_write_vector_68(connect: Connect) -> None:
     sim, wire = await connect("multiplus2-48")
     device = sim.device
-    assert await wire.ask(h("07 FF 58 37 03 02 30 16 20")) == h("03 FF 58 88 1E")  # RAM only
+    # RAM only; a MultiPlus-II's 0x88 carries the status byte (0: no restart needed).
+    assert await wire.ask(h("07 FF 58 37 03 02 30 16 20")) == h("04 FF 58 88 00 1D")
     assert (device.setting(2), device.eeprom_raw(2), device.eeprom_writes) == (56.8, 5760, {})
-    assert await wire.ask(h("07 FF 58 37 01 02 30 16 22")) == h("03 FF 58 88 1E")  # EEPROM
+    assert await wire.ask(h("07 FF 58 37 01 02 30 16 22")) == h("04 FF 58 88 00 1D")  # EEPROM
     assert (device.eeprom_raw(2), device.eeprom_writes) == (5680, {2: 1})
 
 
@@ -694,8 +699,11 @@ async def test_serial_unknown_command_and_missing_args(connect: Connect) -> None
     serial = await wire.ask(x(0x3B))
     assert serial == reply(0x9D, b"HQ1234ABCDE")
     assert await wire.ask(x(0x3A, bytes(8))) == reply(0x80, b"\x3a")
-    for command in (0x31, 0x35, 0x36, 0x33):
-        assert await wire.ask(x(command, b"\x01")) == reply(0x80, bytes((command,)))
+    assert await wire.ask(x(0x33, b"\x01")) == reply(0x80, b"\x33")  # a write needs both bytes
+    for command in (0x31, 0x36):  # reads take a one-byte id too, as real units do (#67)
+        short = await wire.ask(x(command, b"\x02"))
+        assert short == await wire.ask(x(command, id_args(2)))
+        assert short[3] != 0x80
     sim.device.serial = "HQ1"
     assert await wire.ask(x(0x3B, b"", "W")) == reply(0x9D, b"HQ1\x00", "W")
 
@@ -1243,11 +1251,14 @@ def test_models_and_settings_api() -> None:
 
 
 def test_message_helpers_added_for_the_simulator() -> None:
-    assert parse_id_args(id_args(0x1234)) == 0x1234
-    assert parse_id_args(b"\x01") is None
-    assert parse_read_ram_vars_args(bytes(range(8))) == list(range(6))
-    assert parse_device_state_args(b"") == 0
-    assert parse_device_state_args(b"\x02\x00") == 2
+    assert parse_id(id_args(0x1234)) == 0x1234
+    assert parse_id(b"\x01") == 1  # a one-byte id, as some clients send it (vectors #67)
+    assert parse_id(b"") is None
+    read = ReadRamVars.from_args(X, bytes(range(8)))
+    assert read is not None
+    assert read.ram_ids == tuple(range(6))
+    assert GetSetDeviceState.from_args(X, b"").request == 0
+    assert GetSetDeviceState.from_args(X, b"\x02\x00").request == 2
     assert RawSwitchRequest(4).encode() == h("05 3F 04 00 00 00 C5")
     assert RawSwitchRequest.decode(decode_all(h("05 3F 07 00 00 00 C2"))[0]) == RawSwitchRequest(7)
     assert RawSwitchRequest.decode(decode_all(h("05 3F 00 11 00 00 A7"))[0]) is None

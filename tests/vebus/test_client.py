@@ -10,24 +10,27 @@ from pathlib import Path
 import pytest
 
 from tests.waiting import wait_for
-from vebus import messages as m
+from vebus import ChargeState, ForcedChargeState, SwitchState
 from vebus.client import VEBusClient
 from vebus.errors import (
-    InvalidPortError,
-    OutOfRangeError,
-    PortBusyError,
-    PortLostError,
-    PortNotFoundError,
-    VEBusAccessDenied,
+    VEBusAccessDeniedError,
     VEBusConnectionError,
-    VEBusTimeout,
-    VEBusUnsupported,
+    VEBusInvalidPortError,
+    VEBusOutOfRangeError,
+    VEBusPortBusyError,
+    VEBusPortLostError,
+    VEBusPortNotFoundError,
+    VEBusTimeoutError,
+    VEBusUnsupportedError,
 )
+from vebus.ids import Lines
 from vebus.models import Mode
+from vebus.protocol.variables import WRITE_RAM_ONLY
+from vebus.protocol.winmon import Code
 from vebus.status import read_status
 from vebus_sim import Simulator
 
-WRITE_VIA_ID = bytes((m.Winmon.WRITE_VIA_ID,))
+WRITE_VIA_ID = bytes((Code.WRITE_VIA_ID,))
 
 
 @pytest.fixture
@@ -114,10 +117,10 @@ async def test_out_of_range_setting_never_reaches_the_wire(
     scale = await client.setting_info(2)
     assert scale is not None
     before = len(writes_seen(sim))
-    with pytest.raises(OutOfRangeError) as caught:
+    with pytest.raises(VEBusOutOfRangeError) as caught:
         await client.write_setting(2, scale.maximum + 0.5)
     assert (caught.value.minimum, caught.value.maximum) == (scale.minimum, scale.maximum)
-    with pytest.raises(OutOfRangeError):
+    with pytest.raises(VEBusOutOfRangeError):
         await client.set_panel_state(Mode.ON, 200)
     assert len(writes_seen(sim)) == before
     assert sim.device.current_limit != 200
@@ -125,24 +128,24 @@ async def test_out_of_range_setting_never_reaches_the_wire(
 
 async def test_mode_and_current_limit_reach_the_device(sim: Simulator, client: VEBusClient) -> None:
     await client.set_panel_state(Mode.CHARGER_ONLY, 12.5)
-    assert sim.device.switch_state == m.SwitchState.CHARGER_ONLY
+    assert sim.device.switch_state == SwitchState.CHARGER_ONLY
     assert sim.device.current_limit == pytest.approx(12.5)
     config = await client.ac_input_config()
     assert config.remote_mode is Mode.CHARGER_ONLY
     assert config.current_limit == pytest.approx(12.5)
     await client.set_panel_state(Mode.ON)
-    assert sim.device.switch_state == m.SwitchState.ON
+    assert sim.device.switch_state == SwitchState.ON
     assert sim.device.current_limit == pytest.approx(12.5)  # limit untouched
 
 
 async def test_interface_lines_and_mk2(sim: Simulator, client: VEBusClient) -> None:
-    assert await client.set_interface(standby=True) == m.H_PANEL_DETECT | m.H_STANDBY
-    assert sim.device.interface_lines & m.H_STANDBY
+    assert await client.set_interface(standby=True) == Lines.PANEL_DETECT | Lines.STANDBY
+    assert sim.device.interface_lines & Lines.STANDBY
     mk2 = Simulator(mk2=True, paced=False)
     try:
         async with VEBusClient(await mk2.start_pty()) as vebus:
             assert await vebus.version() == 1130134
-            with pytest.raises(VEBusUnsupported):
+            with pytest.raises(VEBusUnsupportedError):
                 await vebus.set_interface(standby=True)
     finally:
         await mk2.stop()
@@ -158,7 +161,7 @@ async def test_ram_variables_and_the_ess_setpoint(sim: Simulator, client: VEBusC
     assert await client.read_ess_setpoint(ram_id) == 300
     assert sim.device.ram_eeprom_writes.get(ram_id, 0) == 0
     sent = writes_seen(sim)[-1]
-    assert sent[4] == m.WRITE_RAM_ONLY  # flags 0x02: RAM only, no EEPROM
+    assert sent[4] == WRITE_RAM_ONLY  # flags 0x02: RAM only, no EEPROM
 
 
 async def test_no_ess_assistant() -> None:
@@ -188,10 +191,10 @@ async def test_unsupported_and_access_denied(sim: Simulator, client: VEBusClient
     assert await client.ram_var_info(13) is None
     assert (await client.read_ram_vars([13]))[13] is None
     assert await client.setting_info(4) is None
-    with pytest.raises(VEBusUnsupported):
+    with pytest.raises(VEBusUnsupportedError):
         await client.write_setting(4, 10)
     attempts = len(writes_seen(sim))
-    with pytest.raises(VEBusAccessDenied) as caught:
+    with pytest.raises(VEBusAccessDeniedError) as caught:
         await client.write_setting(3, 13.5)
     assert caught.value.level == 0x80
     assert len(writes_seen(sim)) == attempts + 1  # refused once, not retried blindly
@@ -226,7 +229,7 @@ async def test_silent_device_times_out_within_the_budget(
 ) -> None:
     await client.version()
     sim.faults.silent = True
-    with pytest.raises(VEBusTimeout):
+    with pytest.raises(VEBusTimeoutError):
         await client.leds()
     # The budget: the first attempt and each retry wait once; nothing waits longer.
     assert client.stats.timeouts == client.retries + 1
@@ -238,19 +241,19 @@ async def test_concurrent_callers_queue(sim: Simulator, client: VEBusClient) -> 
 
 
 async def test_port_errors_are_typed(tmp_path: Path, sim: Simulator) -> None:
-    with pytest.raises(PortNotFoundError):
+    with pytest.raises(VEBusPortNotFoundError):
         await VEBusClient(str(tmp_path / "ttyUSB9")).connect()
-    with pytest.raises(InvalidPortError):
+    with pytest.raises(VEBusInvalidPortError):
         await VEBusClient(str(tmp_path)).connect()
     plain = tmp_path / "file"
     plain.write_text("not a tty")
-    with pytest.raises(InvalidPortError):
+    with pytest.raises(VEBusInvalidPortError):
         await VEBusClient(str(plain)).connect()
-    with pytest.raises(InvalidPortError):
+    with pytest.raises(VEBusInvalidPortError):
         await VEBusClient("socket://no-port-here").connect()
     path = await sim.start_pty()
     async with VEBusClient(path):
-        with pytest.raises(PortBusyError):
+        with pytest.raises(VEBusPortBusyError):
             await VEBusClient(path).connect()
 
 
@@ -278,14 +281,14 @@ async def test_a_failed_write_marks_the_port_lost_at_once(
 ) -> None:
     """The write may see an unplug before the reader task runs (as on Python 3.14)."""
     await client.version()
-    transport = client._transport
+    transport = client.link._transport
     assert transport is not None
 
     async def lost(data: bytes) -> None:
-        raise PortLostError(f"{transport.url}: Connection lost")
+        raise VEBusPortLostError(f"{transport.url}: Connection lost")
 
     monkeypatch.setattr(transport, "write", lost)
-    with pytest.raises(PortLostError):
+    with pytest.raises(VEBusPortLostError):
         await client.leds()
     assert not client.connected  # at once, not when the reader task next runs
     assert client.stats.connection_losses == 1
@@ -297,7 +300,7 @@ async def test_a_failed_write_marks_the_port_lost_at_once(
 
 async def test_a_port_closed_before_the_reader_noticed_is_reopened(client: VEBusClient) -> None:
     await client.version()
-    transport = client._transport
+    transport = client.link._transport
     assert transport is not None and transport._writer is not None
     transport._writer.transport.abort()  # closed under the client, no loop turn since
     assert not transport.is_open
@@ -320,16 +323,16 @@ async def test_sleep_silences_and_wake_restores(sim: Simulator, client: VEBusCli
     await client.version()
     await client.sleep()
     await wait_for(lambda: sim.device.asleep, "the unit asleep")
-    with pytest.raises(VEBusTimeout):
+    with pytest.raises(VEBusTimeoutError):
         await client.leds()
     await client.wake(timeout=3)
     assert not sim.device.asleep
 
 
 async def test_forced_charge_state(sim: Simulator, client: VEBusClient) -> None:
-    status = await client.force_charge_state(m.ForcedChargeState.FLOAT)
-    assert status.charge_state is m.ChargeState.FLOAT
-    assert sim.device.charge_state is m.ChargeState.FLOAT
+    status = await client.force_charge_state(ForcedChargeState.FLOAT)
+    assert status.charge_state is ChargeState.FLOAT
+    assert sim.device.charge_state is ChargeState.FLOAT
 
 
 async def test_snapshot_reads_what_the_device_holds(sim: Simulator, client: VEBusClient) -> None:
@@ -349,6 +352,6 @@ async def test_flag_registers_are_bounded_by_their_bit_mask(
     assert sim.device.setting_raw(0) == current ^ 0x40
     unsupported_bit = next(1 << b for b in range(16) if not mask & 1 << b)
     writes = len(writes_seen(sim))
-    with pytest.raises(OutOfRangeError):
+    with pytest.raises(VEBusOutOfRangeError):
         await client.write_setting(0, current ^ unsupported_bit)
     assert len(writes_seen(sim)) == writes

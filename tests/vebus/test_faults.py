@@ -31,17 +31,20 @@ from tests.wire import (
     task_names,
     winmon_write,
 )
-from vebus import messages as m
+from vebus import SwitchState, VEBusWriteNotAppliedError
 from vebus.client import VEBusClient
 from vebus.errors import (
-    PortBusyError,
-    PortLostError,
     VEBusConnectionError,
-    VEBusTimeout,
-    VEBusWriteUnconfirmed,
+    VEBusPortBusyError,
+    VEBusPortLostError,
+    VEBusTimeoutError,
+    VEBusWriteUnconfirmedError,
 )
-from vebus.framing import MAX_LENGTH, Frame
+from vebus.ids import Lines
 from vebus.models import Mode
+from vebus.protocol import LedRequest
+from vebus.protocol.framing import MAX_LENGTH, Frame
+from vebus.protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
 from vebus.status import read_status
 from vebus_sim import Faults, Simulator
 
@@ -82,7 +85,7 @@ async def test_reads_under_noise_flips_and_drops_are_right_or_raise(
     for _ in range(10):
         try:
             status = await read_status(client)
-        except VEBusTimeout:
+        except VEBusTimeoutError:
             failed += 1
             continue
         right += 1
@@ -120,7 +123,7 @@ async def test_silence_costs_the_timeouts_and_then_recovers(
     await client.leds()
     sim.faults.silent = True
     timeouts = client.stats.timeouts
-    with pytest.raises(VEBusTimeout):
+    with pytest.raises(VEBusTimeoutError):
         await client.dc_info()
     assert client.stats.timeouts - timeouts == client.retries + 1  # each attempt once, no more
     sim.faults.silent = False
@@ -137,13 +140,13 @@ async def test_requests_broken_on_the_way_in_are_never_acted_on(
     await client.leds()
     seen = len(sim.requests)
     sim.faults = faults
-    with pytest.raises(VEBusWriteUnconfirmed):  # its read-back met the same fate
+    with pytest.raises(VEBusWriteUnconfirmedError):  # its read-back met the same fate
         await client.set_panel_state(Mode.OFF)
     assert len(sim.requests) == seen  # the device's decoder dropped every request
-    assert sim.device.switch_state == m.SwitchState.ON
+    assert sim.device.switch_state == SwitchState.ON
     sim.faults = Faults()
     await client.set_panel_state(Mode.OFF)
-    assert sim.device.switch_state == m.SwitchState.OFF
+    assert sim.device.switch_state == SwitchState.OFF
 
 
 # --- the port ---------------------------------------------------------------------------
@@ -156,7 +159,7 @@ async def test_port_closed_mid_request_fails_at_once_and_reconnects(
     sim.faults.slow = 5.0  # the reply would come long after the port is gone
     client.timeout = 10.0
     request = asyncio.create_task(client.leds())
-    await wait_for(lambda: sim.requests[-1:] == [m.LedRequest().encode()], "the request is out")
+    await wait_for(lambda: sim.requests[-1:] == [LedRequest().encode()], "the request is out")
     await sim.unplug()
     with pytest.raises(VEBusConnectionError):
         await request
@@ -181,9 +184,9 @@ async def test_a_write_in_flight_when_the_port_closes_is_unconfirmed(
     write = asyncio.create_task(client.write_ess_setpoint(ess, 300))
     await wait_for(lambda: len(sim.requests) > sent, "the write is out")
     await sim.unplug()
-    with pytest.raises(VEBusWriteUnconfirmed) as caught:
+    with pytest.raises(VEBusWriteUnconfirmedError) as caught:
         await write
-    assert isinstance(caught.value.__cause__, PortLostError)
+    assert isinstance(caught.value.__cause__, VEBusPortLostError)
     assert "may or may not be in force" in str(caught.value)
     assert client.stats.writes_unconfirmed == 1
 
@@ -192,7 +195,7 @@ async def test_a_port_held_by_another_program_is_busy_until_released(sim: Simula
     path = await sim.start_pty()
     async with held_by_another_process(path):
         vebus = VEBusClient(path, timeout=TIMEOUT)
-        with pytest.raises(PortBusyError):
+        with pytest.raises(VEBusPortBusyError):
             await vebus.connect()
     await wait_for(lambda: sim.clients == 0, "the simulator sees the holder go")
     async with vebus:
@@ -203,7 +206,7 @@ async def test_a_device_that_is_no_vebus_interface_times_out_cleanly() -> None:
     foreign = ForeignDevice()
     try:
         async with VEBusClient(foreign.path, timeout=TIMEOUT) as vebus:
-            with pytest.raises(VEBusTimeout):
+            with pytest.raises(VEBusTimeoutError):
                 await vebus.probe()
             stats = vebus.framing_stats
             assert stats.frames == 0
@@ -226,7 +229,7 @@ async def test_noise_storm_keeps_every_buffer_bounded(sim: Simulator, client: VE
 
     await wait_for(storm_passed, "2,000 bytes of storm")
     assert most_held <= MAX_LENGTH + 1
-    with contextlib.suppress(VEBusTimeout):
+    with contextlib.suppress(VEBusTimeoutError):
         await client.leds()
     assert len(client.stats.last_errors) <= 10
     sim.faults = Faults()
@@ -287,19 +290,19 @@ WRITES = [
         "remote switch and current limit",
         is_panel_write,
         lambda c, _: c.set_panel_state(Mode.CHARGER_ONLY, 12.3),
-        lambda s, _: s.device.switch_state == m.SwitchState.CHARGER_ONLY
+        lambda s, _: s.device.switch_state == SwitchState.CHARGER_ONLY
         and s.device.current_limit == pytest.approx(12.3),
     ),
     WriteCase(
         "ESS setpoint",
-        winmon_write(m.WRITE_RAM_ONLY),
+        winmon_write(WRITE_RAM_ONLY),
         lambda c, ess: c.write_ess_setpoint(ess, 420),
         lambda s, _: s.device.ess_setpoint == -420,
         ess=True,
     ),
     WriteCase(
         "setting stored in EEPROM",
-        winmon_write(m.WRITE_SETTING),
+        winmon_write(WRITE_SETTING),
         lambda c, _: c.write_setting(FLOAT, 13.3, persist=True),
         lambda s, _: s.device.eeprom_raw(FLOAT) == 1330,
     ),
@@ -307,7 +310,7 @@ WRITES = [
         "interface lines",
         is_lines_write,
         lambda c, _: c.set_interface(standby=True),
-        lambda s, _: bool(s.device.interface_lines & m.H_STANDBY),
+        lambda s, _: bool(s.device.interface_lines & Lines.STANDBY),
     ),
 ]
 
@@ -329,9 +332,12 @@ async def test_a_write_the_device_never_got_raises(
     sim: Simulator, client: VEBusClient, case: WriteCase
 ) -> None:
     ess = await client.find_ess_setpoint() or 0
-    with lost_on_the_wire(sim, case.is_write, requests=True), pytest.raises(VEBusTimeout) as caught:
+    with (
+        lost_on_the_wire(sim, case.is_write, requests=True),
+        pytest.raises(VEBusWriteNotAppliedError) as caught,
+    ):
         await case.write(client, ess)
-    assert not isinstance(caught.value, VEBusWriteUnconfirmed)
+    assert not isinstance(caught.value, VEBusWriteUnconfirmedError)
     assert "does not hold the value" in str(caught.value)
     assert not case.done(sim, ess)
     assert client.stats.writes_not_applied == 1
@@ -346,12 +352,12 @@ async def test_a_write_whose_read_back_fails_too_is_unconfirmed(
 
     def deaf_after_the_write(frame: Frame) -> list[bytes]:
         handle(frame)
-        if winmon_write(m.WRITE_RAM_ONLY)(frame):
+        if winmon_write(WRITE_RAM_ONLY)(frame):
             sim.faults.drop = 1.0  # from here on every reply is lost
         return []
 
     sim.handler.handle = deaf_after_the_write  # type: ignore[method-assign]
-    with pytest.raises(VEBusWriteUnconfirmed):
+    with pytest.raises(VEBusWriteUnconfirmedError):
         await client.write_ess_setpoint(ess, 250)
     del sim.handler.handle
     assert sim.device.ess_setpoint == -250  # it was in force after all
@@ -362,8 +368,8 @@ async def test_a_ram_only_setting_cannot_be_read_back_so_a_lost_reply_is_unconfi
     sim: Simulator, client: VEBusClient
 ) -> None:
     with (
-        lost_on_the_wire(sim, winmon_write(m.WRITE_SETTING | m.WRITE_RAM_ONLY), requests=False),
-        pytest.raises(VEBusWriteUnconfirmed, match="cannot be read back"),
+        lost_on_the_wire(sim, winmon_write(WRITE_SETTING | WRITE_RAM_ONLY), requests=False),
+        pytest.raises(VEBusWriteUnconfirmedError, match="cannot be read back"),
     ):
         await client.write_setting(ABSORPTION, 14.1)
     assert sim.device.setting_raw(ABSORPTION) == 1410  # in force, and nobody could know
@@ -459,7 +465,8 @@ async def test_hammered_writes_end_where_the_last_confirmed_one_left_them(
     """Writes of every kind under changing faults for a few seconds.
 
     Every write must end confirmed (and the device then holds the value at once), not
-    applied (VEBusTimeout after a read-back) or unconfirmed (VEBusWriteUnconfirmed).
+    applied (VEBusWriteNotAppliedError after a read-back) or unconfirmed
+    (VEBusWriteUnconfirmedError).
     At the end each value is the last confirmed one, or one whose write was reported
     unconfirmed after it; a value whose write was reported as not applied never is.
     """
@@ -480,7 +487,7 @@ async def test_hammered_writes_end_where_the_last_confirmed_one_left_them(
             "ess": -device.ess_setpoint,
             "absorption": device.setting_raw(ABSORPTION),
             "float": device.eeprom_raw(FLOAT),
-            "standby": int(bool(device.interface_lines & m.H_STANDBY)),
+            "standby": int(bool(device.interface_lines & Lines.STANDBY)),
         }[name]
 
     names = ("mode", "limit", "ess", "absorption", "float", "standby")
@@ -522,11 +529,11 @@ async def test_hammered_writes_end_where_the_last_confirmed_one_left_them(
         try:
             with burst.on(sim):
                 await write
-        except VEBusWriteUnconfirmed:
+        except VEBusWriteUnconfirmedError:
             outcomes["unconfirmed"] += 1
             for key, value in values.items():
                 targets[key].unconfirmed.add(value)
-        except VEBusTimeout:
+        except VEBusWriteNotAppliedError:
             outcomes["not_applied"] += 1
         else:
             outcomes["confirmed"] += 1

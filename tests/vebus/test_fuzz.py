@@ -20,15 +20,35 @@ from typing import Any
 from hypothesis import example, given, settings, strategies as st
 import pytest
 
-from vebus import messages as m
-from vebus.client import (
-    VEBusClient,
-    _address_match,
-    _Pending,
-    _winmon_match,
+from vebus import ChargeState, DeviceState, SettingScale, VarScale, VEBusError
+from vebus.link import Link
+from vebus.protocol import (
+    AcInfoReply,
+    AcInputConfigReply,
+    AddressReply,
+    AddressRequest,
+    DcInfoReply,
+    InfoRequest,
+    InterfaceReply,
+    InterfaceRequest,
+    LedReply,
+    LedRequest,
+    RawSettingInfo,
+    RawSwitchCommand,
+    RawVarInfo,
+    ResetRequest,
+    SetStateReply,
+    SetStateRequest,
+    VersionReply,
+    VersionRequest,
+    WinmonReply,
+    WinmonRequest,
+    info,
+    variables as v,
+    winmon as w,
 )
-from vebus.errors import VEBusError
-from vebus.framing import (
+from vebus.protocol.codec import parse_u16_list
+from vebus.protocol.framing import (
     KNOWN_TYPES,
     LED_APPENDED,
     MAX_LENGTH,
@@ -37,7 +57,6 @@ from vebus.framing import (
     checksum,
     encode_frame,
 )
-from vebus.scaling import SettingScale, VarScale
 
 from . import captured as cap
 
@@ -70,10 +89,10 @@ def generated_frames(draw: st.DrawFn) -> bytes:
 
 # Frames the client really meets, built by the message encoders.
 message_frames = st.one_of(
-    st.builds(lambda v, mode: m.VersionReply(v, mode).encode(), st.integers(0, 2**32 - 1), byte),
-    st.builds(lambda a, b: m.AddressReply(a, b).encode(), byte, byte),
+    st.builds(lambda v, mode: VersionReply(v, mode).encode(), st.integers(0, 2**32 - 1), byte),
+    st.builds(lambda a, b: AddressReply(a, b).encode(), byte, byte),
     st.builds(
-        lambda on, blink, al, err, extra: m.LedReply(on, blink, al, err, extra).encode(),
+        lambda on, blink, al, err, extra: LedReply(on, blink, al, err, extra).encode(),
         byte,
         byte,
         byte,
@@ -81,7 +100,7 @@ message_frames = st.one_of(
         st.binary(max_size=2),
     ),
     st.builds(
-        lambda v, i, c, p, h: m.DcInfoReply(v, i, c, p, h).encode(),
+        lambda v, i, c, p, h: DcInfoReply(v, i, c, p, h).encode(),
         u16,
         st.integers(0, 0xFFFFFF),
         st.integers(0, 0xFFFFFF),
@@ -89,10 +108,8 @@ message_frames = st.one_of(
         st.binary(min_size=4, max_size=4),
     ),
     st.builds(
-        lambda info, state, mv, mi, iv, ii, p: m.AcInfoReply(
-            info, state, mv, mi, iv, ii, p
-        ).encode(),
-        st.sampled_from(sorted(m.AC_PHASE_INFO)),
+        lambda info, state, mv, mi, iv, ii, p: AcInfoReply(info, state, mv, mi, iv, ii, p).encode(),
+        st.sampled_from(sorted(info.AC_PHASE_INFO)),
         byte,
         u16,
         int16,
@@ -101,7 +118,7 @@ message_frames = st.one_of(
         byte,
     ),
     st.builds(
-        lambda c, lo, hi, act, sw: m.AcInputConfigReply(c, lo, hi, act, sw).encode(),
+        lambda c, lo, hi, act, sw: AcInputConfigReply(c, lo, hi, act, sw).encode(),
         byte,
         u16,
         u16,
@@ -109,13 +126,13 @@ message_frames = st.one_of(
         byte,
     ),
     st.builds(
-        lambda letter, code, data: m.WinmonReply(letter, code, data).encode(),
-        st.sampled_from(list(m.WINMON_LETTERS)),
-        st.sampled_from(list(m.Reply)),
+        lambda letter, code, data: WinmonReply(letter, code, data).encode(),
+        st.sampled_from(list(w.WINMON_LETTERS)),
+        st.sampled_from(list(w.ReplyCode)),
         st.binary(max_size=12),
     ),
-    st.just(m.SetStateReply().encode()),
-    st.builds(lambda lines: m.InterfaceReply(lines).encode(), byte),
+    st.just(SetStateReply().encode()),
+    st.builds(lambda lines: InterfaceReply(lines).encode(), byte),
 )
 
 
@@ -245,25 +262,60 @@ any_frames = st.builds(
 )
 
 
+# Every request and reply the library declares, as the client and the simulator read them.
+WINMON_COMMANDS: list[type[w.WinmonCommand[Any]]] = [
+    w.VersionPart0,
+    w.VersionPart1,
+    w.GetSetDeviceState,
+    v.ReadRamVars,
+    v.ReadSetting,
+    v.GetRamVarInfo,
+    v.GetSettingInfo,
+    v.WriteViaId,
+    v.SelectForWrite,
+    v.WriteData,
+    w.ReadSnapshot,
+    w.GetSerialNumber,
+]
 DECODERS: list[Callable[[Frame], Any]] = [
-    m.VersionRequest.decode,
-    m.VersionReply.decode,
-    m.AddressRequest.decode,
-    m.AddressReply.decode,
-    m.LedRequest.decode,
-    m.LedReply.decode,
-    m.InfoRequest.decode,
-    m.SetStateRequest.decode,
-    m.SetStateReply.decode,
-    m.InterfaceRequest.decode,
-    m.InterfaceReply.decode,
-    m.ResetRequest.decode,
-    m.DcInfoReply.decode,
-    m.AcInfoReply.decode,
-    m.AcInputConfigReply.decode,
-    m.WinmonRequest.decode,
-    m.WinmonReply.decode,
-    m.RawSwitchRequest.decode,
+    VersionRequest.decode,
+    VersionReply.decode,
+    AddressRequest.decode,
+    AddressReply.decode,
+    LedRequest.decode,
+    LedReply.decode,
+    InfoRequest.decode,
+    info.DcInfoRequest.decode,
+    info.AcInfoRequest.decode,
+    info.AcInputConfigRequest.decode,
+    info.TakeSnapshot.decode,
+    SetStateRequest.decode,
+    SetStateReply.decode,
+    InterfaceRequest.decode,
+    InterfaceReply.decode,
+    ResetRequest.decode,
+    DcInfoReply.decode,
+    AcInfoReply.decode,
+    AcInputConfigReply.decode,
+    WinmonRequest.decode,
+    WinmonReply.decode,
+    RawSwitchCommand.decode,
+    *(command.decode for command in WINMON_COMMANDS),
+]
+# One instance of each command, to read any reply data with.
+SAMPLES: list[w.WinmonCommand[Any]] = [
+    w.VersionPart0(),
+    w.VersionPart1(),
+    w.GetSetDeviceState(),
+    v.ReadRamVars((0,)),
+    v.ReadSetting(0),
+    v.GetRamVarInfo(0),
+    v.GetSettingInfo(0),
+    v.WriteViaId(v.WRITE_RAM_ONLY, 0, 0),
+    v.WriteViaId(v.WRITE_SETTING, 0, 0),
+    v.WriteData(0),
+    w.ReadSnapshot(),
+    w.GetSerialNumber(),
 ]
 
 
@@ -274,62 +326,56 @@ def exercise(message: Any) -> None:
             getattr(message, name)
 
 
+def read_data(code: int, data: bytes) -> None:
+    """Winmon data through every command's reader and every request parser; none may raise."""
+    for sample in SAMPLES:
+        parsed = sample.parse(code, data)
+        if isinstance(parsed, v.VarInfoReply):
+            assert parsed.info is None or parsed.info.supported
+        if isinstance(parsed, v.SettingInfoReply):
+            assert parsed.info is None or parsed.info.supported
+        if isinstance(parsed, w.DeviceStateValue):
+            DeviceState(parsed.state)
+            ChargeState(parsed.substate)
+        if isinstance(parsed, w.VersionLow):
+            assert 0 <= parsed.value < 2**32
+            assert parsed.complete == (len(data) >= 4)
+    for letter in w.WINMON_LETTERS:
+        for command in WINMON_COMMANDS:
+            command.from_args(letter, data)
+    assert len(parse_u16_list(data)) == len(data) // 2
+    assert w.parse_id(data) is None or len(data) >= 1
+    collector = v.SettingInfoCollector()
+    collector.add(code, data)
+    assert collector.info is None or collector.info.supported
+
+
 def decode_everything(frame: Frame) -> None:
-    """Every decoder, and every data decoder on winmon data; none may raise."""
+    """Every decoder, and every data reader on winmon data; none may raise."""
     for decode in DECODERS:
         message = decode(frame)
         if message is not None:
             exercise(message)
-            if isinstance(message, m.AcInfoReply):
-                m.DeviceState(message.state)
-    reply = m.WinmonReply.decode(frame)
+            if isinstance(message, AcInfoReply):
+                DeviceState(message.state)
+    reply = WinmonReply.decode(frame)
     if reply is not None:
-        data = reply.data
-        info = m.decode_var_info(data)
-        assert info is None or info.supported
-        m.decode_version_low(data)
-        state = m.DeviceStateReply.decode_data(data)
-        if state is not None:
-            m.DeviceState(state.state)
-            m.ChargeState(state.substate)
-        assert isinstance(m.decode_serial(data), str)
-        assert len(m.parse_u16_list(data)) == len(data) // 2
-        m.parse_id_args(data)
-        m.parse_read_ram_vars_args(data)
-        m.parse_device_state_args(data)
-        m.parse_write_via_id_args(data)
-        collector = m.SettingInfoCollector()
-        collector.add(reply.code, data)
-        assert collector.info is None or collector.info.supported
+        read_data(reply.code, reply.data)
 
 
 def matchers() -> list[Callable[[Frame], Any]]:
-    letters = list(m.ROTATING_LETTERS)
     found: list[Callable[[Frame], Any]] = [
-        m.VersionReply.decode,
-        _address_match(0),
-        m.LedReply.decode,
-        m.DcInfoReply.decode,
-        m.AcInfoReply.decode,
-        m.AcInputConfigReply.decode,
-        m.SetStateReply.decode,
-        m.InterfaceReply.decode,
+        VersionRequest().matcher(),
+        AddressRequest.select(0).matcher(),
+        LedRequest().matcher(),
+        info.DcInfoRequest().matcher(),
+        info.AcInfoRequest(1).matcher(),
+        info.AcInputConfigRequest().matcher(),
+        SetStateRequest(3).matcher(),
+        InterfaceRequest().matcher(),
     ]
-    for letter in letters:
-        for codes in (
-            {m.Reply.RAM_VALUES},
-            {m.Reply.SETTING_VALUE},
-            {m.Reply.RAM_WRITTEN},
-            {m.Reply.SETTING_WRITTEN},
-            m.SETTING_INFO_CODES,
-            {m.Reply.VAR_SCALE},
-            {m.Reply.SNAPSHOT},
-        ):
-            found.append(
-                lambda frame, letter=letter, codes=frozenset(codes): _winmon_match(
-                    frame, letter, codes, "fuzz"
-                )
-            )
+    for letter in w.ROTATING_LETTERS:
+        found += [sample.with_letter(letter).matcher() for sample in SAMPLES]
     return found
 
 
@@ -338,15 +384,15 @@ MATCHERS = matchers()
 
 def dispatch(frames: list[Frame], which: int) -> None:
     """Frames through the client's dispatcher with matcher ``which`` waiting."""
-    client = VEBusClient("/dev/null")
+    link = Link("/dev/null")
     # The dispatcher only sets the future: a thread-safe one needs no event loop here.
     future: Future[Any] = Future()
-    client._pending = _Pending(MATCHERS[which], future)  # type: ignore[arg-type]
+    link._pending = (MATCHERS[which], future)  # type: ignore[assignment]
     for frame in frames:
-        client._dispatch(frame)  # must not raise, whatever the frame
+        link._dispatch(frame)  # must not raise, whatever the frame
     if future.done() and future.exception() is not None:
         assert isinstance(future.exception(), VEBusError)
-    stats = client.stats
+    stats = link.stats
     assert stats.heartbeats + stats.ignored_frames <= len(frames)
 
 
@@ -403,30 +449,19 @@ def test_no_decoder_raises_on_any_frame(frame: Frame) -> None:
     decode_everything(frame)
 
 
-@given(st.binary(max_size=40))
-def test_data_decoders_take_any_bytes(data: bytes) -> None:
-    info = m.decode_var_info(data)
-    assert info is None or info.supported
-    value, complete = m.decode_version_low(data)
-    assert 0 <= value < 2**32
-    assert complete == (len(data) >= 4)
-    m.DeviceStateReply.decode_data(data)
-    assert isinstance(m.decode_serial(data), str)
-    assert all(0 <= v <= 0xFFFF for v in m.parse_u16_list(data))
-    assert m.parse_id_args(data) is None or len(data) >= 2
-    assert len(m.parse_read_ram_vars_args(data)) <= m.MAX_WINMON_ARGS
-    m.parse_device_state_args(data)
-    m.parse_write_via_id_args(data)
+@given(st.one_of(st.sampled_from(list(w.ReplyCode)), byte), st.binary(max_size=40))
+def test_data_readers_take_any_bytes(code: int, data: bytes) -> None:
+    read_data(code, data)
 
 
 @given(
     st.lists(
-        st.tuples(st.one_of(st.sampled_from(list(m.Reply)), byte), st.binary(max_size=14)),
+        st.tuples(st.one_of(st.sampled_from(list(w.ReplyCode)), byte), st.binary(max_size=14)),
         max_size=8,
     )
 )
 def test_setting_info_collector_takes_any_sequence(parts: list[tuple[int, bytes]]) -> None:
-    collector = m.SettingInfoCollector()
+    collector = v.SettingInfoCollector()
     for code, data in parts:
         collector.add(code, data)
         if collector.done:
@@ -436,13 +471,13 @@ def test_setting_info_collector_takes_any_sequence(parts: list[tuple[int, bytes]
         SettingScale(collector.info).value(collector.info.default)
 
 
-raw_setting_infos = st.builds(m.RawSettingInfo, int16, int16, u16, u16, u16, st.none() | byte)
+raw_setting_infos = st.builds(RawSettingInfo, int16, int16, u16, u16, u16, st.none() | byte)
 
 
 @given(raw_setting_infos, st.booleans())
-def test_setting_info_survives_both_reply_forms(info: m.RawSettingInfo, combined: bool) -> None:
-    collector = m.SettingInfoCollector()
-    for code, data in m.encode_setting_info(info, combined):
+def test_setting_info_survives_both_reply_forms(info: RawSettingInfo, combined: bool) -> None:
+    collector = v.SettingInfoCollector()
+    for code, data in v.GetSettingInfo.answer(info, combined):
         collector.add(code, data)
     assert collector.done
     if not info.supported:
@@ -450,25 +485,26 @@ def test_setting_info_survives_both_reply_forms(info: m.RawSettingInfo, combined
     elif combined:
         assert collector.info == info
     else:  # the split form carries no access byte
-        assert collector.info == m.RawSettingInfo(
+        assert collector.info == RawSettingInfo(
             info.scale, info.offset, info.default, info.minimum, info.maximum
         )
 
 
-@given(st.builds(m.RawVarInfo, int16, int16), st.booleans())
-def test_var_info_survives_both_reply_forms(info: m.RawVarInfo, combined: bool) -> None:
-    decoded = m.decode_var_info(m.encode_var_info(info, combined))
+@given(st.builds(RawVarInfo, int16, int16), st.booleans())
+def test_var_info_survives_both_reply_forms(info: RawVarInfo, combined: bool) -> None:
+    ((code, data),) = v.GetRamVarInfo.answer(info, combined)
+    decoded = v.GetRamVarInfo(0).parse(code, data).info
     assert decoded == (info if info.supported else None)
 
 
 @given(
-    st.sampled_from(list(m.WINMON_LETTERS)),
+    st.sampled_from(list(w.WINMON_LETTERS)),
     byte,
-    st.binary(max_size=m.MAX_WINMON_ARGS),
+    st.binary(max_size=w.MAX_WINMON_ARGS),
 )
 def test_winmon_requests_round_trip(letter: int, command: int, args: bytes) -> None:
-    (frame,) = FrameDecoder().feed(m.WinmonRequest(letter, command, args).encode())
-    decoded = m.WinmonRequest.decode(frame)
+    (frame,) = FrameDecoder().feed(WinmonRequest(letter, command, args).encode())
+    decoded = WinmonRequest.decode(frame)
     assert decoded is not None
     assert (decoded.letter, decoded.command) == (letter, command)
     expected = args[:2].ljust(2, b"\x00") if letter == ord("W") else args
@@ -479,18 +515,18 @@ def test_winmon_requests_round_trip(letter: int, command: int, args: bytes) -> N
 def test_set_state_requests_round_trip(
     switch: int, limit: int, flags: int, ext0: int | None
 ) -> None:
-    request = m.SetStateRequest(switch, limit, flags, flags_ext0=ext0)
+    request = SetStateRequest(switch, limit, flags, flags_ext0=ext0)
     (frame,) = FrameDecoder().feed(request.encode())
-    assert m.SetStateRequest.decode(frame) == request
+    assert SetStateRequest.decode(frame) == request
 
 
 @given(st.none() | byte)
 def test_interface_requests_round_trip(lines: int | None) -> None:
-    (frame,) = FrameDecoder().feed(m.InterfaceRequest(lines).encode())
-    assert m.InterfaceRequest.decode(frame) == m.InterfaceRequest(lines)
+    (frame,) = FrameDecoder().feed(InterfaceRequest(lines).encode())
+    assert InterfaceRequest.decode(frame) == InterfaceRequest(lines)
     if lines is not None:
-        (reply,) = FrameDecoder().feed(m.InterfaceReply(lines).encode())
-        assert m.InterfaceReply.decode(reply) == m.InterfaceReply(lines)
+        (reply,) = FrameDecoder().feed(InterfaceReply(lines).encode())
+        assert InterfaceReply.decode(reply) == InterfaceReply(lines)
 
 
 # --- the client's reply matching ---------------------------------------------------------
@@ -514,7 +550,7 @@ def test_reply_matching_never_raises_out_of_dispatch(frames: list[Frame], which:
 def test_var_scales_from_any_info(
     scale: int, offset: int, raw: int, wide: int, period: int, value: float
 ) -> None:
-    var = VarScale.from_info(m.RawVarInfo(scale, offset))
+    var = VarScale.from_info(RawVarInfo(scale, offset))
     assert math.isfinite(var.value(raw))
     assert math.isfinite(var.value_wide(wide))
     frequency = var.frequency(period)
@@ -531,9 +567,9 @@ def test_var_scales_from_any_info(
 
 
 @given(raw_setting_infos, u16, anything_float)
-@example(m.RawSettingInfo(-100, 0, 1440, 1200, 1600), 1440, 1e308)  # was OverflowError
-@example(m.RawSettingInfo(0, 0, 0, 0, 0xFFFF), 5, math.nan)  # was ZeroDivisionError
-def test_setting_scales_from_any_info(info: m.RawSettingInfo, raw: int, value: float) -> None:
+@example(RawSettingInfo(-100, 0, 1440, 1200, 1600), 1440, 1e308)  # was OverflowError
+@example(RawSettingInfo(0, 0, 0, 0, 0xFFFF), 5, math.nan)  # was ZeroDivisionError
+def test_setting_scales_from_any_info(info: RawSettingInfo, raw: int, value: float) -> None:
     scale = SettingScale(info)
     assert math.isfinite(scale.value(raw))
     assert scale.step > 0

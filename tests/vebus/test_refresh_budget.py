@@ -5,22 +5,31 @@ At 2400 baud bytes are the time budget (scripts/bench measures the time itself).
 
 from __future__ import annotations
 
-from vebus import messages as m
 from vebus.client import VEBusClient
-from vebus.framing import FrameDecoder
+from vebus.protocol import (
+    AcInfoRequest,
+    AcInputConfigRequest,
+    DcInfoRequest,
+    GetSetDeviceState,
+    LedRequest,
+    ReadSnapshot,
+    TakeSnapshot,
+    WinmonRequest,
+)
+from vebus.protocol.framing import FrameDecoder
 from vebus.status import StatusPlan, read_status
 from vebus_sim import Simulator
 
 # A full refresh of a single unit: LEDs, DC, AC L1, AC-input config, power snapshot
 # (taken with F6, read with 0x38), device state. Nothing else.
 EXPECTED = [
-    m.LedRequest().encode(),
-    m.InfoRequest(0).encode(),
-    m.InfoRequest(1).encode(),
-    m.InfoRequest(5).encode(),
-    m.snapshot_request([14, 15, 16, 13]).encode(),
-    m.WinmonRequest(ord("X"), m.Winmon.READ_SNAPSHOT).encode(),
-    m.WinmonRequest(ord("X"), m.Winmon.DEVICE_STATE, m.device_state_args(0)).encode(),
+    LedRequest().encode(),
+    DcInfoRequest().encode(),
+    AcInfoRequest(1).encode(),
+    AcInputConfigRequest().encode(),
+    TakeSnapshot((14, 15, 16, 13)).encode(),
+    ReadSnapshot().encode(),
+    GetSetDeviceState(0).encode(),
 ]
 EXPECTED_SENT = sum(len(frame) for frame in EXPECTED)  # 40 bytes
 EXPECTED_RECEIVED = 10 + 17 + 17 + 15 + 13 + 7  # L, F0, F1, F5, 0x99 with 4 values, 0x94
@@ -29,10 +38,10 @@ EXPECTED_RECEIVED = 10 + 17 + 17 + 15 + 13 + 7  # L, F0, F1, F5, 0x99 with 4 val
 def normalised(frame: bytes) -> bytes:
     """Winmon letters rotate X/Y/Z; compare frames as if all were X."""
     (decoded,) = FrameDecoder().feed(frame)
-    request = m.WinmonRequest.decode(decoded)
+    request = WinmonRequest.decode(decoded)
     if request is None:
         return frame
-    return m.WinmonRequest(ord("X"), request.command, request.args).encode()
+    return WinmonRequest(ord("X"), request.command, request.args).encode()
 
 
 async def refresh_traffic(plan: StatusPlan, sim: Simulator) -> tuple[list[bytes], int, int]:
@@ -63,7 +72,7 @@ async def test_three_phases_add_two_ac_requests_only() -> None:
         requests, sent, _ = await refresh_traffic(StatusPlan(phases=3), sim)
     finally:
         await sim.stop()
-    extra = [m.InfoRequest(2).encode(), m.InfoRequest(3).encode()]
+    extra = [AcInfoRequest(2).encode(), AcInfoRequest(3).encode()]
     assert requests == [*EXPECTED[:3], *extra, *EXPECTED[3:]]
     assert sent == EXPECTED_SENT + 10
 
@@ -75,4 +84,4 @@ async def test_a_narrow_plan_polls_only_what_it_names() -> None:
         requests, _, _ = await refresh_traffic(plan, sim)
     finally:
         await sim.stop()
-    assert requests == [m.InfoRequest(0).encode()]
+    assert requests == [DcInfoRequest().encode()]

@@ -1,4 +1,4 @@
-"""``python -m custom_components.victron_vebus.vebus``: the vebus command line."""
+"""``python -m vebus``: the vebus command line."""
 
 import sys
 

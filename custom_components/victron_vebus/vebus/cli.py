@@ -13,9 +13,18 @@ import json
 import logging
 import sys
 
-from . import registry
 from .client import VEBusClient
-from .errors import VEBusError, VEBusUnsupported
+from .errors import VEBusError, VEBusUnsupportedError
+from .ids import (
+    RAM_UNITS,
+    SETTING_UNITS,
+    RamVar,
+    Setting,
+    ram_id,
+    ram_name,
+    setting_id,
+    setting_name,
+)
 from .models import Mode
 from .status import VEBusStatus, read_status, status_to_json
 
@@ -96,22 +105,23 @@ async def cmd_setting(client: VEBusClient, args: argparse.Namespace) -> int:
     if args.action == "list":
         header = " ".join(f"{h:>10}" for h in ("value", "step", "default", "min", "max"))
         print(f"{'id':>3} {'name':32} {header}")
-        for item in registry.SETTINGS:
-            scale = await client.setting_info(item.item_id)
+        for item in Setting:
+            scale = await client.setting_info(item)
             if scale is None:
                 continue
-            value = scale.value(await client.read_setting_raw(item.item_id))
+            value = scale.value(await client.read_setting_raw(item))
+            unit = SETTING_UNITS.get(item, "")
             print(
-                f"{item.item_id:>3} {item.name:32} {value:>10g} {scale.step:>10g} "
-                f"{scale.default:>10g} {scale.minimum:>10g} {scale.maximum:>10g} {item.unit or ''}"
+                f"{item:>3} {setting_name(item):34} {value:>10g} {scale.step:>10g} "
+                f"{scale.default:>10g} {scale.minimum:>10g} {scale.maximum:>10g} {unit}"
             )
         return 0
-    setting_id = registry.setting_id(args.key)
-    name = registry.setting_name(setting_id)
+    setting = setting_id(args.key)
+    name = setting_name(setting)
     if args.action == "get":
-        print(f"{name} = {await client.read_setting(setting_id):g}")
+        print(f"{name} = {await client.read_setting(setting):g}")
         return 0
-    reset = await client.write_setting(setting_id, args.value, persist=args.persist)
+    reset = await client.write_setting(setting, args.value, persist=args.persist)
     where = "EEPROM" if args.persist else "RAM only (lost when the unit restarts)"
     print(f"{name} := {args.value:g} ({where})" + (": restart the unit to apply" if reset else ""))
     return 0
@@ -119,33 +129,33 @@ async def cmd_setting(client: VEBusClient, args: argparse.Namespace) -> int:
 
 async def cmd_ram(client: VEBusClient, args: argparse.Namespace) -> int:
     if args.action == "list":
-        values = await client.read_ram_vars([item.item_id for item in registry.RAM_VARS])
-        for item in registry.RAM_VARS:
-            value = values[item.item_id]
-            shown = "not supported" if value is None else f"{value:g} {item.unit or ''}"
-            print(f"{item.item_id:>3} {item.name:28} {shown}")
+        values = await client.read_ram_vars(list(RamVar))
+        for item in RamVar:
+            value = values[item]
+            shown = "not supported" if value is None else f"{value:g} {RAM_UNITS.get(item, '')}"
+            print(f"{item:>3} {ram_name(item):28} {shown}")
         return 0
-    ram_id = registry.ram_id(args.key)
-    name = registry.ram_name(ram_id)
+    var = ram_id(args.key)
+    name = ram_name(var)
     if args.action == "get":
-        value = (await client.read_ram_vars([ram_id]))[ram_id]
+        value = (await client.read_ram_vars([var]))[var]
         if value is None:
-            raise VEBusUnsupported(f"{name} is not supported by this unit")
+            raise VEBusUnsupportedError(f"{name} is not supported by this unit")
         print(f"{name} = {value:g}")
         return 0
-    await client.write_ram_var(ram_id, args.value)
+    await client.write_ram_var(var, args.value)
     print(f"{name} := {args.value:g}")
     return 0
 
 
 async def cmd_ess(client: VEBusClient, args: argparse.Namespace) -> int:
-    ram_id = await client.find_ess_setpoint()
-    if ram_id is None:
-        raise VEBusUnsupported("no ESS assistant found on this unit")
+    setpoint_id = await client.find_ess_setpoint()
+    if setpoint_id is None:
+        raise VEBusUnsupportedError("no ESS assistant found on this unit")
     if args.action == "find":
-        print(f"ESS setpoint at RAM {ram_id}")
+        print(f"ESS setpoint at RAM {setpoint_id}")
         return 0
-    await client.write_ess_setpoint(ram_id, args.watts)
+    await client.write_ess_setpoint(setpoint_id, args.watts)
     if not args.keepalive:
         print(f"ESS setpoint {args.watts} W (+ = charge); the unit drops it after about 15 s")
         return 0
@@ -155,10 +165,10 @@ async def cmd_ess(client: VEBusClient, args: argparse.Namespace) -> int:
     try:
         while True:
             await asyncio.sleep(args.keepalive)
-            await client.write_ess_setpoint(ram_id, args.watts)
+            await client.write_ess_setpoint(setpoint_id, args.watts)
     finally:
         with contextlib.suppress(VEBusError):
-            await asyncio.shield(client.write_ess_setpoint(ram_id, 0))
+            await asyncio.shield(client.write_ess_setpoint(setpoint_id, 0))
 
 
 async def cmd_sleep(client: VEBusClient, args: argparse.Namespace) -> int:

@@ -3,9 +3,74 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
+from typing import Self
 
-from .messages import ChargeState, DeviceState, SwitchState
+from .ids import SwitchRegister
+
+
+class _UnknownTolerant(IntEnum):
+    """An IntEnum whose unknown values decode to a member named ``unknown``.
+
+    A real unit sent device state 0xB7: such a value is kept, never an exception.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if not isinstance(value, int):
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = "unknown"
+        member._value_ = value
+        return member
+
+
+class SwitchState(_UnknownTolerant):
+    """Remote switch positions of the 'S' command (protocol.md §3.6)."""
+
+    CHARGER_ONLY = 1
+    INVERTER_ONLY = 2
+    ON = 3
+    OFF = 4
+
+
+class DeviceState(_UnknownTolerant):
+    """Device state (AC info byte 3, 0x94 byte 0; protocol.md §7.1)."""
+
+    DOWN = 0
+    STARTUP = 1
+    OFF = 2
+    SLAVE = 3
+    INVERT_FULL = 4
+    INVERT_HALF = 5
+    INVERT_AES = 6
+    POWER_ASSIST = 7
+    BYPASS = 8
+    CHARGE = 9
+
+
+class ChargeState(_UnknownTolerant):
+    """Charge state (0x94 byte 1; protocol.md §7.2)."""
+
+    INIT = 0
+    BULK = 1
+    ABSORPTION = 2
+    FLOAT = 3
+    STORAGE = 4
+    REPEATED_ABSORPTION = 5
+    FORCED_ABSORPTION = 6
+    EQUALISE = 7
+    BULK_STOPPED = 8
+
+
+class ForcedChargeState(IntEnum):
+    """Requests of winmon 0x0E: inquire, or force a charge state."""
+
+    INQUIRE = 0
+    EQUALISE = 1
+    ABSORPTION = 2
+    FLOAT = 3
+
 
 LED_NAMES = (
     "mains",
@@ -135,19 +200,26 @@ class AcInputConfig:
     @property
     def mode(self) -> Mode:
         """Switch position in force (switch register bits 4 and 5)."""
-        return Mode.from_flags(bool(self.switch_register & 0x10), bool(self.switch_register & 0x20))
+        register = self.switch_register
+        return Mode.from_flags(
+            bool(register & SwitchRegister.CHARGER), bool(register & SwitchRegister.INVERTER)
+        )
 
     @property
     def remote_mode(self) -> Mode:
         """Position of the remote switch this interface commands (bits 0 and 1)."""
-        return Mode.from_flags(bool(self.switch_register & 0x01), bool(self.switch_register & 0x02))
+        register = self.switch_register
+        return Mode.from_flags(
+            bool(register & SwitchRegister.REMOTE_CHARGER),
+            bool(register & SwitchRegister.REMOTE_INVERTER),
+        )
 
     @property
     def front_switch(self) -> Mode:
         """Front panel switch: up = on, down = charger only, middle = off."""
-        if self.switch_register & 0x04:
+        if self.switch_register & SwitchRegister.FRONT_SWITCH_UP:
             return Mode.ON
-        if self.switch_register & 0x08:
+        if self.switch_register & SwitchRegister.FRONT_SWITCH_DOWN:
             return Mode.CHARGER_ONLY
         return Mode.OFF
 

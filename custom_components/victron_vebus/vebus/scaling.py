@@ -9,17 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
-from .messages import RawSettingInfo, RawVarInfo
+from .ids import to_signed16
+from .protocol.variables import RawSettingInfo, RawVarInfo
 
 BIT_VARIABLE_OFFSET = -0x8000
 RECIPROCAL_THRESHOLD = 0x4000
 _RECIPROCAL_BASE = 0x8000
 _WORD_BITS = 16
-
-
-def _to_signed16(raw: int) -> int:
-    raw &= 0xFFFF
-    return raw - 0x10000 if raw >= 0x8000 else raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +44,7 @@ class VarScale:
         """Engineering value of a raw 16-bit word (a bit variable gives 0.0 or 1.0)."""
         if self.bit is not None:
             return float((raw >> self.bit) & 1) if 0 <= self.bit < _WORD_BITS else 0.0
-        number = _to_signed16(raw) if self.signed else raw & 0xFFFF
+        number = to_signed16(raw) if self.signed else raw & 0xFFFF
         return self.factor * (number + self.offset)
 
     def value_wide(self, raw: int) -> float:

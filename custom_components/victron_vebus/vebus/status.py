@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import registry
 from .client import VEBusClient
-from .errors import VEBusUnsupported
+from .errors import VEBusUnsupportedError
+from .ids import SNAPSHOT_POWER_IDS, RamVar
 from .models import AcInfo, AcInputConfig, DcInfo, DeviceStatus, LedStatus
 
-POWER_INVERTER, POWER_INPUT, POWER_OUTPUT = registry.SNAPSHOT_POWER_IDS
+POWER_INVERTER, POWER_INPUT, POWER_OUTPUT = SNAPSHOT_POWER_IDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class StatusPlan:
     phases: int | None = None  # None: learn from the L1 frame
     ac_input: bool = True
     device_state: bool = True
-    snapshot_ids: tuple[int, ...] = (*registry.SNAPSHOT_POWER_IDS, registry.STATE_OF_CHARGE)
+    snapshot_ids: tuple[int, ...] = (*SNAPSHOT_POWER_IDS, RamVar.STATE_OF_CHARGE)
     ram_ids: tuple[int, ...] = ()  # read with 0x30 besides the snapshot
 
 
@@ -46,7 +46,7 @@ class VEBusStatus:
 
     @property
     def soc(self) -> float | None:
-        value = self.ram.get(registry.STATE_OF_CHARGE)
+        value = self.ram.get(RamVar.STATE_OF_CHARGE)
         return None if value is None else round(value * 100, 1)
 
 
@@ -75,7 +75,7 @@ async def read_status(client: VEBusClient, plan: StatusPlan | None = None) -> VE
     if plan.device_state:
         try:
             status.device = await client.device_state()
-        except VEBusUnsupported:
+        except VEBusUnsupportedError:
             status.device = None
     status.interface_version = client.interface_version
     return status

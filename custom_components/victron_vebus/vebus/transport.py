@@ -15,11 +15,11 @@ import re
 import serialx
 
 from .errors import (
-    InvalidPortError,
-    PortBusyError,
-    PortLostError,
-    PortNotFoundError,
     VEBusConnectionError,
+    VEBusInvalidPortError,
+    VEBusPortBusyError,
+    VEBusPortLostError,
+    VEBusPortNotFoundError,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -42,16 +42,16 @@ def describe_port(url: str) -> str:
 def _map_open_error(url: str, exc: BaseException) -> VEBusConnectionError:
     name = describe_port(url)
     if isinstance(exc, FileNotFoundError):
-        return PortNotFoundError(f"{name}: no such port")
+        return VEBusPortNotFoundError(f"{name}: no such port")
     if isinstance(exc, IsADirectoryError):
-        return InvalidPortError(f"{name}: is a directory, not a serial port")
+        return VEBusInvalidPortError(f"{name}: is a directory, not a serial port")
     if isinstance(exc, serialx.SerialException | ValueError) and not isinstance(exc, OSError):
-        return InvalidPortError(f"{name}: {exc}")
+        return VEBusInvalidPortError(f"{name}: {exc}")
     if isinstance(exc, OSError):
         if exc.errno == errno.EBUSY:
-            return PortBusyError(f"{name}: in use by another program")
+            return VEBusPortBusyError(f"{name}: in use by another program")
         if exc.errno == errno.ENOTTY:
-            return InvalidPortError(f"{name}: not a serial port")
+            return VEBusInvalidPortError(f"{name}: not a serial port")
         if exc.errno in (errno.EACCES, errno.EPERM):
             return VEBusConnectionError(f"{name}: permission denied")
         return VEBusConnectionError(f"{name}: {exc.strerror or exc}")
@@ -85,27 +85,27 @@ class Transport:
         _LOGGER.debug("Opened %s", describe_port(self.url))
 
     async def read(self) -> bytes:
-        """Bytes as they arrive; PortLostError when the port goes away."""
+        """Bytes as they arrive; VEBusPortLostError when the port goes away."""
         if self._reader is None:
-            raise PortLostError(f"{describe_port(self.url)}: not open")
+            raise VEBusPortLostError(f"{describe_port(self.url)}: not open")
         try:
             data = await self._reader.read(READ_CHUNK)
         except OSError as exc:
-            raise PortLostError(f"{describe_port(self.url)}: {exc.strerror or exc}") from exc
+            raise VEBusPortLostError(f"{describe_port(self.url)}: {exc.strerror or exc}") from exc
         if not data:
-            raise PortLostError(f"{describe_port(self.url)}: closed")
+            raise VEBusPortLostError(f"{describe_port(self.url)}: closed")
         return data
 
     async def write(self, data: bytes) -> None:
         if self._writer is None:
-            raise PortLostError(f"{describe_port(self.url)}: not open")
+            raise VEBusPortLostError(f"{describe_port(self.url)}: not open")
         if self._writer.is_closing():  # the port went away; the reader may not know yet
-            raise PortLostError(f"{describe_port(self.url)}: closed")
+            raise VEBusPortLostError(f"{describe_port(self.url)}: closed")
         try:
             self._writer.write(data)
             await self._writer.drain()
         except (OSError, RuntimeError) as exc:
-            raise PortLostError(f"{describe_port(self.url)}: {exc}") from exc
+            raise VEBusPortLostError(f"{describe_port(self.url)}: {exc}") from exc
 
     async def close(self) -> None:
         writer, self._writer, self._reader = self._writer, None, None

@@ -8,7 +8,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.diagnostics import async_get_config_entry_diagnostics
-from custom_components.victron_vebus.vebus.transport import describe_port as redact_port
+from custom_components.victron_vebus.vebus import describe_port as redact_port
 from vebus_sim import Simulator
 
 

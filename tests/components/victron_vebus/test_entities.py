@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
-from custom_components.victron_vebus.vebus.messages import ChargeState, SwitchState
+from custom_components.victron_vebus.vebus import ChargeState, SwitchState
 from tests.clock import FakeClock
 from vebus_sim import Simulator
 

@@ -55,7 +55,7 @@ async def test_silent_device_retries_setup(hass: HomeAssistant, vebus_sim: Simul
 async def test_busy_port_raises_a_repair_issue_until_it_is_free(
     hass: HomeAssistant, vebus_sim: Simulator
 ) -> None:
-    from custom_components.victron_vebus.vebus.client import VEBusClient
+    from custom_components.victron_vebus.vebus import VEBusClient
 
     path = await vebus_sim.start_pty()
     holder = VEBusClient(path)

@@ -22,12 +22,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.victron_vebus.const import DOMAIN
 from custom_components.victron_vebus.coordinator import VEBusCoordinator
 from custom_components.victron_vebus.diagnostics import async_get_config_entry_diagnostics
-from custom_components.victron_vebus.vebus import messages as m
-from custom_components.victron_vebus.vebus.client import VEBusClient
-from custom_components.victron_vebus.vebus.framing import Frame
-from custom_components.victron_vebus.vebus.models import Mode
+from custom_components.victron_vebus.vebus import Mode, VEBusClient
 from tests.waiting import wait_for
 from tests.wire import ForeignDevice, lost_on_the_wire, open_fds, task_names, winmon_write
+from vebus.protocol import Frame
+from vebus.protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
 from vebus_sim import Faults, Simulator
 
 from .conftest import add_entry
@@ -35,7 +34,7 @@ from .conftest import add_entry
 VOLTAGE = "sensor.multiplus_battery_voltage"
 ABSORPTION_ENTITY = "number.multiplus_absorption_voltage"
 ABSORPTION = 2
-RAM_ONLY_SETTING = m.WRITE_SETTING | m.WRITE_RAM_ONLY
+RAM_ONLY_SETTING = WRITE_SETTING | WRITE_RAM_ONLY
 # The unpaced simulator answers within milliseconds: short timeouts keep fault tests fast.
 FAST = {"timeout": 0.05, "slow_timeout": 0.1}
 
@@ -267,7 +266,7 @@ async def test_an_unconfirmed_ess_setpoint_is_sent_again_by_the_keepalive(
 ) -> None:
     coordinator: VEBusCoordinator = entry.runtime_data
     handle = vebus_sim.handler.handle
-    is_ess_write = winmon_write(m.WRITE_RAM_ONLY)
+    is_ess_write = winmon_write(WRITE_RAM_ONLY)
 
     def deaf_after_the_write(frame: Frame) -> list[bytes]:
         replies = handle(frame)
@@ -384,7 +383,7 @@ async def test_diagnostics_show_the_fault_counters(
     for _ in range(2):
         await coordinator.async_refresh()
     vebus_sim.faults = Faults()
-    with lost_on_the_wire(vebus_sim, winmon_write(m.WRITE_RAM_ONLY), requests=False):
+    with lost_on_the_wire(vebus_sim, winmon_write(WRITE_RAM_ONLY), requests=False):
         await coordinator.async_set_ess_setpoint(100)  # confirmed by reading it back
     await vebus_sim.unplug()
     await coordinator.async_refresh()

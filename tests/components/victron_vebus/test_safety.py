@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.victron_vebus.const import DOMAIN
-from custom_components.victron_vebus.vebus.models import Mode
+from custom_components.victron_vebus.vebus import Mode
 from tests.clock import FakeClock
 from tests.waiting import wait_for
 from vebus_sim import Simulator

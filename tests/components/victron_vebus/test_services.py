@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
 from custom_components.victron_vebus.const import DOMAIN
-from custom_components.victron_vebus.vebus.messages import SwitchState
+from custom_components.victron_vebus.vebus import SwitchState
 from vebus_sim import Simulator
 
 from .conftest import write_requests

@@ -38,7 +38,7 @@ import pytest
 
 from custom_components.victron_vebus.const import CONF_SCAN_INTERVAL, DOMAIN, ESS_KEEPALIVE
 from custom_components.victron_vebus.coordinator import VEBusCoordinator
-from custom_components.victron_vebus.vebus.models import Mode
+from custom_components.victron_vebus.vebus import Mode
 from tests.components.victron_vebus.conftest import add_entry
 from tests.wire import open_fds, task_names
 from vebus_sim import Faults, Simulator
@@ -274,7 +274,7 @@ async def test_soak(hass: HomeAssistant, tmp_path: Path) -> None:
     logging.getLogger("custom_components.victron_vebus.vebus").setLevel(logging.WARNING)
     logging.getLogger("homeassistant").setLevel(logging.WARNING)
     if os.environ.get("VEBUS_SOAK_DEBUG"):  # every frame in the output, to chase a lost write
-        logging.getLogger("custom_components.victron_vebus.vebus.client").setLevel(logging.DEBUG)
+        logging.getLogger("custom_components.victron_vebus.vebus.link").setLevel(logging.DEBUG)
         logging.getLogger("custom_components.victron_vebus").setLevel(logging.DEBUG)
     counter = LogCounter()
     logging.getLogger().addHandler(counter)

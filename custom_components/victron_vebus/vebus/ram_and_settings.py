@@ -1,0 +1,224 @@
+"""RAM variables and settings of one unit, read and written in engineering units.
+
+The unit's own scales (0x36 RAM variable info, 0x35 setting info, protocol.md §3.5) turn raw
+words into values; they are cached per connection, since a new connection may be to another
+unit. Writes are bounded by the unit's own min/max before anything is sent, and end
+confirmed or raise (``confirm``). ``VEBusClient`` builds on this.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .confirm import confirmed_write
+from .errors import VEBusOutOfRangeError, VEBusProtocolError, VEBusUnsupportedError
+from .ids import FLAG_SETTINGS, ram_name, setting_name
+from .link import Link
+from .models import AcInputConfig
+from .protocol import (
+    GetRamVarInfo,
+    GetSettingInfo,
+    ReadRamVars,
+    ReadSetting,
+    ReadSnapshot,
+    TakeSnapshot,
+    WriteViaId,
+)
+from .protocol.info import MAX_SNAPSHOT_IDS
+from .protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
+from .protocol.winmon import MAX_WINMON_ARGS
+from .scaling import SettingScale, VarScale
+
+INT16_MIN, INT16_MAX = -0x8000, 0x7FFF
+
+
+class RamAndSettings:
+    """The RAM variables and settings of the unit behind ``link``."""
+
+    def __init__(self, link: Link) -> None:
+        self.link = link
+        self._var_scales: dict[int, VarScale | None] = {}
+        self._setting_scales: dict[int, SettingScale | None] = {}
+        self._ac_input: AcInputConfig | None = None
+        self._snapshot_supported = True
+        self._cache_connects = 0
+
+    def _cache(self) -> None:
+        """Scales and bounds are per connection: a new one may be another unit."""
+        if self.link.stats.connects != self._cache_connects:
+            self._cache_connects = self.link.stats.connects
+            self._var_scales.clear()
+            self._setting_scales.clear()
+            self._ac_input = None
+            self._snapshot_supported = True
+
+    # --- RAM variables ----------------------------------------------------------------------------
+
+    async def ram_var_info(self, ram_id: int) -> VarScale | None:
+        """The unit's scale of a RAM variable (cached), None when unsupported."""
+        self._cache()
+        if ram_id not in self._var_scales:
+            try:
+                info = (await self.link.exchange(GetRamVarInfo(ram_id))).info
+            except VEBusUnsupportedError:
+                info = None
+            self._var_scales[ram_id] = VarScale.from_info(info) if info is not None else None
+        return self._var_scales[ram_id]
+
+    async def _scales(self, *ram_ids: int) -> list[VarScale]:
+        scales = [await self.ram_var_info(ram_id) for ram_id in ram_ids]
+        for ram_id, scale in zip(ram_ids, scales, strict=True):
+            if scale is None:
+                raise VEBusUnsupportedError(f"{ram_name(ram_id)} is not supported")
+        return [scale for scale in scales if scale is not None]
+
+    async def read_ram_raw(self, ram_ids: list[int]) -> dict[int, int]:
+        values: dict[int, int] = {}
+        for start in range(0, len(ram_ids), MAX_WINMON_ARGS):
+            chunk = tuple(ram_ids[start : start + MAX_WINMON_ARGS])
+            raw = await self.link.exchange(ReadRamVars(chunk))
+            if len(raw) < len(chunk):
+                raise VEBusProtocolError(f"asked for {len(chunk)} RAM values, got {len(raw)}")
+            values.update(zip(chunk, raw, strict=False))
+        return values
+
+    async def read_ram_vars(self, ram_ids: list[int]) -> dict[int, float | None]:
+        """Values in engineering units; None for variables the unit does not support."""
+        scales = {i: await self.ram_var_info(i) for i in ram_ids}
+        supported = [i for i in ram_ids if scales[i] is not None]
+        raw = await self.read_ram_raw(supported) if supported else {}
+        return {i: _scaled(scales[i], raw.get(i)) for i in ram_ids}
+
+    async def write_ram_raw(self, ram_id: int, raw: int) -> None:
+        """WriteViaID to a RAM variable, RAM only (flags 0x02): no EEPROM wear."""
+        if not INT16_MIN <= raw <= 0xFFFF:
+            raise VEBusOutOfRangeError(ram_name(ram_id), raw, INT16_MIN, 0xFFFF)
+
+        async def holds() -> bool:
+            return (await self.read_ram_raw([ram_id]))[ram_id] == raw & 0xFFFF
+
+        await confirmed_write(self.link, WriteViaId(WRITE_RAM_ONLY, ram_id, raw & 0xFFFF), holds)
+
+    async def write_ram_var(self, ram_id: int, value: float) -> None:
+        scale = (await self._scales(ram_id))[0]
+        try:
+            raw = scale.raw(value)
+        except ValueError as exc:
+            low, high = (INT16_MIN, INT16_MAX) if scale.signed else (0, 0xFFFF)
+            raise VEBusOutOfRangeError(
+                ram_name(ram_id), value, scale.value_wide(low), scale.value_wide(high)
+            ) from exc
+        await self.write_ram_raw(ram_id, raw)
+
+    # --- settings ---------------------------------------------------------------------------------
+
+    async def setting_info(self, setting_id: int) -> SettingScale | None:
+        """Scale and bounds of a setting (cached), None when unsupported."""
+        self._cache()
+        if setting_id not in self._setting_scales:
+            try:
+                info = (await self.link.exchange(GetSettingInfo(setting_id))).info
+            except VEBusUnsupportedError:
+                info = None
+            self._setting_scales[setting_id] = SettingScale(info) if info is not None else None
+        return self._setting_scales[setting_id]
+
+    async def _need_setting(self, setting_id: int) -> SettingScale:
+        scale = await self.setting_info(setting_id)
+        if scale is None:
+            raise VEBusUnsupportedError(f"{setting_name(setting_id)} is not supported")
+        return scale
+
+    async def read_setting_raw(self, setting_id: int) -> int:
+        value = await self.link.exchange(ReadSetting(setting_id))
+        if value is None:
+            raise VEBusProtocolError("setting reply without a value")
+        return value
+
+    async def read_setting(self, setting_id: int) -> float:
+        """The stored (EEPROM) value; RAM-only writes do not show here."""
+        scale = await self._need_setting(setting_id)
+        return scale.value(await self.read_setting_raw(setting_id))
+
+    async def write_setting_raw(self, setting_id: int, raw: int, *, persist: bool = False) -> bool:
+        """WriteViaID to a setting: RAM only (0x03) unless ``persist`` (EEPROM, 0x01).
+
+        Returns True when the unit says the change needs a restart. An EEPROM write is
+        sent once: after a lost reply it is read back, never sent blindly again. A RAM-only
+        value cannot be read back (0x31 gives the EEPROM value): when its reply is lost this
+        raises VEBusWriteUnconfirmedError, and the value may or may not be in force.
+        """
+        flags = WRITE_SETTING if persist else WRITE_SETTING | WRITE_RAM_ONLY
+
+        async def holds() -> bool:
+            return await self.read_setting_raw(setting_id) == raw & 0xFFFF
+
+        request = WriteViaId(flags, setting_id, raw & 0xFFFF)
+        if not persist:
+            return bool(
+                (ack := await confirmed_write(self.link, request, None)) and ack.needs_restart
+            )
+        ack = await confirmed_write(self.link, request, holds, retries=0)
+        if ack is not None:
+            return ack.needs_restart
+        scale = self._setting_scales.get(setting_id)
+        return scale is not None and scale.info.needs_reset
+
+    async def write_setting(self, setting_id: int, value: float, *, persist: bool = False) -> bool:
+        """Write a setting in engineering units, refused before sending when out of bounds.
+
+        Flag registers are bounded by their supported-bit mask (the info's max), not
+        numerically: bits outside the mask must keep the value they have.
+        """
+        raw = await self.checked_setting_raw(setting_id, value)
+        return await self.write_setting_raw(setting_id, raw, persist=persist)
+
+    async def checked_setting_raw(self, setting_id: int, value: float) -> int:
+        """The raw value of ``value`` if the unit's bounds allow it; else out of range."""
+        scale = await self._need_setting(setting_id)
+        name = setting_name(setting_id)
+        if setting_id in FLAG_SETTINGS:
+            mask = scale.info.maximum
+            if not math.isfinite(value) or value != int(value) or not 0 <= value <= 0xFFFF:
+                raise VEBusOutOfRangeError(name, value, 0, mask)
+            current = await self.read_setting_raw(setting_id)
+            if (int(value) ^ current) & ~mask & 0xFFFF:
+                raise VEBusOutOfRangeError(name, value, 0, mask)
+            return int(value)
+        try:
+            return scale.check(value)
+        except ValueError as exc:
+            raise VEBusOutOfRangeError(name, value, scale.minimum, scale.maximum) from exc
+
+    # --- snapshot ----------------------------------------------------------------------------
+
+    async def snapshot(self, ram_ids: list[int]) -> dict[int, float | None]:
+        """Up to six RAM variables taken at one instant ('F' 6, then 0x38)."""
+        scales = {i: await self.ram_var_info(i) for i in ram_ids}
+        supported = [i for i in ram_ids if scales[i] is not None][:MAX_SNAPSHOT_IDS]
+        raw: dict[int, int] = {}
+        if supported and self._snapshot_supported:
+            try:
+                raw = await self._snapshot_raw(supported)
+            except VEBusUnsupportedError:
+                self._snapshot_supported = False  # older firmware: read the ids directly
+        missing = [i for i in supported if i not in raw]
+        if missing:  # a short reply (seen on real units): read the rest directly
+            raw |= await self.read_ram_raw(missing)
+        return {i: _scaled(scales[i], raw.get(i)) for i in ram_ids}
+
+    async def _snapshot_raw(self, ram_ids: list[int]) -> dict[int, int]:
+        # 'F' 6 has no reply; it goes out in the same write as the read, as Venus OS sends it.
+        take = TakeSnapshot(tuple(ram_ids))
+        values: list[int] = []
+        for _ in range(2):  # an empty snapshot means it was not taken yet: take it again
+            values = await self.link.exchange(ReadSnapshot(), prefix=take)
+            if values:
+                break
+        return dict(zip(ram_ids, values, strict=False))
+
+
+def _scaled(scale: VarScale | None, raw: int | None) -> float | None:
+    if scale is None or raw is None:
+        return None
+    return scale.value(raw)
