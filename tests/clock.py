@@ -1,18 +1,27 @@
-"""A clock the code under test accepts (its ``clock`` attribute), moved by the test."""
+"""A clock the code under test accepts (``VEBusUnit.clock``), moved by the test."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 
 class FakeClock:
-    """Wall-clock seconds that pass only when the test says so."""
+    """Wall-clock seconds that pass only when the test says so; sleepers wake on ``advance``."""
 
     def __init__(self, start: float | None = None) -> None:
         self.now = time.time() if start is None else start
+        self._moved = asyncio.Event()
 
-    def __call__(self) -> float:
+    def time(self) -> float:
         return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        until = self.now + seconds
+        while self.now < until:
+            self._moved.clear()
+            await self._moved.wait()
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+        self._moved.set()

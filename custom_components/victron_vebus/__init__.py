@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_PORT, DOMAIN
-from .coordinator import VEBusCoordinator
+from .coordinator import VEBusConfigEntry, VEBusCoordinator
+from .number import SETTING_IDS as NUMBER_SETTINGS
 from .services import async_setup_services
-from .vebus import VEBusClient
+from .switch import SETTING_IDS as SWITCH_SETTINGS
+from .vebus import VEBusClient, VEBusUnit
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -23,8 +24,6 @@ PLATFORMS = [
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-type VEBusConfigEntry = ConfigEntry[VEBusCoordinator]
-
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions once, whatever entries exist."""
@@ -34,12 +33,12 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: VEBusConfigEntry) -> bool:
     """Open the interface, learn the unit and set up its entities."""
-    client = VEBusClient(entry.data[CONF_PORT])
-    coordinator = VEBusCoordinator(hass, entry, client)
+    unit = VEBusUnit(VEBusClient(entry.data[CONF_PORT]))
+    coordinator = VEBusCoordinator(hass, entry, unit, (*NUMBER_SETTINGS, *SWITCH_SETTINGS))
     try:
         await coordinator.async_config_entry_first_refresh()
     except BaseException:
-        await client.close()
+        await unit.close()
         raise
     entry.runtime_data = coordinator
 

@@ -14,29 +14,29 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import VEBusConfigEntry
-from .coordinator import NEED_AC_INPUT, NEED_LEDS, VEBusCoordinator, VEBusData
+from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
-from .vebus import ALARM_NAMES
+from .needs import Need, Part
+from .vebus import ALARM_NAMES, UnitState
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class VEBusBinarySensorDescription(BinarySensorEntityDescription):
-    value_fn: Callable[[VEBusData], bool | None]
-    needs: tuple[str, ...]
+    value_fn: Callable[[UnitState], bool | None]
+    needs: tuple[Need, ...]
 
 
-def _alarm(index: int) -> Callable[[VEBusData], bool | None]:
-    def value(data: VEBusData) -> bool | None:
+def _alarm(index: int) -> Callable[[UnitState], bool | None]:
+    def value(data: UnitState) -> bool | None:
         leds = data.status.leds
         return None if leds is None else bool(leds.alarms >> index & 1)
 
     return value
 
 
-def _panel_detected(data: VEBusData) -> bool | None:
+def _panel_detected(data: UnitState) -> bool | None:
     config = data.status.ac_input
     return None if config is None else config.panel_detected
 
@@ -49,7 +49,7 @@ BINARY_SENSORS: tuple[VEBusBinarySensorDescription, ...] = (
             device_class=BinarySensorDeviceClass.PROBLEM,
             entity_registry_enabled_default="prealarm" not in name,
             value_fn=_alarm(index),
-            needs=(NEED_LEDS,),
+            needs=(Part.LEDS,),
         )
         for index, name in enumerate(ALARM_NAMES)
     ),
@@ -58,7 +58,7 @@ BINARY_SENSORS: tuple[VEBusBinarySensorDescription, ...] = (
         translation_key="remote_panel_detected",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_panel_detected,
-        needs=(NEED_AC_INPUT,),
+        needs=(Part.AC_INPUT,),
     ),
 )
 

@@ -9,40 +9,39 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import VEBusConfigEntry
-from .coordinator import VEBusCoordinator
+from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
-from .vebus import ForcedChargeState
+from .vebus import ForcedChargeState, VEBusUnit
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
 class VEBusButtonDescription(ButtonEntityDescription):
-    press_fn: Callable[[VEBusCoordinator], Awaitable[None]]
+    press_fn: Callable[[VEBusUnit], Awaitable[None]]
     mk3_only: bool = False
     # Wake must work exactly when the unit is gone quiet and everything else is unavailable.
     available_when_silent: bool = False
 
 
-def _force(state: ForcedChargeState) -> Callable[[VEBusCoordinator], Awaitable[None]]:
-    return lambda coordinator: coordinator.async_force_charge_state(state)
+def _force(state: ForcedChargeState) -> Callable[[VEBusUnit], Awaitable[None]]:
+    return lambda unit: unit.force_charge_state(state)
 
 
 BUTTONS: tuple[VEBusButtonDescription, ...] = (
     VEBusButtonDescription(
         key="standby",
         translation_key="standby",
-        press_fn=lambda coordinator: coordinator.async_standby(),
+        press_fn=lambda unit: unit.standby(),
         mk3_only=True,
     ),
     VEBusButtonDescription(
-        key="sleep", translation_key="sleep", press_fn=lambda c: c.async_sleep()
+        key="sleep", translation_key="sleep", press_fn=lambda unit: unit.sleep()
     ),
     VEBusButtonDescription(
         key="wake",
         translation_key="wake",
-        press_fn=lambda c: c.async_wake(),
+        press_fn=lambda unit: unit.wake(),
         available_when_silent=True,
     ),
     VEBusButtonDescription(
@@ -70,7 +69,7 @@ async def async_setup_entry(
     async_add_entities(
         VEBusButton(coordinator, description)
         for description in BUTTONS
-        if coordinator.client.is_mk3 or not description.mk3_only
+        if coordinator.unit.client.is_mk3 or not description.mk3_only
     )
 
 
@@ -85,4 +84,4 @@ class VEBusButton(VEBusEntity, ButtonEntity):
         return self.entity_description.available_when_silent or super().available
 
     async def async_press(self) -> None:
-        await self.entity_description.press_fn(self.coordinator)
+        await self.coordinator.async_control(self.entity_description.press_fn)

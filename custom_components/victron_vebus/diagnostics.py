@@ -8,8 +8,8 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from . import VEBusConfigEntry
 from .const import CONF_PORT
+from .coordinator import VEBusConfigEntry
 from .vebus import describe_port
 
 TO_REDACT = {"serial_number", "unique_id"}

@@ -10,6 +10,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import VEBusCoordinator
+from .needs import Need
 
 
 class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
@@ -21,7 +22,7 @@ class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
         self,
         coordinator: VEBusCoordinator,
         description: EntityDescription,
-        needs: Iterable[str] = (),
+        needs: Iterable[Need] = (),
         key_suffix: str = "",
     ) -> None:
         super().__init__(coordinator)
@@ -30,7 +31,7 @@ class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
         base_id = entry.unique_id or entry.entry_id
         self._attr_unique_id = f"{base_id}_{description.key}{key_suffix}"
         self._needs = tuple(needs)
-        device = coordinator.device
+        device = coordinator.unit.device
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, base_id)},
             manufacturer=MANUFACTURER,

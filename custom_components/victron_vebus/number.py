@@ -3,6 +3,7 @@ what the device itself reports."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.number import (
@@ -20,9 +21,10 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import VEBusConfigEntry
-from .coordinator import NEED_AC_INPUT, VEBusCoordinator
+from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
+from .needs import Part
+from .vebus import Setting
 
 PARALLEL_UPDATES = 1
 
@@ -42,9 +44,18 @@ ESS_SETPOINT = NumberEntityDescription(
     native_step=1,
     mode=NumberMode.BOX,
 )
-# Setting id -> description. Bounds and step come from the device's setting info.
-SETTING_NUMBERS: dict[int, NumberEntityDescription] = {
-    2: NumberEntityDescription(
+
+
+@dataclass(frozen=True, kw_only=True)
+class VEBusSettingNumberDescription(NumberEntityDescription):
+    """A number for one setting; bounds and step come from the unit's setting info."""
+
+    setting_id: int
+
+
+SETTING_NUMBERS: tuple[VEBusSettingNumberDescription, ...] = (
+    VEBusSettingNumberDescription(
+        setting_id=Setting.ABSORPTION_VOLTAGE,
         key="absorption_voltage",
         translation_key="absorption_voltage",
         device_class=NumberDeviceClass.VOLTAGE,
@@ -52,7 +63,8 @@ SETTING_NUMBERS: dict[int, NumberEntityDescription] = {
         entity_category=EntityCategory.CONFIG,
         mode=NumberMode.BOX,
     ),
-    3: NumberEntityDescription(
+    VEBusSettingNumberDescription(
+        setting_id=Setting.FLOAT_VOLTAGE,
         key="float_voltage",
         translation_key="float_voltage",
         device_class=NumberDeviceClass.VOLTAGE,
@@ -60,7 +72,8 @@ SETTING_NUMBERS: dict[int, NumberEntityDescription] = {
         entity_category=EntityCategory.CONFIG,
         mode=NumberMode.BOX,
     ),
-    4: NumberEntityDescription(
+    VEBusSettingNumberDescription(
+        setting_id=Setting.CHARGE_CURRENT,
         key="charge_current",
         translation_key="charge_current",
         device_class=NumberDeviceClass.CURRENT,
@@ -68,7 +81,8 @@ SETTING_NUMBERS: dict[int, NumberEntityDescription] = {
         entity_category=EntityCategory.CONFIG,
         mode=NumberMode.BOX,
     ),
-    11: NumberEntityDescription(
+    VEBusSettingNumberDescription(
+        setting_id=Setting.LOW_BATTERY_SHUTDOWN,
         key="low_battery_shutdown",
         translation_key="low_battery_shutdown",
         device_class=NumberDeviceClass.VOLTAGE,
@@ -77,7 +91,8 @@ SETTING_NUMBERS: dict[int, NumberEntityDescription] = {
         entity_registry_enabled_default=False,
         mode=NumberMode.BOX,
     ),
-    12: NumberEntityDescription(
+    VEBusSettingNumberDescription(
+        setting_id=Setting.LOW_BATTERY_RESTART_HYSTERESIS,
         key="low_battery_restart_hysteresis",
         translation_key="low_battery_restart_hysteresis",
         device_class=NumberDeviceClass.VOLTAGE,
@@ -86,7 +101,8 @@ SETTING_NUMBERS: dict[int, NumberEntityDescription] = {
         entity_registry_enabled_default=False,
         mode=NumberMode.BOX,
     ),
-    64: NumberEntityDescription(
+    VEBusSettingNumberDescription(
+        setting_id=Setting.BATTERY_CAPACITY,
         key="battery_capacity",
         translation_key="battery_capacity",
         native_unit_of_measurement="Ah",
@@ -94,7 +110,8 @@ SETTING_NUMBERS: dict[int, NumberEntityDescription] = {
         entity_registry_enabled_default=False,
         mode=NumberMode.BOX,
     ),
-}
+)
+SETTING_IDS = tuple(description.setting_id for description in SETTING_NUMBERS)
 
 
 async def async_setup_entry(
@@ -104,12 +121,12 @@ async def async_setup_entry(
 ) -> None:
     coordinator = entry.runtime_data
     entities: list[NumberEntity] = [VEBusCurrentLimitNumber(coordinator)]
-    if coordinator.ess_ram_id is not None:
+    if coordinator.unit.ess is not None:
         entities.append(VEBusEssSetpointNumber(coordinator))
     entities.extend(
-        VEBusSettingNumber(coordinator, setting_id, description)
-        for setting_id, description in SETTING_NUMBERS.items()
-        if setting_id in coordinator.setting_scales
+        VEBusSettingNumber(coordinator, description)
+        for description in SETTING_NUMBERS
+        if description.setting_id in coordinator.unit.setting_scales
     )
     async_add_entities(entities)
 
@@ -118,7 +135,7 @@ class VEBusCurrentLimitNumber(VEBusEntity, NumberEntity):
     """Remote AC input current limit (RAM only, never EEPROM)."""
 
     def __init__(self, coordinator: VEBusCoordinator) -> None:
-        super().__init__(coordinator, CURRENT_LIMIT, (NEED_AC_INPUT,))
+        super().__init__(coordinator, CURRENT_LIMIT, (Part.AC_INPUT,))
 
     @property
     def available(self) -> bool:
@@ -126,7 +143,7 @@ class VEBusCurrentLimitNumber(VEBusEntity, NumberEntity):
 
     @property
     def native_value(self) -> float | None:
-        return self.coordinator.current_limit
+        return self.coordinator.unit.current_limit
 
     @property
     def native_min_value(self) -> float:
@@ -139,7 +156,7 @@ class VEBusCurrentLimitNumber(VEBusEntity, NumberEntity):
         return 100.0 if config is None else config.maximum
 
     async def async_set_native_value(self, value: float) -> None:
-        await self.coordinator.async_set_current_limit(value)
+        await self.coordinator.async_control(lambda unit: unit.set_current_limit(value))
 
 
 class VEBusEssSetpointNumber(VEBusEntity, NumberEntity):
@@ -147,8 +164,8 @@ class VEBusEssSetpointNumber(VEBusEntity, NumberEntity):
 
     def __init__(self, coordinator: VEBusCoordinator) -> None:
         super().__init__(coordinator, ESS_SETPOINT)
-        self._attr_native_min_value = -coordinator.ess_max_power
-        self._attr_native_max_value = coordinator.ess_max_power
+        self._attr_native_min_value = -coordinator.unit.ess_max_power
+        self._attr_native_max_value = coordinator.unit.ess_max_power
 
     _attr_extra_state_attributes = {
         "direction": "positive charges the battery from AC-in, negative feeds into the grid"
@@ -160,18 +177,20 @@ class VEBusEssSetpointNumber(VEBusEntity, NumberEntity):
         return None if value is None else float(value)
 
     async def async_set_native_value(self, value: float) -> None:
-        await self.coordinator.async_set_ess_setpoint(value)
+        await self.coordinator.async_control(lambda unit: unit.set_ess_setpoint(value))
 
 
 class VEBusSettingNumber(VEBusEntity, NumberEntity):
     """A device setting: shows the value in force, the EEPROM value as an attribute."""
 
+    entity_description: VEBusSettingNumberDescription
+
     def __init__(
-        self, coordinator: VEBusCoordinator, setting_id: int, description: NumberEntityDescription
+        self, coordinator: VEBusCoordinator, description: VEBusSettingNumberDescription
     ) -> None:
         super().__init__(coordinator, description)
-        self._setting_id = setting_id
-        scale = coordinator.setting_scales[setting_id]
+        self._setting_id = description.setting_id
+        scale = coordinator.unit.setting_scales[description.setting_id]
         self._attr_native_min_value = scale.minimum
         self._attr_native_max_value = scale.maximum
         self._attr_native_step = scale.step
@@ -187,4 +206,5 @@ class VEBusSettingNumber(VEBusEntity, NumberEntity):
         return None if state is None else {"stored_value": round(state.stored, 3)}
 
     async def async_set_native_value(self, value: float) -> None:
-        await self.coordinator.async_write_setting(self._setting_id, value)
+        setting_id = self._setting_id
+        await self.coordinator.async_control(lambda unit: unit.write_setting(setting_id, value))

@@ -6,9 +6,9 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import VEBusConfigEntry
-from .coordinator import NEED_AC_INPUT, VEBusCoordinator
+from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
+from .needs import Part
 from .vebus import Mode
 
 PARALLEL_UPDATES = 1
@@ -30,12 +30,12 @@ class VEBusModeSelect(VEBusEntity, SelectEntity):
     """The position of the remote switch this integration commands."""
 
     def __init__(self, coordinator: VEBusCoordinator) -> None:
-        super().__init__(coordinator, MODE, (NEED_AC_INPUT,))
+        super().__init__(coordinator, MODE, (Part.AC_INPUT,))
 
     @property
     def current_option(self) -> str | None:
-        mode = self.coordinator.remote_mode
+        mode = self.coordinator.unit.remote_mode
         return None if mode is None else str(mode)
 
     async def async_select_option(self, option: str) -> None:
-        await self.coordinator.async_set_mode(Mode(option))
+        await self.coordinator.async_control(lambda unit: unit.set_mode(Mode(option)))

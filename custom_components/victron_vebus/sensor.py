@@ -26,19 +26,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from . import VEBusConfigEntry
-from .coordinator import (
-    NEED_AC,
-    NEED_AC_INPUT,
-    NEED_DC,
-    NEED_DEVICE_STATE,
-    NEED_LEDS,
-    VEBusCoordinator,
-    VEBusData,
-    need_ram,
-    need_snapshot,
-)
+from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
+from .needs import Need, Part, Ram, Snapshot
 from .vebus import (
     LED_NAMES,
     SNAPSHOT_POWER_IDS,
@@ -48,6 +38,7 @@ from .vebus import (
     LedState,
     Mode,
     RamVar,
+    UnitState,
 )
 
 PARALLEL_UPDATES = 0
@@ -67,19 +58,19 @@ def _enum_name(value: DeviceState | ChargeState | None) -> str | None:
     return value.name.lower()
 
 
-def _ram(data: VEBusData, ram_id: int) -> float | None:
+def _ram(data: UnitState, ram_id: int) -> float | None:
     return data.status.ram.get(ram_id)
 
 
-def _watts(data: VEBusData, ram_id: int) -> int | None:
+def _watts(data: UnitState, ram_id: int) -> int | None:
     value = _ram(data, ram_id)
     return None if value is None else round(value)
 
 
 @dataclass(frozen=True, kw_only=True)
 class VEBusSensorDescription(SensorEntityDescription):
-    value_fn: Callable[[VEBusData], StateType]
-    needs: tuple[str, ...]
+    value_fn: Callable[[UnitState], StateType]
+    needs: tuple[Need, ...]
     exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
 
 
@@ -88,43 +79,43 @@ class VEBusPhaseSensorDescription(SensorEntityDescription):
     value_fn: Callable[[AcInfo], float]
 
 
-def _dc(attr: str) -> Callable[[VEBusData], StateType]:
-    def value(data: VEBusData) -> StateType:
+def _dc(attr: str) -> Callable[[UnitState], StateType]:
+    def value(data: UnitState) -> StateType:
         dc = data.status.dc
         return None if dc is None else round(getattr(dc, attr), 2)
 
     return value
 
 
-def _battery_power(data: VEBusData) -> StateType:
+def _battery_power(data: UnitState) -> StateType:
     dc = data.status.dc
     return None if dc is None else round(dc.voltage * dc.current)
 
 
-def _input_power(data: VEBusData) -> StateType:
+def _input_power(data: UnitState) -> StateType:
     value = _watts(data, INPUT_POWER)
     # The unit counts + as feeding into AC-in; users expect + = drawn from the grid.
     return None if value is None else -value
 
 
-def _ac_input(attr: str) -> Callable[[VEBusData], StateType]:
-    def value(data: VEBusData) -> StateType:
+def _ac_input(attr: str) -> Callable[[UnitState], StateType]:
+    def value(data: UnitState) -> StateType:
         config = data.status.ac_input
         return None if config is None else getattr(config, attr)
 
     return value
 
 
-def _modes(attr: str) -> Callable[[VEBusData], StateType]:
-    def value(data: VEBusData) -> StateType:
+def _modes(attr: str) -> Callable[[UnitState], StateType]:
+    def value(data: UnitState) -> StateType:
         config = data.status.ac_input
         return None if config is None else str(getattr(config, attr))
 
     return value
 
 
-def _led(index: int) -> Callable[[VEBusData], StateType]:
-    def value(data: VEBusData) -> StateType:
+def _led(index: int) -> Callable[[UnitState], StateType]:
+    def value(data: UnitState) -> StateType:
         leds = data.status.leds
         return None if leds is None else str(leds.led(index))
 
@@ -132,7 +123,7 @@ def _led(index: int) -> Callable[[VEBusData], StateType]:
 
 
 def _supports(ram_id: int) -> Callable[[VEBusCoordinator], bool]:
-    return lambda coordinator: ram_id in coordinator.supported_ram
+    return lambda coordinator: ram_id in coordinator.unit.supported_ram
 
 
 SENSORS: tuple[VEBusSensorDescription, ...] = (
@@ -144,7 +135,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfElectricPotential.VOLT,
         suggested_display_precision=2,
         value_fn=_dc("voltage"),
-        needs=(NEED_DC,),
+        needs=(Part.DC,),
     ),
     VEBusSensorDescription(
         key="battery_current",
@@ -154,7 +145,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         suggested_display_precision=1,
         value_fn=_dc("current"),
-        needs=(NEED_DC,),
+        needs=(Part.DC,),
     ),
     VEBusSensorDescription(
         key="battery_power",
@@ -163,7 +154,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         value_fn=_battery_power,
-        needs=(NEED_DC,),
+        needs=(Part.DC,),
     ),
     VEBusSensorDescription(
         key="battery_ripple",
@@ -175,7 +166,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda data: _ram(data, RAM_BATTERY_RIPPLE),
-        needs=(need_ram(RAM_BATTERY_RIPPLE),),
+        needs=(Ram(RAM_BATTERY_RIPPLE),),
         exists_fn=_supports(RAM_BATTERY_RIPPLE),
     ),
     VEBusSensorDescription(
@@ -186,7 +177,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         entity_registry_enabled_default=False,
         value_fn=lambda data: _ram(data, RAM_BATTERY_TEMPERATURE),
-        needs=(need_ram(RAM_BATTERY_TEMPERATURE),),
+        needs=(Ram(RAM_BATTERY_TEMPERATURE),),
         exists_fn=_supports(RAM_BATTERY_TEMPERATURE),
     ),
     VEBusSensorDescription(
@@ -195,7 +186,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
         value_fn=lambda data: data.status.soc,
-        needs=(need_snapshot(RamVar.STATE_OF_CHARGE),),
+        needs=(Snapshot(RamVar.STATE_OF_CHARGE),),
         exists_fn=_supports(RamVar.STATE_OF_CHARGE),
     ),
     VEBusSensorDescription(
@@ -205,7 +196,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         value_fn=_input_power,
-        needs=(need_snapshot(INPUT_POWER),),
+        needs=(Snapshot(INPUT_POWER),),
         exists_fn=_supports(INPUT_POWER),
     ),
     VEBusSensorDescription(
@@ -215,7 +206,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         value_fn=lambda data: _watts(data, OUTPUT_POWER),
-        needs=(need_snapshot(OUTPUT_POWER),),
+        needs=(Snapshot(OUTPUT_POWER),),
         exists_fn=_supports(OUTPUT_POWER),
     ),
     VEBusSensorDescription(
@@ -226,7 +217,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfPower.WATT,
         entity_registry_enabled_default=False,
         value_fn=lambda data: _watts(data, INVERTER_POWER),
-        needs=(need_snapshot(INVERTER_POWER),),
+        needs=(Snapshot(INVERTER_POWER),),
         exists_fn=_supports(INVERTER_POWER),
     ),
     VEBusSensorDescription(
@@ -237,7 +228,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfFrequency.HERTZ,
         suggested_display_precision=2,
         value_fn=_dc("frequency"),
-        needs=(NEED_DC,),
+        needs=(Part.DC,),
     ),
     VEBusSensorDescription(
         key="ac_input_current_limit",
@@ -246,7 +237,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         value_fn=_ac_input("current_limit"),
-        needs=(NEED_AC_INPUT,),
+        needs=(Part.AC_INPUT,),
     ),
     VEBusSensorDescription(
         key="ac_input_current_limit_minimum",
@@ -256,7 +247,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=_ac_input("minimum"),
-        needs=(NEED_AC_INPUT,),
+        needs=(Part.AC_INPUT,),
     ),
     VEBusSensorDescription(
         key="ac_input_current_limit_maximum",
@@ -266,7 +257,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=_ac_input("maximum"),
-        needs=(NEED_AC_INPUT,),
+        needs=(Part.AC_INPUT,),
     ),
     VEBusSensorDescription(
         key="device_state",
@@ -274,7 +265,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=DEVICE_STATES,
         value_fn=lambda data: _enum_name(data.status.device.state if data.status.device else None),
-        needs=(NEED_DEVICE_STATE,),
+        needs=(Part.DEVICE_STATE,),
     ),
     VEBusSensorDescription(
         key="charge_state",
@@ -284,7 +275,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         value_fn=lambda data: _enum_name(
             data.status.device.charge_state if data.status.device else None
         ),
-        needs=(NEED_DEVICE_STATE,),
+        needs=(Part.DEVICE_STATE,),
     ),
     VEBusSensorDescription(
         key="actual_mode",
@@ -292,7 +283,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=MODES,
         value_fn=_modes("mode"),
-        needs=(NEED_AC_INPUT,),
+        needs=(Part.AC_INPUT,),
     ),
     VEBusSensorDescription(
         key="front_switch",
@@ -301,14 +292,14 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         options=MODES,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_modes("front_switch"),
-        needs=(NEED_AC_INPUT,),
+        needs=(Part.AC_INPUT,),
     ),
     VEBusSensorDescription(
         key="vebus_error",
         translation_key="vebus_error",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda data: data.status.leds.vebus_error if data.status.leds else None,
-        needs=(NEED_LEDS,),
+        needs=(Part.LEDS,),
     ),
     *(
         VEBusSensorDescription(
@@ -319,7 +310,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
             entity_category=EntityCategory.DIAGNOSTIC,
             entity_registry_enabled_default=name in ("mains", "bulk", "absorption", "float"),
             value_fn=_led(index),
-            needs=(NEED_LEDS,),
+            needs=(Part.LEDS,),
         )
         for index, name in enumerate(LED_NAMES)
     ),
@@ -402,9 +393,9 @@ async def async_setup_entry(
         for description in SENSORS
         if description.exists_fn(coordinator)
     ]
-    for phase in range(1, coordinator.phases + 1):
+    for phase in range(1, coordinator.unit.phases + 1):
         entities.extend(
-            VEBusPhaseSensor(coordinator, description, phase, coordinator.phases)
+            VEBusPhaseSensor(coordinator, description, phase, coordinator.unit.phases)
             for description in PHASE_SENSORS
         )
     entities.extend(VEBusEnergySensor(coordinator, description) for description in ENERGY_SENSORS)
@@ -437,7 +428,7 @@ class VEBusPhaseSensor(VEBusEntity, SensorEntity):
     ) -> None:
         multi = phases > 1
         super().__init__(
-            coordinator, description, (NEED_AC,), key_suffix=f"_l{phase}" if multi else ""
+            coordinator, description, (Part.AC,), key_suffix=f"_l{phase}" if multi else ""
         )
         self._phase = phase
         self._attr_translation_key = f"{description.key}_phase" if multi else description.key
@@ -456,7 +447,7 @@ class VEBusEnergySensor(VEBusEntity, RestoreSensor):
     """Battery energy charged (in) or discharged (out), integrated from battery power."""
 
     def __init__(self, coordinator: VEBusCoordinator, description: SensorEntityDescription) -> None:
-        super().__init__(coordinator, description, (NEED_DC,))
+        super().__init__(coordinator, description, (Part.DC,))
         self._charging = description.key == "battery_energy_in"
         self._kwh = 0.0
         self._last_power: float | None = None
@@ -470,7 +461,7 @@ class VEBusEnergySensor(VEBusEntity, RestoreSensor):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        now = self.coordinator.clock()
+        now = self.coordinator.unit.clock.time()
         if self._last_time is not None and self._last_power is not None:
             hours = (now - self._last_time) / 3600
             self._kwh += self._last_power * hours / 1000

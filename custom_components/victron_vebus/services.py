@@ -14,7 +14,7 @@ import voluptuous as vol
 
 from .const import DOMAIN
 from .coordinator import VEBusCoordinator
-from .vebus import RAM_UNITS, SETTING_UNITS, Mode, ram_id, ram_name, setting_id, setting_name
+from .vebus import Mode, ram_id, setting_id
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_MODE = "mode"
@@ -100,74 +100,48 @@ def _resolve(key: int | str, lookup: Callable[[str | int], int], kind: str) -> i
     return item_id
 
 
-async def _read(coordinator: VEBusCoordinator, read: Awaitable[Any]) -> Any:
-    async with coordinator.translated_errors():
-        return await read
-
-
 async def _set_mode(hass: HomeAssistant, call: ServiceCall) -> None:
     coordinator = _coordinator(hass, call)
-    await coordinator.async_set_mode(Mode(call.data[ATTR_MODE]), call.data.get(ATTR_CURRENT_LIMIT))
+    mode, limit = Mode(call.data[ATTR_MODE]), call.data.get(ATTR_CURRENT_LIMIT)
+    await coordinator.async_control(lambda unit: unit.set_mode(mode, limit))
 
 
 async def _read_setting(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(hass, call)
     item_id = _resolve(call.data[ATTR_SETTING], setting_id, "setting")
-    client = coordinator.client
-    scale = await _read(coordinator, client.setting_info(item_id))
-    if scale is None:
-        coordinator.raise_unsupported(setting_name(item_id))
-    stored_raw: int = await _read(coordinator, client.read_setting_raw(item_id))
-    raw = coordinator.setting_in_force(item_id, stored_raw)
-    return {
-        "id": item_id,
-        "name": setting_name(item_id),
-        "value": scale.value(raw),
-        "stored_value": scale.value(stored_raw),
-        "raw": raw,
-        "unit": SETTING_UNITS.get(item_id),
-        "minimum": scale.minimum,
-        "maximum": scale.maximum,
-        "default": scale.default,
-        "step": scale.step,
-    }
+    return await coordinator.async_read(coordinator.unit.read_setting(item_id))
 
 
 async def _write_setting(hass: HomeAssistant, call: ServiceCall) -> None:
     coordinator = _coordinator(hass, call)
     item_id = _resolve(call.data[ATTR_SETTING], setting_id, "setting")
-    await coordinator.async_write_setting(
-        item_id, call.data[ATTR_VALUE], persist=call.data[ATTR_PERSIST]
+    value, persist = call.data[ATTR_VALUE], call.data[ATTR_PERSIST]
+    await coordinator.async_control(
+        lambda unit: unit.write_setting(item_id, value, persist=persist)
     )
 
 
 async def _read_ram_var(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(hass, call)
     item_id = _resolve(call.data[ATTR_VARIABLE], ram_id, "variable")
-    client = coordinator.client
-    scale = await _read(coordinator, client.ram_var_info(item_id))
-    if scale is None:
-        coordinator.raise_unsupported(ram_name(item_id))
-    raw = (await _read(coordinator, client.read_ram_raw([item_id])))[item_id]
-    return {
-        "id": item_id,
-        "name": ram_name(item_id),
-        "value": scale.value(raw),
-        "raw": raw,
-        "unit": RAM_UNITS.get(item_id),
-    }
+    return await coordinator.async_read(coordinator.unit.read_ram_var(item_id))
 
 
 async def _write_ram_var(hass: HomeAssistant, call: ServiceCall) -> None:
     coordinator = _coordinator(hass, call)
     item_id = _resolve(call.data[ATTR_VARIABLE], ram_id, "variable")
-    await coordinator.async_write_ram_var(item_id, call.data[ATTR_VALUE])
+    value = call.data[ATTR_VALUE]
+    await coordinator.async_control(lambda unit: unit.write_ram_var(item_id, value))
 
 
 async def _set_ess_setpoint(hass: HomeAssistant, call: ServiceCall) -> None:
     coordinator = _coordinator(hass, call)
+    if coordinator.unit.ess is None:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_ess")
     duration: timedelta | None = call.data.get(ATTR_DURATION)
-    await coordinator.async_set_ess_setpoint(call.data[ATTR_POWER], duration)
+    seconds = None if duration is None else duration.total_seconds()
+    power = call.data[ATTR_POWER]
+    await coordinator.async_control(lambda unit: unit.set_ess_setpoint(power, seconds))
 
 
 def async_setup_services(hass: HomeAssistant) -> None:

@@ -13,10 +13,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
-from . import VEBusConfigEntry
-from .coordinator import FLAGS0, NEED_AC_INPUT, VEBusCoordinator
+from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
-from .vebus import Mode
+from .needs import Need, Part
+from .vebus import Setting, VEBusUnit
 
 PARALLEL_UPDATES = 1
 
@@ -24,32 +24,18 @@ PARALLEL_UPDATES = 1
 @dataclass(frozen=True, kw_only=True)
 class VEBusSwitchDescription(SwitchEntityDescription):
     is_on_fn: Callable[[VEBusCoordinator], bool | None]
-    set_fn: Callable[[VEBusCoordinator, bool], Awaitable[None]]
-    needs: tuple[str, ...] = ()
-    exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
-
-
-async def _set_charger(coordinator: VEBusCoordinator, on: bool) -> None:
-    mode = coordinator.remote_mode or Mode.ON
-    await coordinator.async_set_mode(Mode.from_flags(on, mode.inverter))
-
-
-async def _set_inverter(coordinator: VEBusCoordinator, on: bool) -> None:
-    mode = coordinator.remote_mode or Mode.ON
-    await coordinator.async_set_mode(Mode.from_flags(mode.charger, on))
-
-
-async def _set_charging_allowed(coordinator: VEBusCoordinator, on: bool) -> None:
-    await coordinator.async_set_charging_allowed(on)
+    set_fn: Callable[[VEBusUnit, bool], Awaitable[None]]
+    needs: tuple[Need, ...] = ()
+    setting_id: int | None = None  # read on refresh; the switch exists where the unit has it
 
 
 def _charger_on(coordinator: VEBusCoordinator) -> bool | None:
-    mode = coordinator.remote_mode
+    mode = coordinator.unit.remote_mode
     return None if mode is None else mode.charger
 
 
 def _inverter_on(coordinator: VEBusCoordinator) -> bool | None:
-    mode = coordinator.remote_mode
+    mode = coordinator.unit.remote_mode
     return None if mode is None else mode.inverter
 
 
@@ -58,25 +44,26 @@ SWITCHES: tuple[VEBusSwitchDescription, ...] = (
         key="charger",
         translation_key="charger",
         is_on_fn=_charger_on,
-        set_fn=_set_charger,
-        needs=(NEED_AC_INPUT,),
+        set_fn=lambda unit, on: unit.set_charger(on),
+        needs=(Part.AC_INPUT,),
     ),
     VEBusSwitchDescription(
         key="inverter",
         translation_key="inverter",
         is_on_fn=_inverter_on,
-        set_fn=_set_inverter,
-        needs=(NEED_AC_INPUT,),
+        set_fn=lambda unit, on: unit.set_inverter(on),
+        needs=(Part.AC_INPUT,),
     ),
     VEBusSwitchDescription(
         key="charging_allowed",
         translation_key="charging_allowed",
         entity_category=EntityCategory.CONFIG,
         is_on_fn=lambda coordinator: coordinator.data.charging_allowed,
-        set_fn=_set_charging_allowed,
-        exists_fn=lambda coordinator: FLAGS0 in coordinator.setting_scales,
+        set_fn=lambda unit, on: unit.set_charging_allowed(on),
+        setting_id=Setting.FLAGS0,
     ),
 )
+SETTING_IDS = tuple(d.setting_id for d in SWITCHES if d.setting_id is not None)
 
 STANDBY = SwitchEntityDescription(
     key="standby", translation_key="standby", entity_category=EntityCategory.CONFIG
@@ -92,9 +79,10 @@ async def async_setup_entry(
     entities: list[SwitchEntity] = [
         VEBusSwitch(coordinator, description)
         for description in SWITCHES
-        if description.exists_fn(coordinator)
+        if description.setting_id is None
+        or description.setting_id in coordinator.unit.setting_scales
     ]
-    if coordinator.client.is_mk3:
+    if coordinator.unit.client.is_mk3:
         entities.append(VEBusStandbySwitch(coordinator))
     async_add_entities(entities)
 
@@ -110,10 +98,12 @@ class VEBusSwitch(VEBusEntity, SwitchEntity):
         return self.entity_description.is_on_fn(self.coordinator)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
-        await self.entity_description.set_fn(self.coordinator, True)
+        set_fn = self.entity_description.set_fn
+        await self.coordinator.async_control(lambda unit: set_fn(unit, True))
 
     async def async_turn_off(self, **kwargs: Any) -> None:
-        await self.entity_description.set_fn(self.coordinator, False)
+        set_fn = self.entity_description.set_fn
+        await self.coordinator.async_control(lambda unit: set_fn(unit, False))
 
 
 class VEBusStandbySwitch(VEBusEntity, SwitchEntity, RestoreEntity):
@@ -129,7 +119,7 @@ class VEBusStandbySwitch(VEBusEntity, SwitchEntity, RestoreEntity):
         await super().async_added_to_hass()
         last = await self.async_get_last_state()
         if last is not None and last.state == STATE_ON and not self.coordinator.data.standby:
-            self.coordinator.restore_standby(True)
+            self.coordinator.unit.restore_standby(True)
             await self.coordinator.async_request_refresh()
 
     @property
@@ -137,7 +127,7 @@ class VEBusStandbySwitch(VEBusEntity, SwitchEntity, RestoreEntity):
         return self.coordinator.data.standby
 
     async def async_turn_on(self, **kwargs: Any) -> None:
-        await self.coordinator.async_set_standby(True)
+        await self.coordinator.async_control(lambda unit: unit.set_standby(True))
 
     async def async_turn_off(self, **kwargs: Any) -> None:
-        await self.coordinator.async_set_standby(False)
+        await self.coordinator.async_control(lambda unit: unit.set_standby(False))

@@ -6,6 +6,8 @@ the public API: the integration imports only from here (docs/design.md §1-§2).
 """
 
 from .client import VEBusClient
+from .clock import Clock, SystemClock
+from .eeprom import EEPROM_INTERVAL, EepromLimiter
 from .errors import (
     VEBusAccessDeniedError,
     VEBusConnectionError,
@@ -58,9 +60,11 @@ from .models import (
 from .scaling import SettingScale, VarScale
 from .status import StatusPlan, VEBusStatus, read_status, status_to_json
 from .transport import describe_port
+from .unit import SettingState, UnitState, VEBusUnit
 
 __all__ = [
     "ALARM_NAMES",
+    "EEPROM_INTERVAL",
     "FLAG_SETTINGS",
     "LED_NAMES",
     "RAM_UNITS",
@@ -70,10 +74,12 @@ __all__ = [
     "AcInputConfig",
     "Alarm",
     "ChargeState",
+    "Clock",
     "DcInfo",
     "DeviceInfo",
     "DeviceState",
     "DeviceStatus",
+    "EepromLimiter",
     "Flags0",
     "Flags1",
     "ForcedChargeState",
@@ -85,8 +91,11 @@ __all__ = [
     "RamVar",
     "Setting",
     "SettingScale",
+    "SettingState",
     "StatusPlan",
     "SwitchState",
+    "SystemClock",
+    "UnitState",
     "VEBusAccessDeniedError",
     "VEBusClient",
     "VEBusConnectionError",
@@ -100,6 +109,7 @@ __all__ = [
     "VEBusRateLimitedError",
     "VEBusStatus",
     "VEBusTimeoutError",
+    "VEBusUnit",
     "VEBusUnsupportedError",
     "VEBusWriteNotAppliedError",
     "VEBusWriteUnconfirmedError",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any
 from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import ConfigEntryState
@@ -107,3 +108,8 @@ async def setup_integration(
     if entry.state is ConfigEntryState.LOADED:
         await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
+
+
+def control(coordinator: Any, method: str, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+    """A control of the unit through the coordinator, as entities and actions run one."""
+    return coordinator.async_control(lambda unit: getattr(unit, method)(*args, **kwargs))  # type: ignore[no-any-return]

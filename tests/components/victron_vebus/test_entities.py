@@ -16,7 +16,7 @@ from custom_components.victron_vebus.vebus import ChargeState, SwitchState
 from tests.clock import FakeClock
 from vebus_sim import Simulator
 
-from .conftest import add_entry, write_requests
+from .conftest import add_entry, control, write_requests
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
@@ -167,7 +167,7 @@ async def test_voltage_setting_written_ram_only_and_bounded(
     assert current.attributes["stored_value"] == pytest.approx(stored / 100)
     writes = len(write_requests(vebus_sim))
     with pytest.raises(ServiceValidationError):
-        await setup_integration.runtime_data.async_write_setting(2, 17.5)
+        await control(setup_integration.runtime_data, "write_setting", 2, 17.5)
     assert len(write_requests(vebus_sim)) == writes
 
 
@@ -266,7 +266,7 @@ async def test_battery_energy_is_integrated_from_battery_power(
 ) -> None:
     coordinator = setup_integration.runtime_data
     clock = FakeClock()
-    coordinator.clock = clock
+    coordinator.unit.clock = clock
     power = coordinator.data.status.dc.voltage * coordinator.data.status.dc.current
     assert power > 0  # the simulator charges
     coordinator.async_update_listeners()

@@ -23,7 +23,7 @@ async def test_setup_and_unload_close_the_port(
 ) -> None:
     entry = setup_integration
     assert entry.state is ConfigEntryState.LOADED
-    client = entry.runtime_data.client
+    client = entry.runtime_data.unit.client
     assert client.connected
     # async_get_device raises from Home Assistant 2026.x on (identifiers are unique per
     # config entry only); the entry's own devices are listed the same way in every release.

@@ -29,7 +29,7 @@ from vebus.protocol import Frame
 from vebus.protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
 from vebus_sim import Faults, Simulator
 
-from .conftest import add_entry
+from .conftest import add_entry, control
 
 VOLTAGE = "sensor.multiplus_battery_voltage"
 ABSORPTION_ENTITY = "number.multiplus_absorption_voltage"
@@ -46,7 +46,7 @@ async def entry(
     """The integration on a stable link to the simulator's pty (it survives a replug)."""
     loaded = await add_entry(hass, await vebus_sim.start_pty(link=str(tmp_path / "ttyVEBUS")))
     assert loaded.state is ConfigEntryState.LOADED
-    client = loaded.runtime_data.client
+    client = loaded.runtime_data.unit.client
     client.timeout, client.slow_timeout = FAST["timeout"], FAST["slow_timeout"]
     yield loaded
     if loaded.state is ConfigEntryState.LOADED:
@@ -157,14 +157,14 @@ async def test_port_closed_mid_refresh_then_reopened(
     hass: HomeAssistant, vebus_sim: Simulator, entry: MockConfigEntry
 ) -> None:
     coordinator: VEBusCoordinator = entry.runtime_data
-    coordinator.client.timeout = 5.0
+    coordinator.unit.client.timeout = 5.0
     vebus_sim.faults.slow = 2.0  # every reply would come long after the unplug
     sent = len(vebus_sim.requests)
     refresh = hass.async_create_task(coordinator.async_refresh())
     await wait_for(lambda: len(vebus_sim.requests) > sent, "the refresh's first request")
     await vebus_sim.unplug()
     await refresh
-    assert coordinator.client.stats.timeouts == 0  # over on the loss, not after a timeout
+    assert coordinator.unit.client.stats.timeouts == 0  # over on the loss, not after a timeout
     assert not coordinator.last_update_success
     assert coordinator.counters["error_connection_lost"] == 1
     assert hass.states.get(VOLTAGE).state == STATE_UNAVAILABLE
@@ -250,7 +250,7 @@ async def test_an_unconfirmed_ram_only_setting_is_not_taken_for_done_and_is_set_
     assert caught.value.translation_key == "write_failed"
     assert "may or may not be in force" in str(caught.value)
     assert vebus_sim.device.setting_raw(ABSORPTION) == 1410  # the unit took it, unheard
-    assert coordinator.setting_in_force(ABSORPTION, before) == before  # not remembered
+    assert coordinator.unit.setting_in_force(ABSORPTION, before) == before  # not remembered
     assert coordinator.diagnostics()["unconfirmed_ram_only_settings"] == [ABSORPTION]
 
     await coordinator.async_refresh()  # the known value goes back
@@ -276,16 +276,17 @@ async def test_an_unconfirmed_ess_setpoint_is_sent_again_by_the_keepalive(
 
     vebus_sim.handler.handle = deaf_after_the_write  # type: ignore[method-assign]
     with pytest.raises(HomeAssistantError):
-        await coordinator.async_set_ess_setpoint(500)
+        await control(coordinator, "set_ess_setpoint", 500)
     del vebus_sim.handler.handle
     vebus_sim.faults = Faults()
     assert vebus_sim.device.ess_setpoint == -500  # in force, though nobody heard
     assert hass.states.get("number.multiplus_ess_setpoint").state == "0.0"
     assert coordinator.diagnostics()["ess_setpoint_unconfirmed"]
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await wait_for(
+        lambda: not coordinator.diagnostics()["ess_setpoint_unconfirmed"], "the keep-alive's write"
+    )
     assert vebus_sim.device.ess_setpoint == 0  # the keep-alive sent the known 0 W
-    assert not coordinator.diagnostics()["ess_setpoint_unconfirmed"]
 
 
 @dataclass
@@ -306,7 +307,7 @@ async def test_hammered_writes_through_the_coordinator(
     coordinator: VEBusCoordinator = entry.runtime_data
     rng = random.Random(5)
     device = vebus_sim.device
-    scale = coordinator.setting_scales[ABSORPTION]
+    scale = coordinator.unit.setting_scales[ABSORPTION]
     config = coordinator.data.status.ac_input
     assert config is not None
     expect = {
@@ -332,17 +333,19 @@ async def test_hammered_writes_through_the_coordinator(
         if kind == "mode":
             mode = rng.choice(list(Mode))
             values = {"mode": int(mode.switch_state)}
-            write = coordinator.async_set_mode(mode)
+            write = control(coordinator, "set_mode", mode)
         elif kind == "limit":
             tenths = rng.randint(round(config.minimum * 10), round(config.maximum * 10))
             values = {"limit": tenths}
-            write = coordinator.async_set_current_limit(tenths / 10)
+            write = control(coordinator, "set_current_limit", tenths / 10)
         elif kind == "ess":
             values = {"ess": rng.randint(-1000, 1000)}
-            write = coordinator.async_set_ess_setpoint(values["ess"])
+            write = control(coordinator, "set_ess_setpoint", values["ess"])
         else:
             values = {"absorption": rng.randint(scale.info.minimum, scale.info.maximum)}
-            write = coordinator.async_write_setting(ABSORPTION, scale.value(values["absorption"]))
+            write = control(
+                coordinator, "write_setting", ABSORPTION, scale.value(values["absorption"])
+            )
         try:
             await write
         except HomeAssistantError:
@@ -356,7 +359,9 @@ async def test_hammered_writes_through_the_coordinator(
     await wait_for(lambda: vebus_sim.pending == 0, "the unit has answered every request")
     await coordinator.async_refresh()  # sets unconfirmed RAM-only settings back
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))  # ESS keep-alive
-    await hass.async_block_till_done(wait_background_tasks=True)
+    ess = coordinator.unit.ess
+    assert ess is not None
+    await wait_for(lambda: not ess.unsure, "the keep-alive sends the known setpoint")
     await coordinator.async_refresh()
     await hass.async_block_till_done()
 
@@ -367,9 +372,9 @@ async def test_hammered_writes_through_the_coordinator(
     held_limit = round(device.current_limit * 10)
     assert held_limit in {expect["limit"].confirmed, *expect["limit"].unconfirmed}
     # What the entities show is what the unit holds.
-    assert coordinator.remote_mode is not None
-    assert int(coordinator.remote_mode.switch_state) == int(device.switch_state)
-    assert coordinator.current_limit == pytest.approx(device.current_limit)
+    assert coordinator.unit.remote_mode is not None
+    assert int(coordinator.unit.remote_mode.switch_state) == int(device.switch_state)
+    assert coordinator.unit.current_limit == pytest.approx(device.current_limit)
     assert float(hass.states.get(ABSORPTION_ENTITY).state) == pytest.approx(
         scale.value(device.setting_raw(ABSORPTION))
     )
@@ -384,7 +389,7 @@ async def test_diagnostics_show_the_fault_counters(
         await coordinator.async_refresh()
     vebus_sim.faults = Faults()
     with lost_on_the_wire(vebus_sim, winmon_write(WRITE_RAM_ONLY), requests=False):
-        await coordinator.async_set_ess_setpoint(100)  # confirmed by reading it back
+        await control(coordinator, "set_ess_setpoint", 100)  # confirmed by reading it back
     await vebus_sim.unplug()
     await coordinator.async_refresh()
     await vebus_sim.replug()

@@ -20,7 +20,7 @@ from tests.clock import FakeClock
 from tests.waiting import wait_for
 from vebus_sim import Simulator
 
-from .conftest import write_requests
+from .conftest import control, write_requests
 
 ESS = "number.multiplus_ess_setpoint"
 
@@ -68,7 +68,7 @@ async def test_ess_setpoint_is_kept_alive_and_released_on_unload(
 async def test_ess_setpoint_returns_to_zero_when_home_assistant_stops(
     hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
 ) -> None:
-    await setup_integration.runtime_data.async_set_ess_setpoint(-250)
+    await control(setup_integration.runtime_data, "set_ess_setpoint", -250)
     assert vebus_sim.device.ess_setpoint == 250
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
@@ -105,8 +105,8 @@ async def test_a_thousand_frequent_changes_never_touch_eeprom(
     hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
 ) -> None:
     coordinator = setup_integration.runtime_data
-    client = coordinator.client
-    ess = coordinator.ess_ram_id
+    client = coordinator.unit.client
+    ess = coordinator.unit.ess.ram_id
     assert ess is not None
     for i in range(1000):
         match i % 3:
@@ -115,7 +115,7 @@ async def test_a_thousand_frequent_changes_never_touch_eeprom(
             case 1:
                 await client.write_ess_setpoint(ess, i % 500 - 250)
             case _:
-                await coordinator.async_write_setting(3, 13.0 + (i % 10) / 10)
+                await control(coordinator, "write_setting", 3, 13.0 + (i % 10) / 10)
     assert sum(vebus_sim.device.eeprom_writes.values()) == 0
     assert sum(vebus_sim.device.ram_eeprom_writes.values()) == 0
 
@@ -125,7 +125,7 @@ async def test_permanent_saving_is_rate_limited(
     hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
 ) -> None:
     clock = FakeClock()
-    setup_integration.runtime_data.clock = clock
+    setup_integration.runtime_data.unit.clock = clock
     entity_id = "number.multiplus_float_voltage"
     await hass.services.async_call(
         "number", "set_value", {"entity_id": entity_id, "value": 13.5}, blocking=True
@@ -153,15 +153,15 @@ async def test_ram_only_settings_return_after_a_device_restart(
     hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
 ) -> None:
     coordinator = setup_integration.runtime_data
-    await coordinator.async_write_setting(2, 14.0)
-    await coordinator.async_set_charging_allowed(False)
+    await control(coordinator, "write_setting", 2, 14.0)
+    await control(coordinator, "set_charging_allowed", False)
     assert vebus_sim.device.setting(2) == pytest.approx(14.0)
     vebus_sim.heartbeat = 0.02
-    session = coordinator.client.session
+    session = coordinator.unit.client.session
     vebus_sim.device.restart()
     assert vebus_sim.device.setting(2) != pytest.approx(14.0)  # the device forgot
     await wait_for(
-        lambda: coordinator.client.session != session,
+        lambda: coordinator.unit.client.session != session,
         "the rebooted interface announces itself ('V' with 'B')",
     )
     await coordinator.async_refresh()
@@ -174,7 +174,7 @@ async def test_ram_only_settings_return_after_a_reconnect(
     hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
 ) -> None:
     coordinator = setup_integration.runtime_data
-    await coordinator.async_write_setting(3, 13.2)
+    await control(coordinator, "write_setting", 3, 13.2)
     await vebus_sim.unplug()
     vebus_sim.device.restart()
     await coordinator.async_refresh()

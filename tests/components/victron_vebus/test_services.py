@@ -123,7 +123,7 @@ async def test_read_and_write_ram_variables(
     read = await call(hass, setup_integration, "read_ram_var", variable="battery_voltage")
     assert read is not None
     assert read["value"] == pytest.approx(vebus_sim.device.ram_value(4), abs=0.01)
-    ess = setup_integration.runtime_data.ess_ram_id
+    ess = setup_integration.runtime_data.unit.ess.ram_id
     await call(hass, setup_integration, "write_ram_var", variable=ess, value=-150)
     assert vebus_sim.device.ess_setpoint == -150
     assert sum(vebus_sim.device.ram_eeprom_writes.values()) == 0
@@ -198,7 +198,7 @@ async def test_bad_values_get_a_translated_error_and_change_nothing(
     key: str,
 ) -> None:
     if data.get("variable") == "ess":
-        data = {**data, "variable": setup_integration.runtime_data.ess_ram_id}
+        data = {**data, "variable": setup_integration.runtime_data.unit.ess.ram_id}
     before = len(control_requests(vebus_sim))
     state = (vebus_sim.device.switch_state, vebus_sim.device.current_limit)
     with pytest.raises(ServiceValidationError) as caught:

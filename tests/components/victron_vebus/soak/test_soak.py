@@ -39,7 +39,7 @@ import pytest
 from custom_components.victron_vebus.const import CONF_SCAN_INTERVAL, DOMAIN, ESS_KEEPALIVE
 from custom_components.victron_vebus.coordinator import VEBusCoordinator
 from custom_components.victron_vebus.vebus import Mode
-from tests.components.victron_vebus.conftest import add_entry
+from tests.components.victron_vebus.conftest import add_entry, control
 from tests.wire import open_fds, task_names
 from vebus_sim import Faults, Simulator
 
@@ -189,22 +189,26 @@ class Soak:
         kind = rng.choice(("mode", "limit", "ess", "ess", "absorption", "float", "charging"))
         if kind == "mode":
             mode = rng.choice(list(Mode))
-            return kind, {"mode": int(mode.switch_state)}, coordinator.async_set_mode(mode)
+            return kind, {"mode": int(mode.switch_state)}, control(coordinator, "set_mode", mode)
         if kind == "limit":
             config = coordinator.data.status.ac_input if coordinator.data else None
             low, high = (config.minimum, config.maximum) if config else (5.0, 30.0)
             tenths = rng.randint(round(low * 10), round(high * 10))
-            return kind, {"limit": tenths}, coordinator.async_set_current_limit(tenths / 10)
+            return kind, {"limit": tenths}, control(coordinator, "set_current_limit", tenths / 10)
         if kind == "ess":
             watts = rng.choice((0, rng.randint(-1500, 1500)))
-            return kind, {"ess": watts}, coordinator.async_set_ess_setpoint(watts)
+            return kind, {"ess": watts}, control(coordinator, "set_ess_setpoint", watts)
         if kind in ("absorption", "float"):
             setting = ABSORPTION if kind == "absorption" else FLOAT
-            scale = coordinator.setting_scales[setting]
+            scale = coordinator.unit.setting_scales[setting]
             raw = rng.randint(scale.info.minimum, scale.info.maximum)
-            return kind, {kind: raw}, coordinator.async_write_setting(setting, scale.value(raw))
+            return (
+                kind,
+                {kind: raw},
+                control(coordinator, "write_setting", setting, scale.value(raw)),
+            )
         allowed = rng.random() < 0.5
-        write = coordinator.async_set_charging_allowed(allowed)
+        write = control(coordinator, "set_charging_allowed", allowed)
         return kind, {"charging_allowed": int(allowed)}, write
 
     async def write(self) -> None:
@@ -262,7 +266,7 @@ class Soak:
                     f"{name}: last confirmed {target.confirmed}, the unit holds {held}"
                 )
         coordinator = self.coordinator
-        mode = coordinator.remote_mode
+        mode = coordinator.unit.remote_mode
         if mode is None or int(mode.switch_state) != self.held("mode"):
             self.lost.append(f"mode shown as {mode}, the unit holds {self.held('mode')}")
 
@@ -324,7 +328,7 @@ async def test_soak(hass: HomeAssistant, tmp_path: Path) -> None:
         unloaded = (task_names(), open_fds())
 
         counters = coordinator.counters
-        client = coordinator.client.stats.as_dict()
+        client = coordinator.unit.client.stats.as_dict()
         framing = coordinator.diagnostics()["framing"]
         report: dict[str, Any] = {
             "seed": SEED,

@@ -1,0 +1,79 @@
+"""The library's errors as translated Home Assistant errors (strings.json "exceptions").
+
+Bad input (out of range, saved to EEPROM too recently, no ESS assistant) is a
+ServiceValidationError: nothing was sent. The rest are HomeAssistantErrors saying what the
+unit did or did not do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import contextlib
+
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+from .vebus import (
+    VEBusAccessDeniedError,
+    VEBusError,
+    VEBusOutOfRangeError,
+    VEBusRateLimitedError,
+    VEBusUnsupportedError,
+)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+@contextlib.contextmanager
+def translated_errors() -> Iterator[None]:
+    """Raise library errors as translated Home Assistant errors."""
+    try:
+        yield
+    except VEBusOutOfRangeError as err:
+        unit = f" {err.unit}" if err.unit else ""
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="out_of_range",
+            translation_placeholders={
+                "item": err.item,
+                "value": _number(err.value) + unit,
+                "minimum": _number(err.minimum) + unit,
+                "maximum": _number(err.maximum) + unit,
+            },
+        ) from err
+    except VEBusRateLimitedError as err:
+        retry_at = dt_util.as_local(dt_util.utc_from_timestamp(err.retry_at))
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="eeprom_rate_limited",
+            translation_placeholders={"item": err.item, "retry_at": retry_at.strftime("%H:%M:%S")},
+        ) from err
+    except VEBusAccessDeniedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="access_denied",
+            translation_placeholders={"item": err.item, "level": str(err.level)},
+        ) from err
+    except VEBusUnsupportedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="unsupported",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except VEBusError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="write_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+def unsupported(item: str) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="unsupported",
+        translation_placeholders={"error": f"{item} is not supported by this unit"},
+    )

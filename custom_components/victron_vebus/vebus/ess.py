@@ -1,0 +1,142 @@
+"""The ESS mode 3 setpoint, kept alive while set and released to 0 W (protocol.md §8).
+
+The unit drops a setpoint about 15 s after the last write, so a setpoint that is not 0 is
+written again every ``interval`` seconds. A write left unconfirmed (or cancelled half-way)
+is never taken for the value in force: the keep-alive sends the known setpoint again, 0 W
+included. ``release()`` returns the setpoint to 0 W when the owner goes away. Every write
+runs under the unit's control lock, so a keep-alive never re-sends a value that a newer
+write (or an expiry) has replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+
+from .client import VEBusClient
+from .clock import Clock
+from .errors import VEBusError, VEBusOutOfRangeError, VEBusWriteUnconfirmedError
+
+_LOGGER = logging.getLogger(__name__)
+
+KEEPALIVE_INTERVAL = 5.0  # s; the unit drops a setpoint about 15 s after the last write
+DEFAULT_MAX_POWER = 3000  # W, charging and feeding in alike
+INT16_MAX = 0x7FFF
+
+
+class EssSetpoint:
+    """The setpoint at RAM ``ram_id`` of one unit; + = charge the battery from AC-in."""
+
+    def __init__(
+        self,
+        client: VEBusClient,
+        ram_id: int,
+        lock: asyncio.Lock,
+        clock: Clock,
+        *,
+        max_power: int = DEFAULT_MAX_POWER,
+        interval: float = KEEPALIVE_INTERVAL,
+    ) -> None:
+        self.client = client
+        self.ram_id = ram_id
+        self.max_power = max_power
+        self.interval = interval
+        self.clock = clock
+        self._lock = lock
+        self.watts = 0  # the setpoint the unit confirmed
+        self.unsure = False  # a write left unconfirmed: the keep-alive repeats the known one
+        self.paused = False  # while the unit sleeps nothing is sent
+        self.writes = 0
+        self._keepalive: asyncio.Task[None] | None = None
+        self._expiry: asyncio.Task[None] | None = None
+
+    def check(self, watts: float) -> int:
+        """``watts`` as the unit will take it, or VEBusOutOfRangeError naming the bound."""
+        limit = min(self.max_power, INT16_MAX)
+        if not math.isfinite(watts) or not -limit <= watts <= limit:
+            raise VEBusOutOfRangeError("ESS setpoint", watts, -limit, limit, "W")
+        return round(watts)
+
+    async def set(self, watts: float, duration: float | None = None) -> None:
+        """Write the setpoint now (RAM only) and keep it alive; back to 0 W after
+        ``duration`` seconds when given."""
+        value = self.check(watts)
+        self._cancel_expiry()
+        async with self._lock:
+            await self._write(value)
+        if duration is not None and value:
+            self._expiry = asyncio.get_running_loop().create_task(
+                self._expire(duration), name="vebus ESS setpoint expiry"
+            )
+
+    async def reapply(self) -> None:
+        """After the unit restarted (it forgot the setpoint); the caller holds the lock."""
+        if self.watts or self.unsure:
+            await self._write(self.watts)
+
+    async def release(self) -> None:
+        """Keep-alive and expiry off, the setpoint back to 0 W."""
+        self._cancel_expiry()
+        task, self._keepalive = self._keepalive, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if not (self.watts or self.unsure):
+            return
+        async with self._lock:
+            try:
+                await self.client.write_ess_setpoint(self.ram_id, 0)
+            except VEBusError as err:
+                _LOGGER.warning(
+                    "Could not return the ESS setpoint to 0 W; the unit drops it by itself "
+                    "within about 15 s: %s",
+                    err,
+                )
+            self.watts = 0
+            self.unsure = False
+
+    async def _write(self, value: int) -> None:
+        """One write; the caller holds the lock."""
+        self.writes += 1
+        try:
+            await self.client.write_ess_setpoint(self.ram_id, value)
+        except (VEBusWriteUnconfirmedError, asyncio.CancelledError):
+            self.unsure = True
+            self._start_keepalive()
+            raise
+        self.watts = value
+        self.unsure = False
+        self._start_keepalive()
+
+    def _start_keepalive(self) -> None:
+        if (self.watts or self.unsure) and (self._keepalive is None or self._keepalive.done()):
+            self._keepalive = asyncio.get_running_loop().create_task(
+                self._keep_alive(), name="vebus ESS keep-alive"
+            )
+
+    async def _keep_alive(self) -> None:
+        while self.watts or self.unsure:
+            await self.clock.sleep(self.interval)
+            async with self._lock:
+                if self.paused or not (self.watts or self.unsure):
+                    continue
+                try:
+                    await self._write(self.watts)
+                except VEBusError as err:
+                    _LOGGER.debug("ESS keep-alive not delivered: %s", err)
+
+    async def _expire(self, duration: float) -> None:
+        await self.clock.sleep(duration)
+        self._expiry = None
+        try:
+            await self.set(0)
+        except VEBusError as err:
+            _LOGGER.warning("Could not return the ESS setpoint to 0 W: %s", err)
+
+    def _cancel_expiry(self) -> None:
+        task, self._expiry = self._expiry, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()

@@ -1,0 +1,494 @@
+"""One VE.Bus unit's rules, above the client: the project's safety promises (design.md §5).
+
+- What the unit supports is learnt once (``discover``), and only that is read.
+- Settings are written RAM only unless saved permanently; RAM-only values are remembered
+  (the ledger) and written again after the unit restarts or the connection returns, within
+  the refresh that notices it. A RAM-only write left unconfirmed is set back to the value
+  known at the next refresh: the unit may hold the new value or the old one, and only the
+  old one is known.
+- EEPROM saves go through the limiter (``eeprom``): once per setting per interval.
+- The ESS setpoint is kept alive while set and returned to 0 W on ``close`` (``ess``).
+- The remote switch and the current limit the unit acknowledged are the truth until a
+  refresh reads them back, so a second control builds on the first.
+- Writes, re-applying and the keep-alive run one at a time (the control lock), so none of
+  them undoes another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Iterator
+import contextlib
+from dataclasses import asdict, dataclass, field
+import logging
+from typing import Any
+
+from .client import VEBusClient
+from .clock import Clock, SystemClock
+from .eeprom import EepromLimiter
+from .errors import VEBusError, VEBusUnsupportedError, VEBusWriteUnconfirmedError
+from .ess import DEFAULT_MAX_POWER, EssSetpoint
+from .ids import (
+    ASSISTANT_START,
+    RAM_UNITS,
+    SETTING_UNITS,
+    SNAPSHOT_POWER_IDS,
+    Flags0,
+    RamVar,
+    Setting,
+    ram_name,
+    setting_name,
+)
+from .models import DeviceInfo, ForcedChargeState, Mode
+from .scaling import SettingScale
+from .status import StatusPlan, VEBusStatus, read_status
+
+_LOGGER = logging.getLogger(__name__)
+
+# Worth knowing whether the unit has them before anything asks.
+DISCOVERED_RAM = (
+    *SNAPSHOT_POWER_IDS,
+    RamVar.STATE_OF_CHARGE,
+    RamVar.BATTERY_RIPPLE,
+    RamVar.BATTERY_TEMPERATURE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingState:
+    """A setting's value in force and the value stored in EEPROM."""
+
+    value: float
+    stored: float
+
+
+@dataclass(slots=True)
+class UnitState:
+    """What one refresh read, with what the unit is known to hold besides."""
+
+    status: VEBusStatus
+    settings: dict[int, SettingState] = field(default_factory=dict)
+    flags0: int | None = None
+    ess_setpoint: int | None = None  # W, + = charging from AC-in; None: no ESS assistant
+    standby: bool = False
+
+    @property
+    def charging_allowed(self) -> bool | None:
+        return None if self.flags0 is None else not self.flags0 & Flags0.DISABLE_CHARGE
+
+
+class VEBusUnit:
+    """The unit behind ``client``: discovery, refresh and every control write."""
+
+    def __init__(
+        self,
+        client: VEBusClient,
+        *,
+        clock: Clock | None = None,
+        eeprom: EepromLimiter | None = None,
+        ess_max_power: int = DEFAULT_MAX_POWER,
+        persist_settings: bool = False,
+    ) -> None:
+        self.client = client
+        self._clock = clock or SystemClock()
+        self.eeprom = eeprom or EepromLimiter(clock=self._clock)
+        self.persist_settings = persist_settings
+        self.device: DeviceInfo | None = None
+        self.phases = 1
+        self.supported_ram: set[int] = set()
+        self.setting_scales: dict[int, SettingScale] = {}
+        self.ess: EssSetpoint | None = None
+        self.counters: Counter[str] = Counter()
+        self._ess_max_power = ess_max_power
+        self._lock = asyncio.Lock()
+        self._session_seen = 0
+        self._ram_only: dict[int, int] = {}  # setting id -> raw value written RAM only
+        self._unsure_settings: set[int] = set()  # RAM-only writes left unconfirmed
+        self._settings: dict[int, SettingState] = {}
+        self._flags0: int | None = None
+        self._settings_stale = True
+        self._setting_writes = 0  # so a refresh keeps a value written while it read
+        self._standby = False
+        self._lines_unsure = False
+        self._confirmed_mode: Mode | None = None
+        self._confirmed_limit: float | None = None
+        self._panel_writes = 0
+        self._last_status: VEBusStatus | None = None
+
+    @property
+    def clock(self) -> Clock:
+        """Where every timing rule takes time from (the EEPROM limit, the ESS keep-alive)."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self._clock = self.eeprom.clock = clock
+        if self.ess is not None:
+            self.ess.clock = clock
+
+    # --- learning the unit ---------------------------------------------------------------
+
+    async def discover(self, settings: Iterable[int] = ()) -> None:
+        """Identity, phases, the RAM variables and ``settings`` it has, the ESS setpoint."""
+        client = self.client
+        self.device = await client.probe()
+        for ram_id in DISCOVERED_RAM:
+            if await client.ram_var_info(ram_id) is not None:
+                self.supported_ram.add(ram_id)
+        await self.track_settings(settings)
+        ess_ram_id = await client.find_ess_setpoint()
+        if ess_ram_id is not None:
+            self.ess = EssSetpoint(
+                client, ess_ram_id, self._lock, self.clock, max_power=self._ess_max_power
+            )
+        self.phases = (await client.ac_info(1)).phases or 1
+        self._session_seen = client.session
+
+    async def track_settings(self, settings: Iterable[int]) -> set[int]:
+        """Learn the scales of ``settings``; those the unit has are read on refresh."""
+        for setting_id in settings:
+            if setting_id not in self.setting_scales:
+                scale = await self.client.setting_info(setting_id)
+                if scale is not None:
+                    self.setting_scales[setting_id] = scale
+                    self._settings_stale = True
+        return {setting_id for setting_id in settings if setting_id in self.setting_scales}
+
+    @property
+    def ess_max_power(self) -> int:
+        return self.ess.max_power if self.ess is not None else self._ess_max_power
+
+    @ess_max_power.setter
+    def ess_max_power(self, watts: int) -> None:
+        self._ess_max_power = watts
+        if self.ess is not None:
+            self.ess.max_power = watts
+
+    # --- refresh ------------------------------------------------------------------------------
+
+    async def refresh(self, plan: StatusPlan) -> UnitState:
+        """Read what ``plan`` asks for, after putting back what the unit may have lost."""
+        client = self.client
+        await client.ensure_connected()
+        if client.session != self._session_seen:
+            await self._restore_session()
+        if self._unsure_settings:
+            await self._repair_settings()
+        panel_writes = self._panel_writes
+        status = await read_status(client, plan)
+        # A write confirmed while the status was read is newer than what it read.
+        if status.ac_input is not None and panel_writes == self._panel_writes:
+            self._confirmed_mode = self._confirmed_limit = None
+        self._last_status = status
+        if self._standby or self._lines_unsure:
+            # The MK3 forgets its lines when the VE.Bus loses power: say it again.
+            await self._send_lines(self._standby)
+        await self._read_settings()
+        return UnitState(
+            status=status,
+            settings=dict(self._settings),
+            flags0=self._flags0,
+            ess_setpoint=self.ess.watts if self.ess is not None else None,
+            standby=self._standby,
+        )
+
+    async def _restore_session(self) -> None:
+        """After a reconnect or a restart of the unit: it forgot every RAM-only value."""
+        _LOGGER.debug("New session with %s: re-applying RAM-only values", self.client.url)
+        async with self._lock:
+            session = self.client.session
+            for setting_id, raw in list(self._ram_only.items()):
+                await self.client.write_setting_raw(setting_id, raw, persist=False)
+            if self.ess is not None:
+                await self.ess.reapply()
+            self._settings_stale = True
+            self._session_seen = session
+
+    async def _repair_settings(self) -> None:
+        """RAM-only settings whose write went unconfirmed get the known value back.
+
+        A failure here leaves the setting for the next refresh.
+        """
+        async with self._lock:
+            for setting_id in sorted(self._unsure_settings):
+                raw = self._ram_only.get(setting_id)
+                try:
+                    if raw is None:
+                        raw = await self.client.read_setting_raw(setting_id)
+                    await self.client.write_setting_raw(setting_id, raw, persist=False)
+                except VEBusError as err:
+                    _LOGGER.debug("%s not set back yet: %s", setting_name(setting_id), err)
+                    continue
+                self._unsure_settings.discard(setting_id)
+                self._settings_stale = True
+                self.counters["settings_set_back"] += 1
+
+    async def _read_settings(self) -> None:
+        if not self._settings_stale:
+            return
+        writes = self._setting_writes
+        settings: dict[int, SettingState] = {}
+        for setting_id, scale in self.setting_scales.items():
+            stored = await self.client.read_setting_raw(setting_id)
+            raw = self.setting_in_force(setting_id, stored)
+            if setting_id == Setting.FLAGS0:
+                self._flags0 = raw
+            settings[setting_id] = SettingState(scale.value(raw), scale.value(stored))
+        self._settings = settings
+        # A write meanwhile makes what was read old: read again next time.
+        self._settings_stale = writes != self._setting_writes
+
+    # --- what the unit holds ----------------------------------------------------------------------
+
+    def setting_in_force(self, setting_id: int, stored_raw: int) -> int:
+        """The raw value the unit works with: a RAM-only write wins over EEPROM."""
+        return self._ram_only.get(setting_id, stored_raw)
+
+    @property
+    def remote_mode(self) -> Mode | None:
+        """The remote switch position: as just confirmed by the unit, else as last read."""
+        if self._confirmed_mode is not None:
+            return self._confirmed_mode
+        config = self._last_status.ac_input if self._last_status else None
+        return config.remote_mode if config is not None else None
+
+    @property
+    def current_limit(self) -> float | None:
+        """The AC input current limit: as just confirmed by the unit, else as last read."""
+        if self._confirmed_limit is not None:
+            return self._confirmed_limit
+        config = self._last_status.ac_input if self._last_status else None
+        return config.current_limit if config is not None else None
+
+    async def read_setting(self, setting_id: int) -> dict[str, Any]:
+        """A setting as the unit holds it: in force, stored, and its bounds."""
+        scale = await self.client.setting_info(setting_id)
+        if scale is None:
+            raise VEBusUnsupportedError(f"{setting_name(setting_id)} is not supported by this unit")
+        stored = await self.client.read_setting_raw(setting_id)
+        raw = self.setting_in_force(setting_id, stored)
+        return {
+            "id": setting_id,
+            "name": setting_name(setting_id),
+            "value": scale.value(raw),
+            "stored_value": scale.value(stored),
+            "raw": raw,
+            "unit": SETTING_UNITS.get(setting_id),
+            "minimum": scale.minimum,
+            "maximum": scale.maximum,
+            "default": scale.default,
+            "step": scale.step,
+        }
+
+    async def read_ram_var(self, ram_id: int) -> dict[str, Any]:
+        scale = await self.client.ram_var_info(ram_id)
+        if scale is None:
+            raise VEBusUnsupportedError(f"{ram_name(ram_id)} is not supported by this unit")
+        raw = (await self.client.read_ram_raw([ram_id]))[ram_id]
+        value = scale.value(raw)
+        return {
+            "id": ram_id,
+            "name": ram_name(ram_id),
+            "value": value,
+            "raw": raw,
+            "unit": RAM_UNITS.get(ram_id),
+        }
+
+    # --- control --------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _control(self) -> AsyncIterator[None]:
+        self.counters["writes"] += 1
+        try:
+            async with self._lock:
+                yield
+        except BaseException:
+            self.counters["writes_failed"] += 1
+            raise
+
+    async def set_mode(self, mode: Mode, current_limit: float | None = None) -> None:
+        async with self._control():
+            await self._set_panel(mode, current_limit)
+
+    async def set_current_limit(self, current_limit: float) -> None:
+        """AC input current limit, RAM only ('S'); the remote switch stays where it is."""
+        async with self._control():
+            await self._set_panel(self.remote_mode or Mode.ON, current_limit)
+
+    async def set_charger(self, on: bool) -> None:
+        """The charger half of the remote switch; the inverter half stays as it is."""
+        async with self._control():  # read under the lock: a racing press is not undone
+            mode = self.remote_mode or Mode.ON
+            await self._set_panel(Mode.from_flags(on, mode.inverter), None)
+
+    async def set_inverter(self, on: bool) -> None:
+        async with self._control():
+            mode = self.remote_mode or Mode.ON
+            await self._set_panel(Mode.from_flags(mode.charger, on), None)
+
+    async def _set_panel(self, mode: Mode, current_limit: float | None) -> None:
+        await self.client.set_panel_state(mode, current_limit)
+        self._confirmed_mode = mode
+        if current_limit is not None:
+            self._confirmed_limit = current_limit
+        self._panel_writes += 1
+
+    async def set_standby(self, standby: bool) -> None:
+        """Hold the MK3's standby line (the unit stays reachable while switched off)."""
+        async with self._control():
+            await self._send_lines(standby)
+
+    def restore_standby(self, standby: bool) -> None:
+        """Standby as it was before a restart of the owner; sent with the next refresh."""
+        self._standby = standby
+
+    async def standby(self) -> None:
+        """Off, with the standby line held so the unit can be switched on again."""
+        async with self._control():
+            await self._send_lines(True)
+            await self._set_panel(Mode.OFF, None)
+
+    async def _send_lines(self, standby: bool) -> None:
+        """The interface lines; a write left unconfirmed is sent again next refresh."""
+        self._standby = standby
+        try:
+            await self.client.set_interface(standby=standby)
+        except VEBusWriteUnconfirmedError:
+            self._lines_unsure = True
+            raise
+        self._lines_unsure = False
+
+    async def write_setting(
+        self, setting_id: int, value: float, *, persist: bool | None = None
+    ) -> bool:
+        """A setting in engineering units: RAM only unless saved permanently (EEPROM, at
+        most once per setting per interval). True when the unit needs a restart for it."""
+        persist = self.persist_settings if persist is None else persist
+        async with self._control():
+            raw = await self.client.checked_setting_raw(setting_id, value)
+            return await self._write_setting_raw(setting_id, raw, persist)
+
+    async def set_charging_allowed(self, allowed: bool) -> None:
+        """DisableCharge (flags0 bit 6), RAM only, read-modify-write."""
+        async with self._control():
+            current = self._ram_only.get(Setting.FLAGS0)
+            if current is None:
+                current = await self.client.read_setting_raw(Setting.FLAGS0)
+            flags = current & ~Flags0.DISABLE_CHARGE
+            if not allowed:
+                flags |= Flags0.DISABLE_CHARGE
+            # Bit 7 must stay the inverse of bit 3 (protocol.md §6).
+            flags &= ~Flags0.WAVE_CHECK_INVERSE
+            if not flags & Flags0.DISABLE_WAVE_CHECK:
+                flags |= Flags0.WAVE_CHECK_INVERSE
+            await self._write_setting_raw(Setting.FLAGS0, int(flags), persist=False)
+
+    async def _write_setting_raw(self, setting_id: int, raw: int, persist: bool) -> bool:
+        client = self.client
+        with self._unsure_when_unconfirmed(setting_id, persist):
+            if persist:
+                reset = await self.eeprom.save(
+                    setting_id, lambda: client.write_setting_raw(setting_id, raw, persist=True)
+                )
+            else:
+                reset = await client.write_setting_raw(setting_id, raw, persist=False)
+        if persist:
+            self._ram_only.pop(setting_id, None)
+        else:
+            self._ram_only[setting_id] = raw
+        self._unsure_settings.discard(setting_id)
+        self._settings_stale = True
+        self._setting_writes += 1
+        return reset
+
+    @contextlib.contextmanager
+    def _unsure_when_unconfirmed(self, setting_id: int, persist: bool) -> Iterator[None]:
+        """A RAM-only write left unconfirmed (or cancelled): set the known value back.
+
+        (An unconfirmed EEPROM write needs nothing: refreshes read the stored value.)
+        """
+        try:
+            yield
+        except (VEBusWriteUnconfirmedError, asyncio.CancelledError):
+            if not persist:
+                self._unsure_settings.add(setting_id)
+            self._settings_stale = True
+            raise
+
+    async def write_ram_var(self, ram_id: int, value: float) -> None:
+        """A RAM variable (RAM only by nature). The ESS setpoint's RAM id goes the ESS way:
+        bounded by the ESS maximum, kept alive and returned to 0 W like any setpoint."""
+        if ram_id >= ASSISTANT_START and ram_id == await self._ess_ram_id():
+            # The RAM value counts + as feeding in; the setpoint counts + as charging.
+            await self.set_ess_setpoint(-value)
+            return
+        async with self._control():
+            await self.client.write_ram_var(ram_id, value)
+
+    async def _ess_ram_id(self) -> int | None:
+        if self.ess is None and self.device is None:  # not discovered: look it up now
+            return await self.client.find_ess_setpoint()
+        return self.ess.ram_id if self.ess is not None else None
+
+    async def set_ess_setpoint(self, watts: float, duration: float | None = None) -> None:
+        """ESS mode 3 setpoint in W (+ = charge from AC-in), kept alive while not 0."""
+        if self.ess is None:
+            ram_id = await self._ess_ram_id()
+            if ram_id is None:
+                raise VEBusUnsupportedError("this unit has no ESS assistant")
+            self.ess = EssSetpoint(
+                self.client, ram_id, self._lock, self.clock, max_power=self._ess_max_power
+            )
+        self.counters["writes"] += 1
+        try:
+            await self.ess.set(watts, duration)
+        except BaseException:
+            self.counters["writes_failed"] += 1
+            raise
+
+    async def force_charge_state(self, state: ForcedChargeState) -> None:
+        async with self._control():
+            await self.client.force_charge_state(state)
+
+    async def sleep(self) -> None:
+        async with self._control():
+            await self.client.sleep()
+
+    async def wake(self) -> None:
+        async with self._control():
+            await self.client.wake()
+
+    # --- the end ----------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """ESS back to 0 W, keep-alive off, port closed."""
+        if self.ess is not None:
+            await self.ess.release()
+        await self.client.close()
+
+    def diagnostics(self) -> dict[str, Any]:
+        device = self.device
+        return {
+            "device": None
+            if device is None
+            else {
+                "interface": device.interface_model,
+                "interface_version": device.interface_version,
+                "firmware_version": device.firmware_version,
+                "serial_number": device.serial_number,
+            },
+            "phases": self.phases,
+            "ess_ram_id": self.ess.ram_id if self.ess else None,
+            "ess_setpoint": self.ess.watts if self.ess else None,
+            "ess_setpoint_unconfirmed": bool(self.ess and self.ess.unsure),
+            "supported_ram": sorted(self.supported_ram),
+            "settings": sorted(self.setting_scales),
+            "ram_only_settings": {setting_name(k): v for k, v in sorted(self._ram_only.items())},
+            "unconfirmed_ram_only_settings": sorted(self._unsure_settings),
+            "eeprom_saved": {setting_name(k): v for k, v in sorted(self.eeprom.saved.items())},
+            "session": self.client.session,
+            "counters": dict(sorted(self.counters.items())),
+            "framing": asdict(self.client.framing_stats),
+            "client": self.client.stats.as_dict(),
+        }
