@@ -11,6 +11,7 @@ class FakeClock:
 
     def __init__(self, start: float | None = None) -> None:
         self.now = time.time() if start is None else start
+        self.sleepers = 0  # tasks waiting in sleep(): advance only once they wait
         self._moved = asyncio.Event()
 
     def time(self) -> float:
@@ -18,9 +19,13 @@ class FakeClock:
 
     async def sleep(self, seconds: float) -> None:
         until = self.now + seconds
-        while self.now < until:
-            self._moved.clear()
-            await self._moved.wait()
+        self.sleepers += 1
+        try:
+            while self.now < until:
+                self._moved.clear()
+                await self._moved.wait()
+        finally:
+            self.sleepers -= 1
 
     def advance(self, seconds: float) -> None:
         self.now += seconds

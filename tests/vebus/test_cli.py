@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 import concurrent.futures
 import json
 from pathlib import Path
+import signal
 import subprocess
 import sys
 
 import pytest
 
+from tests.waiting import DEADLINE
 from vebus.cli import main
+from vebus_sim import Simulator
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -113,8 +117,10 @@ def test_mode_setting_ram_and_ess(simulated: str, capsys: pytest.CaptureFixture[
     ram_id = out.split()[-1]
     code, out, _ = run(capsys, "ess", simulated, "set", "200")
     assert (code, "200 W" in out) == (0, True)
+    code, out, _ = run(capsys, "ess", simulated, "set", "0")
+    assert (code, "0 W" in out) == (0, True)
     code, out, _ = run(capsys, "ram", simulated, "set", ram_id, "0")
-    assert code == 0
+    assert code == 1  # the ESS setpoint is set as one, not as a RAM variable
 
 
 def test_errors_are_one_line_and_exit_non_zero(
@@ -133,3 +139,70 @@ def test_errors_are_one_line_and_exit_non_zero(
     assert code in (0, 1)
     with pytest.raises(SystemExit):
         main(["setting", simulated, "set", "float_voltage", "abc"])
+
+
+# --- bad input and signals (the unit never left holding a setpoint) -------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ess", "PORT", "set", "500", "--keepalive", "-1"],
+        ["ess", "PORT", "set", "500", "--keepalive", "0"],
+        ["ess", "PORT", "set", "32768"],
+        ["ess", "PORT", "set", "1.5"],
+        ["ess", "PORT", "set", "500", "--max-power", "0"],
+        ["mode", "PORT", "on", "--current-limit", "nan"],
+        ["setting", "PORT", "set", "float_voltage", "inf"],
+        ["ram", "PORT", "set", "4", "nan"],
+        ["monitor", "PORT", "--interval", "0"],
+    ],
+)
+def test_bad_numbers_are_refused_before_anything_opens(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_the_ess_ram_id_is_refused_as_a_ram_variable(
+    simulated: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "ess", simulated, "find")
+    ram_id = out.split()[-1]
+    code, _, err = run(capsys, "ram", simulated, "set", ram_id, "-30000")
+    assert code == 1
+    assert "vebus ess" in err
+    code, _, err = run(capsys, "ess", simulated, "set", "5000")  # beyond the 3000 W default
+    assert code == 1
+    assert "outside -3000 to 3000 W" in err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+async def test_every_ending_signal_returns_the_ess_setpoint_to_zero(signum: int) -> None:
+    sim = Simulator(paced=False)
+    try:
+        url = await sim.start_tcp()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "vebus",
+            "ess",
+            url,
+            "set",
+            "500",
+            "--keepalive",
+            "2",
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), DEADLINE)
+        assert b"re-sent every 2 s" in line
+        assert sim.device.ess_setpoint == -500  # the unit's sign: - = charge
+        process.send_signal(signum)
+        assert await asyncio.wait_for(process.wait(), DEADLINE) == 128 + signum
+        assert sim.device.ess_setpoint == 0
+    finally:
+        await sim.stop()

@@ -8,14 +8,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-import contextlib
 import json
 import logging
+import math
+import signal
 import sys
+import threading
 
 from .client import VEBusClient
 from .errors import VEBusError, VEBusUnsupportedError
+from .ess import DEFAULT_MAX_POWER, INT16_MAX
 from .ids import (
+    ASSISTANT_START,
     RAM_UNITS,
     SETTING_UNITS,
     RamVar,
@@ -27,9 +31,11 @@ from .ids import (
 )
 from .models import Mode
 from .status import VEBusStatus, read_status, status_to_json
+from .unit import VEBusUnit
 
 EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130
+EXIT_SIGNAL_BASE = 128
 
 
 def _fmt(value: float | None, unit: str = "", digits: int = 2) -> str:
@@ -93,9 +99,10 @@ async def cmd_monitor(client: VEBusClient, args: argparse.Namespace) -> int:
 
 
 async def cmd_mode(client: VEBusClient, args: argparse.Namespace) -> int:
+    unit = VEBusUnit(client)
     if args.standby is not None:
-        await client.set_interface(standby=args.standby)
-    await client.set_panel_state(Mode(args.mode), args.current_limit)
+        await unit.set_standby(args.standby)
+    await unit.set_mode(Mode(args.mode), args.current_limit)
     config = await client.ac_input_config()
     print(f"mode {config.mode}, input limit {config.current_limit} A")
     return 0
@@ -121,7 +128,7 @@ async def cmd_setting(client: VEBusClient, args: argparse.Namespace) -> int:
     if args.action == "get":
         print(f"{name} = {await client.read_setting(setting):g}")
         return 0
-    reset = await client.write_setting(setting, args.value, persist=args.persist)
+    reset = await VEBusUnit(client).write_setting(setting, args.value, persist=args.persist)
     where = "EEPROM" if args.persist else "RAM only (lost when the unit restarts)"
     print(f"{name} := {args.value:g} ({where})" + (": restart the unit to apply" if reset else ""))
     return 0
@@ -143,7 +150,12 @@ async def cmd_ram(client: VEBusClient, args: argparse.Namespace) -> int:
             raise VEBusUnsupportedError(f"{name} is not supported by this unit")
         print(f"{name} = {value:g}")
         return 0
-    await client.write_ram_var(var, args.value)
+    if var >= ASSISTANT_START and var == await client.find_ess_setpoint():
+        raise VEBusUnsupportedError(
+            f"RAM {var} is the ESS setpoint: set it with `vebus ess PORT set WATTS --keepalive S`,"
+            " which bounds it, keeps it alive and returns it to 0 W"
+        )
+    await VEBusUnit(client).write_ram_var(var, args.value)
     print(f"{name} := {args.value:g}")
     return 0
 
@@ -155,20 +167,20 @@ async def cmd_ess(client: VEBusClient, args: argparse.Namespace) -> int:
     if args.action == "find":
         print(f"ESS setpoint at RAM {setpoint_id}")
         return 0
-    await client.write_ess_setpoint(setpoint_id, args.watts)
-    if not args.keepalive:
+    unit = VEBusUnit(client, ess_max_power=args.max_power, ess_keepalive=args.keepalive or 5.0)
+    await unit.set_ess_setpoint(args.watts)
+    if args.keepalive is None:
         print(f"ESS setpoint {args.watts} W (+ = charge); the unit drops it after about 15 s")
         return 0
     print(
-        f"ESS setpoint {args.watts} W (+ = charge), re-sent every {args.keepalive} s; Ctrl-C ends"
+        f"ESS setpoint {args.watts} W (+ = charge), re-sent every {args.keepalive:g} s; "
+        "Ctrl-C (or any ending signal) returns it to 0 W"
     )
     try:
-        while True:
-            await asyncio.sleep(args.keepalive)
-            await client.write_ess_setpoint(setpoint_id, args.watts)
+        await asyncio.Event().wait()
     finally:
-        with contextlib.suppress(VEBusError):
-            await asyncio.shield(client.write_ess_setpoint(setpoint_id, 0))
+        await asyncio.shield(unit.close())
+    return 0  # not reached: a signal ends the wait
 
 
 async def cmd_sleep(client: VEBusClient, args: argparse.Namespace) -> int:
@@ -178,7 +190,7 @@ async def cmd_sleep(client: VEBusClient, args: argparse.Namespace) -> int:
 
 
 async def cmd_wake(client: VEBusClient, args: argparse.Namespace) -> int:
-    await client.wake()
+    await VEBusUnit(client).wake()
     print("the unit is awake")
     return 0
 
@@ -197,10 +209,30 @@ COMMANDS: dict[str, Command] = {
 
 
 def _number(text: str) -> float:
+    """A finite number (nan and inf are no values any unit has)."""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def _between(
+    low: float, high: float, kind: type[int] | type[float] = float
+) -> Callable[[str], float]:
+    """An argparse type: a number from ``low`` to ``high``."""
+
+    def parse(text: str) -> float:
+        value = _number(text)
+        if kind is int and value != int(value):
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is outside {low:g} to {high:g}")
+        return int(value) if kind is int else value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -220,12 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
     monitor = with_port("monitor", "show the unit's state")
     monitor.add_argument("--once", action="store_true", help="read once and exit")
     monitor.add_argument("--json", action="store_true", help="one JSON object per read")
-    monitor.add_argument("--interval", type=_number, default=2.0, help="seconds between reads")
+    monitor.add_argument(
+        "--interval", type=_between(0.1, 3600), default=2.0, help="seconds between reads"
+    )
 
     mode = with_port("mode", "switch the unit on, off, charger only or inverter only")
     mode.add_argument("mode", choices=[m.value for m in Mode])
     mode.add_argument(
-        "--current-limit", type=_number, help="AC input current limit in A (RAM only)"
+        "--current-limit", type=_between(0, 1000), help="AC input current limit in A (RAM only)"
     )
     mode.add_argument(
         "--standby", action=argparse.BooleanOptionalAction, help="hold the standby line (MK3)"
@@ -248,8 +282,25 @@ def build_parser() -> argparse.ArgumentParser:
     ess_actions = ess.add_subparsers(dest="action", required=True)
     ess_actions.add_parser("find")
     ess_set = ess_actions.add_parser("set")
-    ess_set.add_argument("watts", type=int, help="+ charges the battery from AC-in, - feeds in")
-    ess_set.add_argument("--keepalive", type=_number, help="re-send every S seconds until Ctrl-C")
+    ess_set.add_argument(
+        "watts",
+        type=_between(-INT16_MAX, INT16_MAX, int),
+        help="+ charges the battery from AC-in, - feeds in",
+    )
+    ess_set.add_argument(
+        "--keepalive",
+        type=_between(0.5, 10),
+        metavar="S",
+        help="re-send every S seconds (0.5 to 10; the unit drops it after about 15 s) "
+        "until Ctrl-C or another ending signal, then back to 0 W",
+    )
+    ess_set.add_argument(
+        "--max-power",
+        type=_between(1, INT16_MAX, int),
+        default=DEFAULT_MAX_POWER,
+        metavar="W",
+        help=f"refuse setpoints beyond this, charging or feeding in (default {DEFAULT_MAX_POWER})",
+    )
 
     with_port("sleep", "put the unit to sleep")
     with_port("wake", "wake the unit up")
@@ -257,13 +308,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 async def _run(args: argparse.Namespace) -> int:
+    """The command; SIGINT, SIGTERM and SIGHUP cancel it, so it ends the way it must
+    (an ESS setpoint back to 0 W) and exits with 128 + the signal's number."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    ended_by: list[int] = []
+
+    def end(signum: int) -> None:
+        ended_by.append(signum)
+        task.cancel()
+
+    # Signal handlers exist in the main thread only (an embedding program may run us elsewhere).
+    signals = ENDING_SIGNALS if threading.current_thread() is threading.main_thread() else ()
+    for signum in signals:
+        loop.add_signal_handler(signum, end, signum)
     client = VEBusClient(args.port)
     try:
         await client.connect()
         return await COMMANDS[args.command](client, args)
+    except asyncio.CancelledError:
+        if not ended_by:
+            raise
+        return EXIT_SIGNAL_BASE + ended_by[0]
     finally:
         await client.close()
+        for signum in signals:
+            loop.remove_signal_handler(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,7 +28,7 @@ from .client import VEBusClient
 from .clock import Clock, SystemClock
 from .eeprom import EepromLimiter
 from .errors import VEBusError, VEBusUnsupportedError, VEBusWriteUnconfirmedError
-from .ess import DEFAULT_MAX_POWER, EssSetpoint
+from .ess import DEFAULT_MAX_POWER, KEEPALIVE_INTERVAL, EssSetpoint
 from .ids import (
     ASSISTANT_START,
     RAM_UNITS,
@@ -88,6 +88,7 @@ class VEBusUnit:
         clock: Clock | None = None,
         eeprom: EepromLimiter | None = None,
         ess_max_power: int = DEFAULT_MAX_POWER,
+        ess_keepalive: float = KEEPALIVE_INTERVAL,
         persist_settings: bool = False,
     ) -> None:
         self.client = client
@@ -101,6 +102,7 @@ class VEBusUnit:
         self.ess: EssSetpoint | None = None
         self.counters: Counter[str] = Counter()
         self._ess_max_power = ess_max_power
+        self._ess_keepalive = ess_keepalive
         self._lock = asyncio.Lock()
         self._session_seen = 0
         self._ram_only: dict[int, int] = {}  # setting id -> raw value written RAM only
@@ -139,9 +141,7 @@ class VEBusUnit:
         await self.track_settings(settings)
         ess_ram_id = await client.find_ess_setpoint()
         if ess_ram_id is not None:
-            self.ess = EssSetpoint(
-                client, ess_ram_id, self._lock, self.clock, max_power=self._ess_max_power
-            )
+            self.ess = self._ess_at(ess_ram_id)
         self.phases = (await client.ac_info(1)).phases or 1
         self._session_seen = client.session
 
@@ -351,13 +351,12 @@ class VEBusUnit:
 
     async def _send_lines(self, standby: bool) -> None:
         """The interface lines; a write left unconfirmed is sent again next refresh."""
-        self._standby = standby
         try:
             await self.client.set_interface(standby=standby)
         except VEBusWriteUnconfirmedError:
-            self._lines_unsure = True
+            self._standby, self._lines_unsure = standby, True  # what was asked, sent again
             raise
-        self._lines_unsure = False
+        self._standby, self._lines_unsure = standby, False
 
     async def write_setting(
         self, setting_id: int, value: float, *, persist: bool | None = None
@@ -426,6 +425,16 @@ class VEBusUnit:
         async with self._control():
             await self.client.write_ram_var(ram_id, value)
 
+    def _ess_at(self, ram_id: int) -> EssSetpoint:
+        return EssSetpoint(
+            self.client,
+            ram_id,
+            self._lock,
+            self.clock,
+            max_power=self._ess_max_power,
+            interval=self._ess_keepalive,
+        )
+
     async def _ess_ram_id(self) -> int | None:
         if self.ess is None and self.device is None:  # not discovered: look it up now
             return await self.client.find_ess_setpoint()
@@ -437,9 +446,7 @@ class VEBusUnit:
             ram_id = await self._ess_ram_id()
             if ram_id is None:
                 raise VEBusUnsupportedError("this unit has no ESS assistant")
-            self.ess = EssSetpoint(
-                self.client, ram_id, self._lock, self.clock, max_power=self._ess_max_power
-            )
+            self.ess = self._ess_at(ram_id)
         self.counters["writes"] += 1
         try:
             await self.ess.set(watts, duration)
