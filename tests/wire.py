@@ -62,7 +62,8 @@ def lost_on_the_wire(
 
 
 class ForeignDevice:
-    """A pty with something else on it: a VE.Direct charger talking text at 19200 Bd."""
+    """A pty with something else on it: a VE.Direct charger talking text (a block every
+    half second; real ones send one a second)."""
 
     BLOCK = (
         b"\r\nPID\t0xA05F\r\nFW\t139\r\nSER#\tHQ18486U2B4\r\nV\t12810\r\nI\t-10\r\nVPV\t10"
@@ -82,7 +83,7 @@ class ForeignDevice:
             with contextlib.suppress(OSError):
                 os.write(self.master, self.BLOCK)
                 os.read(self.master, 4096)  # whatever the client says goes nowhere
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.5)
 
     async def close(self) -> None:
         self._task.cancel()

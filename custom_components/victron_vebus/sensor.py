@@ -76,20 +76,27 @@ class VEBusSensorDescription(SensorEntityDescription):
 
 @dataclass(frozen=True, kw_only=True)
 class VEBusPhaseSensorDescription(SensorEntityDescription):
-    value_fn: Callable[[AcInfo], float]
+    value_fn: Callable[[AcInfo], float | None]
 
 
 def _dc(attr: str) -> Callable[[UnitState], StateType]:
     def value(data: UnitState) -> StateType:
-        dc = data.status.dc
-        return None if dc is None else round(getattr(dc, attr), 2)
+        value = getattr(data.status.dc, attr, None)
+        return None if value is None else round(value, 2)
 
     return value
 
 
-def _battery_power(data: UnitState) -> StateType:
+def _battery_watts(data: UnitState) -> float | None:
     dc = data.status.dc
-    return None if dc is None else round(dc.voltage * dc.current)
+    if dc is None or dc.voltage is None or dc.current is None:
+        return None
+    return dc.voltage * dc.current
+
+
+def _battery_power(data: UnitState) -> StateType:
+    watts = _battery_watts(data)
+    return None if watts is None else round(watts)
 
 
 def _input_power(data: UnitState) -> StateType:
@@ -440,7 +447,8 @@ class VEBusPhaseSensor(VEBusEntity, SensorEntity):
         phases = self.coordinator.data.status.ac
         if len(phases) < self._phase:
             return None
-        return round(self.entity_description.value_fn(phases[self._phase - 1]), 2)
+        value = self.entity_description.value_fn(phases[self._phase - 1])
+        return None if value is None else round(value, 2)
 
 
 class VEBusEnergySensor(VEBusEntity, RestoreSensor):
@@ -465,8 +473,7 @@ class VEBusEnergySensor(VEBusEntity, RestoreSensor):
         if self._last_time is not None and self._last_power is not None:
             hours = (now - self._last_time) / 3600
             self._kwh += self._last_power * hours / 1000
-        dc = self.coordinator.data.status.dc
-        power = None if dc is None else dc.voltage * dc.current
+        power = _battery_watts(self.coordinator.data)
         if power is not None and not self._charging:
             power = -power
         self._last_power = max(power, 0.0) if power is not None else None

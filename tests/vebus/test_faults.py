@@ -21,7 +21,7 @@ import pytest
 # Against the unpaced simulator a reply takes a millisecond or two: short timeouts keep
 # the many retries here fast and change nothing else (the protocol has no clock).
 from tests.ports import held_by_another_process
-from tests.waiting import wait_for
+from tests.waiting import wait_for, wait_for_async
 from tests.wire import (
     ForeignDevice,
     is_lines_write,
@@ -209,32 +209,73 @@ async def test_a_device_that_is_no_vebus_interface_times_out_cleanly() -> None:
             with pytest.raises(VEBusTimeoutError):
                 await vebus.probe()
             stats = vebus.framing_stats
+            await wait_for(lambda: stats.dropped_bytes > 100, "a text block dropped as noise")
             assert stats.frames == 0
-            assert stats.dropped_bytes > 100
             assert vebus.decoder.pending <= MAX_LENGTH + 1
     finally:
         await foreign.close()
 
 
 async def test_noise_storm_keeps_every_buffer_bounded(sim: Simulator, client: VEBusClient) -> None:
+    """Mangled heartbeats as fast as they go: far more than 2400 baud carries. The buffers
+    stay bounded, the link resets the connection and waits before it connects again."""
+    client.link.flood.backoff_first = 0.2
     sim.faults.noise = 1.0
     sim.faults.bit_flip = 0.2
-    sim.heartbeat = 0.001  # heartbeats as fast as they go, all of them mangled
+    sim.heartbeat = 0.001
     most_held = 0
 
-    def storm_passed() -> bool:
+    def flooded() -> bool:
         nonlocal most_held
         most_held = max(most_held, client.decoder.pending)
-        return client.stats.bytes_received > 2000
+        return client.stats.floods > 0
 
-    await wait_for(storm_passed, "2,000 bytes of storm")
+    await wait_for(flooded, "the storm taken for a flood")
     assert most_held <= MAX_LENGTH + 1
-    with contextlib.suppress(VEBusTimeoutError):
-        await client.leds()
+    assert not client.connected
+    with pytest.raises(VEBusConnectionError, match="2400 baud"):
+        await client.leds()  # during the back-off: refused at once, nothing sent
     assert len(client.stats.last_errors) <= 10
     sim.faults = Faults()
     sim.heartbeat = 1.0
-    assert (await client.leds()).on == sim.device.leds[0]
+
+    async def answers() -> bool:
+        try:
+            return (await client.leds()).on == sim.device.leds[0]
+        except VEBusConnectionError:
+            return False
+
+    await wait_for_async(answers, "the link back after the back-off")
+    assert client.stats.floods >= 1
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_a_peer_flooding_a_socket_is_reset_and_backed_off() -> None:
+    """Random bytes at full speed over socket://: the connection is reset, and the next
+    one waits, doubling, instead of spending a core on the flood."""
+
+    async def spew(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        rng = random.Random(1)
+        with contextlib.suppress(ConnectionError):
+            while not writer.is_closing():
+                writer.write(rng.randbytes(4096))
+                await writer.drain()
+
+    server = await asyncio.start_server(spew, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        vebus = VEBusClient(f"socket://127.0.0.1:{port}", timeout=TIMEOUT)
+        await vebus.connect()
+        await wait_for(lambda: vebus.stats.floods == 1, "the flood noticed")
+        first = vebus.link.flood.wait_left()
+        assert first > 0
+        with pytest.raises(VEBusConnectionError, match="connecting again"):
+            await vebus.leds()
+        assert vebus.stats.connects == 1  # the back-off held the next connection back
+        await vebus.close()
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 # --- leaks ------------------------------------------------------------------------------------

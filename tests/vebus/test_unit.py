@@ -318,3 +318,28 @@ async def test_an_unconfirmed_standby_line_is_sent_again(sim: Simulator, unit: V
     state = await unit.refresh(PLAN)
     assert state.standby  # believed as it is, not as it was asked
     assert sim.device.interface_lines & Lines.STANDBY
+
+
+# --- impossible values --------------------------------------------------------------------------
+
+
+async def test_values_no_quantity_can_have_are_unknown_and_logged_once(
+    sim: Simulator, unit: VEBusUnit, caplog: pytest.LogCaptureFixture
+) -> None:
+    for var in range(20):
+        if var in sim.device.model.var_info:
+            sim.device.set_ram_raw(var, 0xFFFF)  # a unit that sends 0xFFFF everywhere
+    full = StatusPlan()
+    for _ in range(3):
+        state = await unit.refresh(full)
+    assert state.status.dc is not None
+    assert state.status.dc.voltage is None  # 655.35 V on a 12 V battery is no reading
+    assert state.status.soc is None  # nor is 32,767 %
+    assert state.status.ac[0].input_voltage is None
+    assert state.status.ac[0].input_frequency is not None  # 0xFF is "no AC": 0 Hz, a reading
+    counts = unit.plausibility.counts
+    assert counts["battery_voltage"] == 3
+    assert counts["state_of_charge"] == 3
+    lines = [r for r in caplog.records if "battery_voltage" in r.getMessage()]
+    assert len(lines) == 1
+    assert unit.diagnostics()["implausible_values"]["battery_voltage"] == 3

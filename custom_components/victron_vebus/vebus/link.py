@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 from .errors import VEBusConnectionError, VEBusError, VEBusPortLostError, VEBusTimeoutError
+from .flood import FloodGuard
 from .ids import MK3_VERSION_THRESHOLD
 from .protocol.codec import Command, Request
 from .protocol.framing import DecoderStats, Frame, FrameDecoder
@@ -61,6 +62,7 @@ class LinkStats:
     ignored_frames: int = 0
     connects: int = 0
     connection_losses: int = 0
+    floods: int = 0  # connections reset for sending far more than the line carries
     interface_resets: int = 0
     settles: int = 0  # waits for late replies after a timeout
     write_readbacks: int = 0  # writes whose every attempt went unanswered, read back
@@ -110,6 +112,7 @@ class Link:
         self._letter = 0
         self._address_selected = False
         self._lost: VEBusConnectionError | None = None
+        self.flood = FloodGuard()
 
     # --- connection -------------------------------------------------------------------------
 
@@ -128,6 +131,12 @@ class Link:
     async def connect(self) -> None:
         """Open the port (again). Raises a VEBusConnectionError subclass on failure."""
         await self._drop_connection()
+        wait = self.flood.wait_left()
+        if wait:
+            raise VEBusConnectionError(
+                f"{describe_port(self.url)}: flooded with more than a 2400 baud line carries; "
+                f"connecting again in {wait:.0f} s"
+            )
         transport = Transport(self.url)
         await transport.open()
         self._transport = transport
@@ -166,6 +175,16 @@ class Link:
             while True:
                 data = await transport.read()
                 self.stats.bytes_received += len(data)
+                if self.flood.received(len(data)):
+                    self.stats.floods += 1
+                    self._mark_lost(
+                        VEBusPortLostError(
+                            f"{describe_port(self.url)}: far more bytes than a 2400 baud line "
+                            "carries; the connection is reset"
+                        )
+                    )
+                    await transport.close()
+                    return
                 for frame in self.decoder.feed(data):
                     self._dispatch(frame)
         except VEBusConnectionError as exc:
@@ -280,6 +299,7 @@ class Link:
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug(">> %s", data.hex(" "))
         self.stats.bytes_sent += len(data)
+        self.flood.request_sent()
         try:
             await self._transport.write(data)
         except VEBusPortLostError as exc:
@@ -310,6 +330,7 @@ class Link:
                     for frame in self.decoder.discard_partial():
                         self._dispatch(frame)
                 if future.done():
+                    self.flood.calm()
                     if attempt:
                         await self._settle(wait)
                     try:

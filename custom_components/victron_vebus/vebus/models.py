@@ -167,11 +167,13 @@ class LedStatus:
 
 @dataclass(frozen=True, slots=True)
 class DcInfo:
-    voltage: float
-    current: float  # + = charging the battery
-    inverter_current: float
-    charger_current: float
-    frequency: float  # inverter frequency
+    """None where the value cannot be (see ``plausible``)."""
+
+    voltage: float | None
+    current: float | None  # + = charging the battery
+    inverter_current: float | None
+    charger_current: float | None
+    frequency: float | None  # inverter frequency
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,11 +181,11 @@ class AcInfo:
     phase: int
     phases: int  # carried by the L1 frame only; 0 on L2..L4
     state: DeviceState
-    input_voltage: float
-    input_current: float
-    input_frequency: float
-    output_voltage: float
-    output_current: float
+    input_voltage: float | None
+    input_current: float | None
+    input_frequency: float | None
+    output_voltage: float | None
+    output_current: float | None
 
 
 @dataclass(frozen=True, slots=True)

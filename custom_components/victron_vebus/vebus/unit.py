@@ -41,6 +41,7 @@ from .ids import (
     setting_name,
 )
 from .models import DeviceInfo, ForcedChargeState, Mode
+from .plausible import Plausibility, nominal_voltage
 from .scaling import SettingScale
 from .status import StatusPlan, VEBusStatus, read_status
 
@@ -117,6 +118,7 @@ class VEBusUnit:
         self._confirmed_limit: float | None = None
         self._panel_writes = 0
         self._last_status: VEBusStatus | None = None
+        self.plausibility = Plausibility()
 
     @property
     def clock(self) -> Clock:
@@ -139,6 +141,9 @@ class VEBusUnit:
             if await client.ram_var_info(ram_id) is not None:
                 self.supported_ram.add(ram_id)
         await self.track_settings(settings)
+        absorption = await client.setting_info(Setting.ABSORPTION_VOLTAGE)
+        maximum = absorption.maximum if absorption is not None else None
+        self.plausibility.nominal_voltage = nominal_voltage(maximum)
         ess_ram_id = await client.find_ess_setpoint()
         if ess_ram_id is not None:
             self.ess = self._ess_at(ess_ram_id)
@@ -176,7 +181,7 @@ class VEBusUnit:
         if self._unsure_settings:
             await self._repair_settings()
         panel_writes = self._panel_writes
-        status = await read_status(client, plan)
+        status = self.plausibility.status(await read_status(client, plan))
         # A write confirmed while the status was read is newer than what it read.
         if status.ac_input is not None and panel_writes == self._panel_writes:
             self._confirmed_mode = self._confirmed_limit = None
@@ -496,6 +501,7 @@ class VEBusUnit:
             "eeprom_saved": {setting_name(k): v for k, v in sorted(self.eeprom.saved.items())},
             "session": self.client.session,
             "counters": dict(sorted(self.counters.items())),
+            "implausible_values": dict(sorted(self.plausibility.counts.items())),
             "framing": asdict(self.client.framing_stats),
             "client": self.client.stats.as_dict(),
         }

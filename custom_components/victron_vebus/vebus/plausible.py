@@ -1,0 +1,108 @@
+"""Values no quantity can physically have are reported unknown, never as readings.
+
+A unit (or a line) that sends 0xFFFF everywhere would read as 655.35 V on a 12 V battery
+and 32,767 % state of charge. Each such value becomes None; it is counted per quantity and
+logged once, so a flood of them is one line, not one per refresh.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+import logging
+import math
+
+from .ids import RamVar
+from .models import AcInfo, DcInfo
+from .status import VEBusStatus
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_AC_VOLTAGE = 500.0  # V: no VE.Bus unit's AC side comes near it
+MAX_AC_CURRENT = 500.0  # A, either direction
+MAX_DC_CURRENT = 5000.0  # A, either direction
+MAX_FREQUENCY = 100.0  # Hz
+MAX_POWER = 100_000.0  # W, either direction
+TEMPERATURE = (-60.0, 150.0)  # °C
+NOMINAL_VOLTAGES = (12.0, 24.0, 48.0)
+
+_RAM_BOUNDS: dict[int, tuple[float, float]] = {
+    RamVar.STATE_OF_CHARGE: (0.0, 1.0),
+    RamVar.BATTERY_TEMPERATURE: TEMPERATURE,
+    **dict.fromkeys(
+        range(RamVar.INVERTER_POWER, RamVar.OUTPUT_POWER_UNFILTERED + 1), (-MAX_POWER, MAX_POWER)
+    ),
+}
+
+
+def nominal_voltage(absorption_maximum: float | None) -> float:
+    """The system voltage a unit is built for, from its absorption voltage's maximum
+    (16 V on a 12 V unit, 64 V on a 48 V one); 48 V when it is not known."""
+    if absorption_maximum is None or absorption_maximum <= 0:
+        return NOMINAL_VOLTAGES[-1]
+    return min(NOMINAL_VOLTAGES, key=lambda nominal: abs(absorption_maximum / nominal - 1.3))
+
+
+@dataclass(slots=True)
+class Plausibility:
+    """Replaces impossible values with None, counting them (``counts``)."""
+
+    nominal_voltage: float = NOMINAL_VOLTAGES[-1]
+    counts: Counter[str] = field(default_factory=Counter)
+    _logged: set[str] = field(default_factory=set)
+
+    def value(self, name: str, value: float | None, low: float, high: float) -> float | None:
+        if value is None or (math.isfinite(value) and low <= value <= high):
+            return value
+        self.counts[name] += 1
+        if name not in self._logged:
+            self._logged.add(name)
+            _LOGGER.warning(
+                "The unit reported %s = %g, which cannot be (%g to %g): shown as unknown",
+                name,
+                value,
+                low,
+                high,
+            )
+        return None
+
+    def status(self, status: VEBusStatus) -> VEBusStatus:
+        """``status`` with every impossible value replaced by None."""
+        if status.dc is not None:
+            status.dc = self._dc(status.dc)
+        status.ac = [self._ac(ac) for ac in status.ac]
+        for var, (low, high) in _RAM_BOUNDS.items():
+            if var in status.ram:
+                status.ram[var] = self.value(RamVar(var).name.lower(), status.ram[var], low, high)
+        return status
+
+    def _dc(self, dc: DcInfo) -> DcInfo:
+        battery = 4 * self.nominal_voltage
+        return replace(
+            dc,
+            voltage=self.value("battery_voltage", dc.voltage, 0.0, battery),
+            current=self.value("battery_current", dc.current, -MAX_DC_CURRENT, MAX_DC_CURRENT),
+            inverter_current=self.value(
+                "inverter_dc_current", dc.inverter_current, 0.0, MAX_DC_CURRENT
+            ),
+            charger_current=self.value(
+                "charger_dc_current", dc.charger_current, 0.0, MAX_DC_CURRENT
+            ),
+            frequency=self.value("inverter_frequency", dc.frequency, 0.0, MAX_FREQUENCY),
+        )
+
+    def _ac(self, ac: AcInfo) -> AcInfo:
+        return replace(
+            ac,
+            input_voltage=self.value("ac_input_voltage", ac.input_voltage, 0.0, MAX_AC_VOLTAGE),
+            input_current=self.value(
+                "ac_input_current", ac.input_current, -MAX_AC_CURRENT, MAX_AC_CURRENT
+            ),
+            input_frequency=self.value(
+                "ac_input_frequency", ac.input_frequency, 0.0, MAX_FREQUENCY
+            ),
+            output_voltage=self.value("ac_output_voltage", ac.output_voltage, 0.0, MAX_AC_VOLTAGE),
+            output_current=self.value(
+                "ac_output_current", ac.output_current, -MAX_AC_CURRENT, MAX_AC_CURRENT
+            ),
+        )
