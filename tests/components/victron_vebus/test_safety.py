@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
@@ -147,6 +148,31 @@ async def test_permanent_saving_is_rate_limited(
         "number", "set_value", {"entity_id": entity_id, "value": 13.4}, blocking=True
     )
     assert vebus_sim.device.eeprom_writes[3] == 2
+
+
+@pytest.mark.parametrize("entry_options", [{"persist_settings": True}])
+async def test_the_eeprom_limit_survives_a_reload_and_a_restart(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    vebus_sim: Simulator,
+    setup_integration: MockConfigEntry,
+) -> None:
+    """The last save of each setting is in the entry's storage: reloading the entry (as a
+    restart of Home Assistant does) does not let a second save through."""
+    entity_id = "number.multiplus_float_voltage"
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": entity_id, "value": 13.5}, blocking=True
+    )
+    assert await hass.config_entries.async_reload(setup_integration.entry_id)
+    await hass.async_block_till_done()
+    key = f"{DOMAIN}.{setup_integration.entry_id}.eeprom"
+    assert "3" in hass_storage[key]["data"]  # written to disk, not only held in memory
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            "number", "set_value", {"entity_id": entity_id, "value": 13.4}, blocking=True
+        )
+    assert caught.value.translation_key == "eeprom_rate_limited"
+    assert vebus_sim.device.eeprom_writes[3] == 1
 
 
 async def test_ram_only_settings_return_after_a_device_restart(

@@ -39,8 +39,10 @@ import pytest
 from custom_components.victron_vebus.const import CONF_SCAN_INTERVAL, DOMAIN, ESS_KEEPALIVE
 from custom_components.victron_vebus.coordinator import VEBusCoordinator
 from custom_components.victron_vebus.vebus import Mode
+from tests.clock import FakeClock
 from tests.components.victron_vebus.conftest import add_entry, control
 from tests.wire import open_fds, task_names
+from vebus.protocol import Frame
 from vebus_sim import Faults, Simulator
 
 SECONDS = float(os.environ.get("VEBUS_SOAK_SECONDS") or 0)
@@ -53,6 +55,9 @@ pytestmark = [
 ]
 
 ABSORPTION, FLOAT = 2, 3
+LOSS = 0.3  # of the replies, in the EEPROM phase
+EEPROM_ATTEMPTS = 20
+EEPROM_STEP = 120  # s of the unit's clock between two saves
 WARM_UP = 0.1  # of the run, before memory is first measured
 
 
@@ -252,6 +257,44 @@ class Soak:
         await self.coordinator.async_refresh()
         await self.hass.async_block_till_done()
 
+    async def lossy_eeprom(self) -> dict[str, Any]:
+        """Saves of one setting to EEPROM while 30 % of the replies are lost, time moved on
+        by the unit's clock: at most one EEPROM write per interval, whatever came back."""
+        unit, sim = self.coordinator.unit, self.sim
+        real, clock = unit.clock, FakeClock()
+        unit.clock = clock
+        handle = sim.handler.handle
+
+        def lossy(frame: Frame) -> list[bytes]:
+            replies = handle(frame)
+            return [] if self.rng.random() < LOSS else replies
+
+        sim.handler.handle = lossy  # type: ignore[method-assign]
+        before = sim.device.eeprom_writes.get(FLOAT, 0)
+        outcomes: Counter[str] = Counter()
+        try:
+            for attempt in range(EEPROM_ATTEMPTS):
+                volts = 13.2 + attempt % 4 / 10
+                try:
+                    await control(self.coordinator, "write_setting", FLOAT, volts, persist=True)
+                except HomeAssistantError as err:
+                    outcomes[type(err.__cause__ or err).__name__] += 1
+                else:
+                    outcomes["saved"] += 1
+                clock.advance(EEPROM_STEP)
+        finally:
+            del sim.handler.handle
+            unit.clock = real
+        span = EEPROM_ATTEMPTS * EEPROM_STEP
+        return {
+            "attempts": EEPROM_ATTEMPTS,
+            "simulated_seconds": span,
+            "reply_loss": LOSS,
+            "outcomes": dict(outcomes),
+            "eeprom_writes": sim.device.eeprom_writes.get(FLOAT, 0) - before,
+            "allowed": span // unit.eeprom.interval + 1,
+        }
+
     def check_final(self) -> None:
         strict = ("ess", "absorption", "float", "charging_allowed")
         for name, target in self.targets.items():
@@ -318,6 +361,8 @@ async def test_soak(hass: HomeAssistant, tmp_path: Path) -> None:
         await asyncio.gather(*workers, return_exceptions=True)
         await soak.settle()
         soak.check_final()
+        eeprom_main = dict(sim.device.eeprom_writes)  # persist is off: this must stay empty
+        lossy = await soak.lossy_eeprom()
         assert memory_start is not None
         assert memory_half is not None
         memory_end = memory()
@@ -380,12 +425,16 @@ async def test_soak(hass: HomeAssistant, tmp_path: Path) -> None:
                 "fds_after_unload": unloaded[1],
             },
             "other_warnings": counter.loud,
+            "eeprom_writes_during_the_run": eeprom_main,
+            "eeprom_on_a_lossy_line": lossy,
         }
         print_report(report)
         if REPORT:
             Path(REPORT).write_text(json.dumps(report, indent=2))
 
         assert soak.lost == [], soak.lost
+        assert eeprom_main == {}  # routine control never touches EEPROM
+        assert lossy["eeprom_writes"] <= lossy["allowed"], lossy
         # One error line per loss, one info line per recovery, nothing else loud.
         assert counter.lines["loss"] == counters["recoveries"]
         assert counter.lines["recovery"] == counters["recoveries"]
@@ -420,6 +469,14 @@ def print_report(report: dict[str, Any]) -> None:
     line("write failures", {k[8:]: v for k, v in writes.items() if k.startswith("failed: ")})
     line("write checks", report["write_checks"])
     line("LOST WRITES", report["lost_writes"])
+    lossy = report["eeprom_on_a_lossy_line"]
+    line(
+        "EEPROM, lossy line",
+        f"{lossy['attempts']} saves of float_voltage over {lossy['simulated_seconds']} s, "
+        f"{lossy['reply_loss']:.0%} of replies lost: {lossy['eeprom_writes']} EEPROM writes "
+        f"(at most {lossy['allowed']:g} allowed), outcomes {lossy['outcomes']}",
+    )
+    line("EEPROM, the run", report["eeprom_writes_during_the_run"] or "none (all RAM only)")
     for lost in report["lost"]:
         line("", lost)
     client = report["client"]
