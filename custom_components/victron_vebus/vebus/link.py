@@ -34,7 +34,7 @@ from .protocol.codec import Command, Request
 from .protocol.framing import DecoderStats, Frame, FrameDecoder
 from .protocol.mk2 import AddressRequest, ResetRequest, VersionReply, VersionRequest
 from .protocol.winmon import ROTATING_LETTERS, WinmonCommand
-from .transport import Transport, describe_port
+from .transport import BYTE_TIME, Transport, describe_port
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ RETRIES = 2
 # SETTLE_LIMIT timeouts at the most.
 SETTLE_QUIET = 1.5
 SETTLE_LIMIT = 4.0
+TRICKLE = 4  # bytes: a read this small means the line delivers at its own pace
 # Requests that talk to the interface itself, not to the unit at the selected address.
 _NO_ADDRESS = (VersionRequest, AddressRequest, ResetRequest)
 
@@ -187,6 +188,12 @@ class Link:
                     return
                 for frame in self.decoder.feed(data):
                     self._dispatch(frame)
+                # At 2400 baud bytes trickle in one at a time; a read per byte costs a
+                # wake-up each. The length byte says how many are still to come: let them
+                # arrive, then take them in one read.
+                missing = self.decoder.missing()
+                if missing and len(data) <= TRICKLE:
+                    await asyncio.sleep(missing * BYTE_TIME)
         except VEBusConnectionError as exc:
             self._mark_lost(exc)
 

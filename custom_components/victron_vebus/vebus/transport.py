@@ -25,6 +25,7 @@ from .errors import (
 _LOGGER = logging.getLogger(__name__)
 
 BAUDRATE = 2400
+BYTE_TIME = 10 / BAUDRATE  # s: start bit, 8 data bits, stop bit
 READ_CHUNK = 256
 CONNECT_TIMEOUT = 5.0
 

@@ -115,6 +115,16 @@ class FrameDecoder:
         """Bytes held back waiting for the rest of a frame."""
         return len(self._buffer)
 
+    def missing(self) -> int:
+        """Bytes still to come for the frame held back (0 when none is under way)."""
+        buffer = self._buffer
+        if not buffer:
+            return 0
+        length = buffer[0] & LENGTH_MASK
+        if not MIN_LENGTH <= length <= MAX_LENGTH:
+            return 0
+        return max(0, length + 2 - len(buffer))
+
     def feed(self, data: bytes) -> list[Frame]:
         """Add bytes from the wire and return every frame they complete."""
         self._buffer += data
