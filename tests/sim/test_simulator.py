@@ -770,7 +770,7 @@ async def test_multi_phase_frames(connect: Connect) -> None:
     assert phase_info == [0x0A, 0x07, 0x06]
     wire.send(InfoRequest(4).encode())
     assert await wire.quiet() == b""
-    sim.device.extra_phases[0].mains_voltage = 23000
+    sim.device.units[1].set_ram_raw(0, 23000)
     assert await wire.ask(h("04 FF 41 01 01 BA")) == h("04 FF 41 01 01 BA")
     assert await wire.ask(x(0x30, b"\x00\x04")) == reply(0x85, h("D8 59 A1 05"))
     assert await wire.ask(h("04 FF 41 01 05 B6")) == h("04 FF 41 01 05 B6")
@@ -1193,7 +1193,7 @@ def test_live_values_move_and_auto_sleep() -> None:
     before = [device.ram_raw(var) for var in (0, 1, 17)]
     device.advance(60)
     assert [device.ram_raw(var) for var in (0, 1, 17)] != before
-    assert device.extra_phases[0].mains_voltage != device.ram_raw(0)
+    assert device.units[1].ram_raw(0) != device.ram_raw(0)
     device.sleep_when_off = 30
     device.switch_state = SwitchState.OFF
     device.advance(1)
@@ -1225,9 +1225,15 @@ async def test_live_simulator_ticks_by_itself(
 
 
 def test_models_and_settings_api() -> None:
-    assert set(MODELS) == {"multiplus-12", "multiplus2-48"}
+    assert set(MODELS) == {
+        "multiplus-12",
+        "multiplus-24",
+        "multiplus2-48",
+        "quattro-48",
+        "phoenix-24",
+    }
     assert get_model(MODELS["multiplus-12"]) is MODELS["multiplus-12"]
-    with pytest.raises(ValueError, match="known models: multiplus-12, multiplus2-48"):
+    with pytest.raises(ValueError, match="known models: multiplus-12, multiplus-24, "):
         get_model("quattro")
     with pytest.raises(ValueError, match="time_scale"):
         SimDevice(time_scale=0)
