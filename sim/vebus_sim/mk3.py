@@ -66,6 +66,7 @@ from vebus.protocol.winmon import WINMON_LETTERS, Answer, Code, ReplyCode, unkno
 
 from .device import SimDevice
 from .faults import Faults
+from .unit import SimUnit
 
 _RAW_SWITCH_STATES = {
     0x05: SwitchState.CHARGER_ONLY,
@@ -100,7 +101,7 @@ class Mk3Handler:
             ord("H"): self._interface,
             ord("R"): self._reset,
         }
-        self._winmon: dict[int, Callable[[Frame, WinmonRequest], Answer]] = {
+        self._winmon: dict[int, Callable[[SimUnit, Frame, WinmonRequest], Answer]] = {
             Code.VERSION_PART0: self._version_low,
             Code.VERSION_PART1: self._version_high,
             Code.DEVICE_STATE: self._device_state,
@@ -152,29 +153,28 @@ class Mk3Handler:
         parsed = FrameDecoder().feed(frame)
         if len(parsed) != 1 or parsed[0].frame_type != MK2_FRAME:
             return frame
-        return encode_frame(parsed[0].frame_type, parsed[0].payload, self.device.leds)
+        unit = self._selected() or self.device
+        return encode_frame(parsed[0].frame_type, parsed[0].payload, unit.leds)
 
     def _version_frame(self) -> bytes:
         address = self.device.address
         mode = MODE_NO_ADDRESS if address is None else address
         return VersionReply(self.device.interface_version, mode).encode()
 
-    def _ram_supported(self, var: int) -> bool:
-        return self.device.ram_info(var) is not None and var not in self._faults().unsupported_ram
+    def _ram_supported(self, unit: SimUnit, var: int) -> bool:
+        return unit.ram_info(var) is not None and var not in self._faults().unsupported_ram
 
-    def _ram_readable(self, var: int) -> bool:
-        return self.device.ram_readable(var) and var not in self._faults().unsupported_ram
+    def _ram_readable(self, unit: SimUnit, var: int) -> bool:
+        return unit.ram_readable(var) and var not in self._faults().unsupported_ram
 
-    def _setting(self, setting: int) -> RawSettingInfo | None:
+    def _setting(self, unit: SimUnit, setting: int) -> RawSettingInfo | None:
         if setting in self._faults().unsupported_settings:
             return None
-        return self.device.setting_info(setting)
+        return unit.setting_info(setting)
 
-    @property
-    def _unit(self) -> int | None:
-        """Unit the winmon commands reach: the selected address, None if nobody is there."""
-        address = self.device.address or 0
-        return address if address < self.device.phases else None
+    def _selected(self) -> SimUnit | None:
+        """The unit at the selected address ('L', 'F' 0, winmon reach it); None: nobody."""
+        return self.device.unit_at(self.device.address or 0)
 
     # --- MK2 commands -----------------------------------------------------------------------
 
@@ -191,30 +191,33 @@ class Mk3Handler:
         return [AddressReply(request.action, self.device.address or 0).encode()]
 
     def _leds(self, frame: Frame) -> list[bytes]:
-        if LedRequest.decode(frame) is None:
+        unit = self._selected()
+        if LedRequest.decode(frame) is None or unit is None:
             return []
-        d = self.device
-        return [LedReply(d.leds[0], d.leds[1], d.alarms, d.error_byte, d.led_extra).encode()]
+        u = unit
+        return [LedReply(u.leds[0], u.leds[1], u.alarms, u.error_byte, u.led_extra).encode()]
 
     def _info(self, frame: Frame) -> list[bytes]:
         request = InfoRequest.decode(frame)
         if request is None:
             return []
         number = request.number
-        if number == INFO_DC:
-            return [self._dc_frame()]
-        if INFO_AC_FIRST <= number <= INFO_AC_LAST:
-            return [self._ac_frame(number)] if number <= self.device.phases else []
         if number == INFO_AC_INPUT:
             return [self._input_frame()]
-        if number == INFO_SNAPSHOT:
-            self.device.take_snapshot(list(request.args[:6]), self._ram_supported)
-        elif number == INFO_DEVICE_RESET:
+        if number == INFO_DEVICE_RESET:
             self.device.restart()
+        unit = self._selected()
+        if unit is None:
+            return []
+        if number == INFO_DC:
+            return [self._dc_frame(unit)]
+        if INFO_AC_FIRST <= number <= INFO_AC_LAST:
+            return [self._ac_frame(unit, number)] if number <= self.device.phases else []
+        if number == INFO_SNAPSHOT:
+            unit.take_snapshot(list(request.args[:6]), lambda var: self._ram_supported(unit, var))
         return []
 
-    def _dc_frame(self) -> bytes:
-        d = self.device
+    def _dc_frame(self, d: SimUnit) -> bytes:
         current = to_signed16(d.ram_raw(RamVar.BATTERY_CURRENT))
         charger, inverter = (current, 0) if current >= 0 else (0, -current)
         period = d.ram_raw(RamVar.INVERTER_PERIOD) & 0xFF
@@ -222,19 +225,25 @@ class Mk3Handler:
             d.ram_raw(RamVar.BATTERY_VOLTAGE), inverter, charger, period, d.dc_header
         ).encode()
 
-    def _ac_frame(self, phase: int) -> bytes:
-        d = self.device
-        unit = phase - 1
+    def _ac_frame(self, selected: SimUnit, phase: int) -> bytes:
+        """Phase ``phase`` as the selected unit answers it: its own values if it is on that
+        phase, else the phase leader's. A leader's frame carries the number of units on
+        its phase as the current factors (protocol.md §3.3), so factor × current is the
+        phase's total."""
+        system = self.device
+        leader = system.phase_leader(phase)
+        d = selected if selected.phase == phase or leader is None else leader
+        factor = system.units_on_phase(phase) if d is leader else 1
         return AcInfoReply(
-            phase_info_for(phase, d.phases),
+            phase_info_for(phase, system.phases),
             d.device_state,
-            d.ram_raw(RamVar.MAINS_VOLTAGE, unit),
-            to_signed16(d.ram_raw(RamVar.MAINS_CURRENT, unit)),
-            d.ram_raw(RamVar.INVERTER_VOLTAGE, unit),
-            to_signed16(d.ram_raw(RamVar.INVERTER_CURRENT, unit)),
-            d.ram_raw(RamVar.MAINS_PERIOD, unit) & 0xFF,
-            d.ac_bf_factor,
-            d.ac_inverter_factor,
+            d.ram_raw(RamVar.MAINS_VOLTAGE),
+            to_signed16(d.ram_raw(RamVar.MAINS_CURRENT)),
+            d.ram_raw(RamVar.INVERTER_VOLTAGE),
+            to_signed16(d.ram_raw(RamVar.INVERTER_CURRENT)),
+            d.ram_raw(RamVar.MAINS_PERIOD) & 0xFF,
+            factor,
+            factor,
             d.ac_reserved,
         ).encode()
 
@@ -290,74 +299,73 @@ class Mk3Handler:
     # --- winmon --------------------------------------------------------------------------------
 
     def _winmon_request(self, frame: Frame, request: WinmonRequest) -> list[bytes]:
-        if self._unit is None:
+        unit = self._selected()
+        if unit is None:
             return []  # no device at the selected address
         command = self._winmon.get(request.command)
-        answer = command(frame, request) if command else unknown_command(request.command)
+        answer = command(unit, frame, request) if command else unknown_command(request.command)
         return [WinmonReply(request.letter, code, data).encode() for code, data in answer]
 
     def _combined(self, request: WinmonRequest) -> bool:
         return self.device.combined_replies and request.letter != ord("W")
 
-    def _version_low(self, frame: Frame, request: WinmonRequest) -> Answer:
-        d = self.device
-        return VersionPart0.answer(d.firmware, self._combined(request), d.firmware_remainder)
+    def _version_low(self, unit: SimUnit, frame: Frame, request: WinmonRequest) -> Answer:
+        combined = self._combined(request)
+        return VersionPart0.answer(unit.firmware, combined, unit.firmware_remainder)
 
-    def _version_high(self, frame: Frame, request: WinmonRequest) -> Answer:
-        return VersionPart1.answer(self.device.firmware)
+    def _version_high(self, unit: SimUnit, frame: Frame, request: WinmonRequest) -> Answer:
+        return VersionPart1.answer(unit.firmware)
 
-    def _device_state(self, frame: Frame, request: WinmonRequest) -> Answer:
+    def _device_state(self, unit: SimUnit, frame: Frame, request: WinmonRequest) -> Answer:
         decoded = GetSetDeviceState.decode(frame)
         forced = _FORCED.get(decoded.request if decoded else 0)
-        d = self.device
-        if forced is not None:
-            d.force_charge_state(forced)
-            d.refresh()
-        return GetSetDeviceState.answer(d.device_state, d.charge_state)
+        if forced is not None and unit.model.has_charger:
+            unit.force_charge_state(forced)
+            unit.refresh()
+        return GetSetDeviceState.answer(unit.device_state, unit.charge_state)
 
-    def _read_ram(self, frame: Frame, request: WinmonRequest) -> Answer:
+    def _read_ram(self, unit: SimUnit, frame: Frame, request: WinmonRequest) -> Answer:
         decoded = ReadRamVars.decode(frame)
         if decoded is None:
             return unknown_command(request.command)
-        if not all(self._ram_readable(var) for var in decoded.ram_ids):
+        if not all(self._ram_readable(unit, var) for var in decoded.ram_ids):
             return ReadRamVars.answer(None)
-        unit = self._unit or 0
-        return ReadRamVars.answer([self.device.ram_raw(var, unit) for var in decoded.ram_ids])
+        return ReadRamVars.answer([unit.ram_raw(var) for var in decoded.ram_ids])
 
-    def _read_setting(self, frame: Frame, request: WinmonRequest) -> Answer:
+    def _read_setting(self, unit: SimUnit, frame: Frame, request: WinmonRequest) -> Answer:
         decoded = ReadSetting.decode(frame)
         if decoded is None:
             return unknown_command(request.command)
-        if self._setting(decoded.setting_id) is None:
+        if self._setting(unit, decoded.setting_id) is None:
             return ReadSetting.answer(None)
-        return ReadSetting.answer(self.device.eeprom_raw(decoded.setting_id))
+        return ReadSetting.answer(unit.eeprom_raw(decoded.setting_id))
 
-    def _select_write(self, frame: Frame, request: WinmonRequest) -> Answer:
+    def _select_write(self, unit: SimUnit, frame: Frame, request: WinmonRequest) -> Answer:
         decoded = SelectForWrite.decode(frame)
         if decoded is None:
             return unknown_command(request.command)
         self._pending_write = (decoded.setting, decoded.item_id)
         return []  # the value follows with 0x34
 
-    def _write_data(self, frame: Frame, request: WinmonRequest) -> Answer:
+    def _write_data(self, unit: SimUnit, frame: Frame, request: WinmonRequest) -> Answer:
         decoded = WriteData.decode(frame)
         pending, self._pending_write = self._pending_write, None
         if pending is None or decoded is None:
             return unknown_command(request.command)
         is_setting, item = pending
         # 0x33 + 0x34 stores the setting; 0x32 + 0x34 writes RAM only.
-        return self._write(is_setting, item, decoded.raw, eeprom=is_setting)
+        return self._write(unit, is_setting, item, decoded.raw, eeprom=is_setting)
 
-    def _write_via_id(self, frame: Frame, request: WinmonRequest) -> Answer:
+    def _write_via_id(self, unit: SimUnit, frame: Frame, request: WinmonRequest) -> Answer:
         decoded = WriteViaId.decode(frame)
         if decoded is None:
             return unknown_command(request.command)
-        return self._write(decoded.is_setting, decoded.item_id, decoded.raw, eeprom=decoded.eeprom)
+        is_setting, item = decoded.is_setting, decoded.item_id
+        return self._write(unit, is_setting, item, decoded.raw, eeprom=decoded.eeprom)
 
-    def _write(self, is_setting: bool, item: int, raw: int, *, eeprom: bool) -> Answer:
-        d = self.device
+    def _write(self, d: SimUnit, is_setting: bool, item: int, raw: int, *, eeprom: bool) -> Answer:
         if is_setting:
-            if self._setting(item) is None:
+            if self._setting(d, item) is None:
                 return unknown_command(item)
             level = self._faults().denied_settings.get(item)
             if level is not None:
@@ -374,26 +382,26 @@ class Mk3Handler:
         d.write_ram(item, raw, eeprom=eeprom)
         return WriteViaId.answer(setting=False)
 
-    def _setting_info(self, frame: Frame, request: WinmonRequest) -> Answer:
+    def _setting_info(self, unit: SimUnit, frame: Frame, request: WinmonRequest) -> Answer:
         decoded = GetSettingInfo.decode(frame)
         if decoded is None:
             return unknown_command(request.command)
-        info = self._setting(decoded.setting_id)
-        if info is not None and not self.device.model.access_byte:
+        info = self._setting(unit, decoded.setting_id)
+        if info is not None and not unit.model.access_byte:
             info = RawSettingInfo(info.scale, info.offset, info.default, info.minimum, info.maximum)
         return GetSettingInfo.answer(info, self._combined(request))
 
-    def _ram_info(self, frame: Frame, request: WinmonRequest) -> Answer:
+    def _ram_info(self, unit: SimUnit, frame: Frame, request: WinmonRequest) -> Answer:
         decoded = GetRamVarInfo.decode(frame)
         if decoded is None:
             return unknown_command(request.command)
         var = decoded.ram_id
-        info = self.device.ram_info(var) if self._ram_supported(var) else None
+        info = unit.ram_info(var) if self._ram_supported(unit, var) else None
         return GetRamVarInfo.answer(info, self._combined(request))
 
-    def _read_snapshot(self, frame: Frame, request: WinmonRequest) -> Answer:
-        snapshot = self.device.snapshot
+    def _read_snapshot(self, unit: SimUnit, frame: Frame, request: WinmonRequest) -> Answer:
+        snapshot = unit.snapshot
         return ReadSnapshot.answer([value for _, value in snapshot] if snapshot else [])
 
-    def _serial(self, frame: Frame, request: WinmonRequest) -> Answer:
-        return GetSerialNumber.answer(self.device.serial)
+    def _serial(self, unit: SimUnit, frame: Frame, request: WinmonRequest) -> Answer:
+        return GetSerialNumber.answer(unit.serial)

@@ -1,9 +1,14 @@
 """Device models of the simulator: scales, settings and start-up values per product.
 
 A model holds what a real unit reports about itself: its RAM variable info (0x36),
-its setting info (0x35), its firmware version and serial number, and the raw values
-it starts with. The multiplus-12 start-up values are the ones captured on real
-hardware (vectors.md), so a frozen simulator reproduces those frames byte for byte.
+its setting info (0x35, from ``settings``), its firmware version and serial number, its
+AC inputs and the raw values it starts with. The multiplus-12 start-up values are the
+ones captured on real hardware (vectors.md), so a frozen simulator reproduces those
+frames byte for byte; the other products' start-up values are plausible, not captured.
+
+Firmware numbers are AA BB CCC (type, model, version; protocol.md §3.4): the version
+decides what the unit sends (the access byte of a combined 0x89 from 308 on). The
+model codes BB of the products without a capture are made up.
 """
 
 from __future__ import annotations
@@ -11,7 +16,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from vebus import DeviceState
+from vebus.ids import Led
 from vebus.protocol.variables import RawSettingInfo, RawVarInfo
+
+from .settings import (
+    SettingTable,
+    ac_input,
+    charger,
+    flags,
+    ignore_ac_switch,
+    inverter,
+    virtual_switch,
+)
 
 # RAM var info (protocol.md §3.5, NR dump). 0x8000 - 100 = 1/100; negative = signed.
 _CENTI = RawVarInfo(32668, 0)
@@ -32,7 +49,9 @@ INVERTER_POWER, INPUT_POWER, OUTPUT_POWER = 14, 15, 16
 UNFILTERED_OFFSET = 3  # 17..19 are the unfiltered 14..16
 
 
-def _var_table(battery_current: RawVarInfo, virtual_switch: bool) -> dict[int, RawVarInfo]:
+def _var_table(
+    battery_current: RawVarInfo, *, virtual_switch: bool, ac_input: bool = True
+) -> dict[int, RawVarInfo]:
     table = {
         MAINS_VOLTAGE: _CENTI,
         MAINS_CURRENT: _SIGNED_CENTI,
@@ -52,52 +71,20 @@ def _var_table(battery_current: RawVarInfo, virtual_switch: bool) -> dict[int, R
         table[VIRTUAL_SWITCH] = RawVarInfo(1, 0)
     for var in range(INVERTER_POWER, OUTPUT_POWER + UNFILTERED_OFFSET + 1):
         table[var] = _POWER
+    if not ac_input:  # an inverter without AC input keeps the AC frame's mains fields
+        for var in (IGNORE_AC_INPUT, INPUT_POWER, INPUT_POWER + UNFILTERED_OFFSET):
+            del table[var]
     return table
-
-
-def _s(scale: int, default: int, minimum: int, maximum: int, access: int = 0) -> RawSettingInfo:
-    return RawSettingInfo(scale, 0, default, minimum, maximum, access)
-
-
-# Settings shared by both models (NR dump of a MultiPlus-II 12/3000, protocol.md §5).
-_COMMON_SETTINGS: dict[int, RawSettingInfo] = {
-    1: _s(2, 19966, 0, 0xFFFF),
-    5: _s(1, 230, 210, 245),
-    6: _s(-10, 320, 10, 500),
-    7: _s(15, 4, 1, 96),
-    8: _s(360, 28, 1, 180),
-    9: _s(60, 8, 1, 24),
-    10: _s(1, 3, 1, 3),
-    48: _s(-16, 32, 16, 80),
-    60: _s(1, 0, 0, 0x00FE),
-    61: _s(1, 0, 0, 0x0003),
-    64: _s(1, 0, 0, 10000, 0x80),
-    65: _s(-2, 170, 0, 200),
-}
-
-_SETTINGS_12V: dict[int, RawSettingInfo] = _COMMON_SETTINGS | {
-    0: _s(1, 35248, 0, 28668),
-    2: _s(-100, 1440, 1200, 1600),
-    3: _s(-100, 1380, 1200, 1600),
-    4: _s(1, 120, 0, 120),
-    11: _s(-100, 930, 930, 1300, 0x80),
-    12: _s(-100, 160, 25, 600),
-}
-
-_SETTINGS_48V: dict[int, RawSettingInfo] = _COMMON_SETTINGS | {
-    0: _s(1, 0x89B4, 0, 0x6FFC),
-    2: _s(-100, 5760, 4800, 6400),
-    3: _s(-100, 5520, 4800, 6400),
-    4: _s(1, 70, 0, 70),
-    11: _s(-100, 3720, 3720, 5200, 0x80),
-    12: _s(-100, 640, 100, 2400),
-}
 
 
 def _powers(inverter: int, input_: int, output: int) -> dict[int, int]:
     values = {INVERTER_POWER: inverter, INPUT_POWER: input_, OUTPUT_POWER: output}
     values |= {var + UNFILTERED_OFFSET: value for var, value in values.items()}
     return {var: value & 0xFFFF for var, value in values.items()}
+
+
+ACCESS_BYTE_FIRMWARE = 308  # combined 0x89 replies carry the access level from here on
+_CAPTURED_LEDS = (Led.MAINS, Led.BULK | Led.FLOAT)  # vectors #11
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,27 +106,55 @@ class DeviceModel:
     ram: Mapping[int, int]  # raw RAM values at power-on
     input_limit_min: float  # A, F5 minimum
     input_limit_max: float  # A, F5 maximum
-    # Firmware 308 and later append the access level to the combined 0x89 reply.
-    access_byte: bool = field(default=True)
     # The 0x88 reply to a setting write carries a status byte (bit 0: restart needed).
     write_status: bool = False
+    ac_inputs: int = 1  # 2 on a Quattro, 0 on a Phoenix inverter (which has no charger)
+    start_state: int = DeviceState.CHARGE  # what a frozen unit shows (vectors #18)
+    start_leds: tuple[int, int] = field(default=_CAPTURED_LEDS)
+
+    @property
+    def firmware_version(self) -> int:
+        return self.firmware % 1000
+
+    @property
+    def access_byte(self) -> bool:
+        return self.firmware_version >= ACCESS_BYTE_FIRMWARE
+
+    @property
+    def has_charger(self) -> bool:
+        return self.ac_inputs > 0
 
     def setting_default(self, setting: int) -> int:
         return self.stored_settings.get(setting, self.setting_info[setting].default)
 
 
+def _multi_settings(k: int, flags0: RawSettingInfo, charge: int, power: int) -> SettingTable:
+    """A MultiPlus: inverter, charger, one AC input, both virtual switches."""
+    return (
+        flags(flags0)
+        | inverter(k)
+        | charger(k, charge)
+        | ac_input((320, 10, 500))
+        | virtual_switch(k, power)
+        | ignore_ac_switch(k, power)
+    )
+
+
+_FLAGS0_12V = RawSettingInfo(1, 0, 35248, 0, 28668, 0)  # NR dump
+_FLAGS0_48V = RawSettingInfo(1, 0, 0x89B4, 0, 0x6FFC, 0)  # vectors #67
+
 MULTIPLUS_12 = DeviceModel(
     name="multiplus-12",
-    description="MultiPlus 12 V (captured unit)",
+    description="MultiPlus 12/3000 (captured unit; firmware 304: no access byte)",
     nominal_voltage=12.0,
     rated_power=3000.0,
     max_charge_current=120.0,
     battery_resistance=0.008,
-    firmware=2648304,
+    firmware=2648304,  # vectors #39
     firmware_remainder=b"\x07\x01",
     serial="HQ1234ABCDE",
     var_info=_var_table(_SIGNED_CENTI, virtual_switch=True),
-    setting_info=_SETTINGS_12V,
+    setting_info=_multi_settings(1, _FLAGS0_12V, 120, 3000),
     stored_settings={6: 99, 64: 200},
     ram={
         MAINS_VOLTAGE: 22698,
@@ -157,12 +172,42 @@ MULTIPLUS_12 = DeviceModel(
     | _powers(-375, 370, 5),
     input_limit_min=9.4,
     input_limit_max=50.0,
-    access_byte=False,
+)
+
+MULTIPLUS_24 = DeviceModel(
+    name="multiplus-24",
+    description="MultiPlus 24/3000/70 (firmware 415: access byte, no 0x88 status)",
+    nominal_voltage=24.0,
+    rated_power=3000.0,
+    max_charge_current=70.0,
+    battery_resistance=0.016,
+    firmware=2623415,
+    firmware_remainder=b"\x07\x01",
+    serial="HQ1921MP24A",
+    var_info=_var_table(_SIGNED_CENTI, virtual_switch=True),
+    setting_info=_multi_settings(2, _FLAGS0_12V, 70, 3000),
+    stored_settings={6: 160, 64: 200},
+    ram={
+        MAINS_VOLTAGE: 23012,
+        MAINS_CURRENT: 205,
+        INVERTER_VOLTAGE: 23012,
+        INVERTER_CURRENT: 152,
+        BATTERY_VOLTAGE: 2734,
+        BATTERY_CURRENT: 420,
+        BATTERY_RIPPLE: 4,
+        INVERTER_PERIOD: 136,
+        MAINS_PERIOD: 195,
+        AC_LOAD_CURRENT: 152,
+        STATE_OF_CHARGE: 180,
+    }
+    | _powers(120, -470, 350),
+    input_limit_min=3.0,
+    input_limit_max=50.0,
 )
 
 MULTIPLUS2_48 = DeviceModel(
     name="multiplus2-48",
-    description="MultiPlus-II 48 V",
+    description="MultiPlus-II 48/5000/70 (firmware 508: access byte, 0x88 status)",
     nominal_voltage=48.0,
     rated_power=5000.0,
     max_charge_current=70.0,
@@ -170,8 +215,9 @@ MULTIPLUS2_48 = DeviceModel(
     firmware=2629508,
     firmware_remainder=b"\x07\x01",
     serial="HQ2241XYZ12",
+    # RAM 10 has no info on a MultiPlus-II (NR dump), its virtual switch settings do.
     var_info=_var_table(_SIGNED_DECI, virtual_switch=False),
-    setting_info=_SETTINGS_48V,
+    setting_info=_multi_settings(4, _FLAGS0_48V, 70, 5000),
     stored_settings={6: 160, 64: 200},
     ram={
         MAINS_VOLTAGE: 22881,
@@ -192,7 +238,80 @@ MULTIPLUS2_48 = DeviceModel(
     write_status=True,
 )
 
-MODELS: dict[str, DeviceModel] = {m.name: m for m in (MULTIPLUS_12, MULTIPLUS2_48)}
+QUATTRO_48 = DeviceModel(
+    name="quattro-48",
+    description="Quattro 48/5000/70-100/100: two AC inputs (firmware 465: access byte)",
+    nominal_voltage=48.0,
+    rated_power=5000.0,
+    max_charge_current=70.0,
+    battery_resistance=0.03,
+    firmware=2615465,
+    firmware_remainder=b"\x07\x01",
+    serial="HQ2033QUA48",
+    var_info=_var_table(_SIGNED_DECI, virtual_switch=True),
+    setting_info=flags(_FLAGS0_48V)
+    | inverter(4)
+    | charger(4, 70)
+    | ac_input((1000, 10, 1000), second_input=True)
+    | virtual_switch(4, 5000)
+    | ignore_ac_switch(4, 5000),
+    stored_settings={6: 320, 49: 160, 64: 400},
+    ram={
+        MAINS_VOLTAGE: 23105,
+        MAINS_CURRENT: 1420,
+        INVERTER_VOLTAGE: 23105,
+        INVERTER_CURRENT: 610,
+        BATTERY_VOLTAGE: 5512,
+        BATTERY_CURRENT: 350,
+        BATTERY_RIPPLE: 5,
+        INVERTER_PERIOD: 136,
+        MAINS_PERIOD: 195,
+        AC_LOAD_CURRENT: 610,
+        STATE_OF_CHARGE: 170,
+    }
+    | _powers(1950, -3280, 1400),
+    input_limit_min=2.6,
+    input_limit_max=100.0,
+    ac_inputs=2,
+)
+
+PHOENIX_24 = DeviceModel(
+    name="phoenix-24",
+    description="Phoenix Inverter 24/3000: no charger, no AC input (firmware 420)",
+    nominal_voltage=24.0,
+    rated_power=3000.0,
+    max_charge_current=0.0,
+    battery_resistance=0.016,
+    firmware=2617420,
+    firmware_remainder=b"\x07\x01",
+    serial="HQ2105PHX24",
+    var_info=_var_table(_SIGNED_DECI, virtual_switch=True, ac_input=False),
+    setting_info=flags(_FLAGS0_12V) | inverter(2) | virtual_switch(2, 3000),
+    stored_settings={64: 200},
+    ram={
+        INVERTER_VOLTAGE: 23000,
+        INVERTER_CURRENT: 152,
+        BATTERY_VOLTAGE: 2580,
+        BATTERY_CURRENT: -150,
+        BATTERY_RIPPLE: 6,
+        INVERTER_PERIOD: 136,
+        AC_LOAD_CURRENT: 152,
+        STATE_OF_CHARGE: 150,
+        INVERTER_POWER: -375 & 0xFFFF,
+        INVERTER_POWER + UNFILTERED_OFFSET: -375 & 0xFFFF,
+        OUTPUT_POWER: 350,
+        OUTPUT_POWER + UNFILTERED_OFFSET: 350,
+    },
+    input_limit_min=0.0,
+    input_limit_max=0.0,
+    ac_inputs=0,
+    start_state=DeviceState.INVERT_FULL,
+    start_leds=(Led.INVERTER, 0),
+)
+
+MODELS: dict[str, DeviceModel] = {
+    m.name: m for m in (MULTIPLUS_12, MULTIPLUS_24, MULTIPLUS2_48, QUATTRO_48, PHOENIX_24)
+}
 
 
 def get_model(name: str | DeviceModel) -> DeviceModel:

@@ -404,6 +404,7 @@ class Simulator:
         model: str = "multiplus-12",
         *,
         phases: int = 1,
+        units: int | None = None,
         paced: bool = True,
         turnaround: float = 0.030,
         time_scale: float = 1.0,
@@ -415,7 +416,14 @@ class Simulator:
         faults: Faults | None = None,
     ) -> None:
         self.device = SimDevice(
-            model, phases=phases, ess=ess, live=live, seed=seed, time_scale=time_scale, mk2=mk2
+            model,
+            phases=phases,
+            units=units,
+            ess=ess,
+            live=live,
+            seed=seed,
+            time_scale=time_scale,
+            mk2=mk2,
         )
         self.faults = faults if faults is not None else Faults()
         self.paced = paced
@@ -602,6 +610,7 @@ async def serve(
     faults: str = "",
     paced: bool = True,
     phases: int = 1,
+    units: int | None = None,
     mk2: bool = False,
     time_scale: float = 1.0,
     live: bool = True,
@@ -613,6 +622,7 @@ async def serve(
     simulator = Simulator(
         model,
         phases=phases,
+        units=units,
         paced=paced,
         time_scale=time_scale,
         mk2=mk2,

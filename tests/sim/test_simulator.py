@@ -7,17 +7,23 @@ configures the device and compares the reply byte for byte. The client is not us
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-import contextlib
-import errno
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
+from tests.sim.raw import (
+    TIMEOUT,
+    Connect,
+    Wire,
+    combined_mode,
+    decode_all,
+    h,
+    reply,
+    x,
+)
 from tests.waiting import wait_for
 from vebus import ChargeState, DeviceState, SwitchState
 from vebus.protocol import (
@@ -35,11 +41,9 @@ from vebus.protocol import (
     ReadRamVars,
     SetStateRequest,
     VersionReply,
-    WinmonReply,
-    WinmonRequest,
     WriteViaId,
 )
-from vebus.protocol.framing import Frame, FrameDecoder, encode_frame, encode_mk2
+from vebus.protocol.framing import encode_frame, encode_mk2
 from vebus.protocol.winmon import X, id_args, parse_id
 from vebus_sim import (
     BYTE_TIME,
@@ -51,9 +55,6 @@ from vebus_sim import (
 )
 from vebus_sim.device import ESS_TIMEOUT, SimDevice
 from vebus_sim.models import MODELS, get_model
-
-TIMEOUT = 10.0  # how long an expected frame may take: generous, so a busy machine passes
-QUIET = 0.15  # how long "no reply" is awaited
 
 
 async def connect_when_back(url: str) -> Wire:
@@ -75,184 +76,6 @@ def decode_var_info(data: bytes) -> RawVarInfo | None:
 
 
 encode_setting_info = GetSettingInfo.answer
-
-
-def h(text: str) -> bytes:
-    return bytes.fromhex(text)
-
-
-def x(command: int, args: bytes = b"", letter: str = "X") -> bytes:
-    return WinmonRequest(ord(letter), command, args).encode()
-
-
-def reply(code: int, data: bytes = b"", letter: str = "X") -> bytes:
-    return WinmonReply(ord(letter), code, data).encode()
-
-
-class Wire:
-    """Raw access to a simulator endpoint: bytes in, bytes out, nothing decoded for us."""
-
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-        self.eof = False
-        self._event = asyncio.Event()
-        self._close: Callable[[], Awaitable[None]] | None = None
-        self._write: Callable[[bytes], None] | None = None
-
-    def _data(self, data: bytes) -> None:
-        if data:
-            self.buffer += data
-        else:
-            self.eof = True
-        self._event.set()
-
-    @classmethod
-    async def tcp(cls, url: str) -> Wire:
-        host, _, port = url.removeprefix("socket://").rpartition(":")
-        reader, writer = await asyncio.open_connection(host, int(port))
-        wire = cls()
-
-        async def pump() -> None:
-            with contextlib.suppress(ConnectionError):
-                while data := await reader.read(4096):
-                    wire._data(data)
-            wire._data(b"")
-
-        task = asyncio.get_running_loop().create_task(pump())
-
-        async def close() -> None:
-            task.cancel()
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
-            await asyncio.gather(task, return_exceptions=True)
-
-        wire._write = writer.write
-        wire._close = close
-        return wire
-
-    @classmethod
-    async def pty(cls, path: str) -> Wire:
-        fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        loop = asyncio.get_running_loop()
-        wire = cls()
-
-        def readable() -> None:
-            try:
-                data = os.read(fd, 4096)
-            except BlockingIOError:
-                return
-            except OSError as err:  # EIO: the simulator closed the master
-                data = b"" if err.errno == errno.EIO else b"?"
-            if not data:
-                loop.remove_reader(fd)
-            wire._data(data)
-
-        loop.add_reader(fd, readable)
-
-        async def close() -> None:
-            loop.remove_reader(fd)
-            os.close(fd)
-
-        wire._write = lambda data: os.write(fd, data) and None
-        wire._close = close
-        return wire
-
-    def send(self, data: bytes) -> None:
-        assert self._write is not None
-        self._write(data)
-
-    async def close(self) -> None:
-        if self._close is not None:
-            close, self._close = self._close, None
-            await close()
-
-    async def _until(self, ready: Callable[[], bool], timeout: float) -> None:
-        async with asyncio.timeout(timeout):
-            while not ready():
-                self._event.clear()
-                await self._event.wait()
-
-    async def read(self, count: int, timeout: float = TIMEOUT) -> bytes:
-        await self._until(lambda: len(self.buffer) >= count, timeout)
-        data = bytes(self.buffer[:count])
-        del self.buffer[:count]
-        return data
-
-    async def frame(self, timeout: float = TIMEOUT) -> bytes:
-        """The next frame, cut by its length byte (no resync: for clean links)."""
-
-        def complete() -> bool:
-            return bool(self.buffer) and len(self.buffer) >= (self.buffer[0] & 0x7F) + 2
-
-        await self._until(complete, timeout)
-        return await self.read((self.buffer[0] & 0x7F) + 2)
-
-    async def ask(self, request: bytes, timeout: float = TIMEOUT) -> bytes:
-        self.send(request)
-        return await self.frame(timeout)
-
-    async def quiet(self, duration: float = QUIET) -> bytes:
-        """Whatever arrives within ``duration`` (expected: nothing)."""
-        await asyncio.sleep(duration)
-        data = bytes(self.buffer)
-        self.buffer.clear()
-        return data
-
-    async def wait_eof(self, timeout: float = TIMEOUT) -> None:
-        await self._until(lambda: self.eof, timeout)
-
-
-Connect = Callable[..., Awaitable[tuple[Simulator, Wire]]]
-
-
-@pytest_asyncio.fixture
-async def simulators() -> AsyncIterator[list[Simulator]]:
-    started: list[Simulator] = []
-    yield started
-    for sim in started:
-        await sim.stop()
-
-
-@pytest_asyncio.fixture
-async def wires() -> AsyncIterator[list[Wire]]:
-    opened: list[Wire] = []
-    yield opened
-    for wire in opened:
-        await wire.close()
-
-
-@pytest.fixture
-def connect(
-    simulators: list[Simulator], wires: list[Wire], socket_enabled: None, tmp_path: Path
-) -> Connect:
-    """Start a simulator (unpaced, frozen, no heartbeat unless asked) and open a wire."""
-
-    async def factory(
-        model: str = "multiplus-12", *, via: str = "tcp", **options: Any
-    ) -> tuple[Simulator, Wire]:
-        options = {"paced": False, "live": False, "heartbeat": 0.0, "seed": 1} | options
-        sim = Simulator(model, **options)
-        simulators.append(sim)
-        if via == "tcp":
-            wire = await Wire.tcp(await sim.start_tcp())
-        else:
-            wire = await Wire.pty(await sim.start_pty(str(tmp_path / "ttyVEBUS")))
-        wires.append(wire)
-        return sim, wire
-
-    return factory
-
-
-async def combined_mode(wire: Wire) -> None:
-    """'S' with FlagsExt0 bit0 cleared: combined (v2xx) winmon replies from now on."""
-    assert await wire.ask(SetStateRequest(3, 0x8000, 0x90, flags_ext0=0).encode()) == h(
-        "02 FF 53 AC"
-    )
-
-
-def decode_all(data: bytes) -> list[Frame]:
-    return FrameDecoder().feed(data)
 
 
 # --- captured vectors: MK2 commands ------------------------------------------------------
@@ -770,7 +593,7 @@ async def test_multi_phase_frames(connect: Connect) -> None:
     assert phase_info == [0x0A, 0x07, 0x06]
     wire.send(InfoRequest(4).encode())
     assert await wire.quiet() == b""
-    sim.device.extra_phases[0].mains_voltage = 23000
+    sim.device.units[1].set_ram_raw(0, 23000)
     assert await wire.ask(h("04 FF 41 01 01 BA")) == h("04 FF 41 01 01 BA")
     assert await wire.ask(x(0x30, b"\x00\x04")) == reply(0x85, h("D8 59 A1 05"))
     assert await wire.ask(h("04 FF 41 01 05 B6")) == h("04 FF 41 01 05 B6")
@@ -1193,7 +1016,7 @@ def test_live_values_move_and_auto_sleep() -> None:
     before = [device.ram_raw(var) for var in (0, 1, 17)]
     device.advance(60)
     assert [device.ram_raw(var) for var in (0, 1, 17)] != before
-    assert device.extra_phases[0].mains_voltage != device.ram_raw(0)
+    assert device.units[1].ram_raw(0) != device.ram_raw(0)
     device.sleep_when_off = 30
     device.switch_state = SwitchState.OFF
     device.advance(1)
@@ -1225,9 +1048,15 @@ async def test_live_simulator_ticks_by_itself(
 
 
 def test_models_and_settings_api() -> None:
-    assert set(MODELS) == {"multiplus-12", "multiplus2-48"}
+    assert set(MODELS) == {
+        "multiplus-12",
+        "multiplus-24",
+        "multiplus2-48",
+        "quattro-48",
+        "phoenix-24",
+    }
     assert get_model(MODELS["multiplus-12"]) is MODELS["multiplus-12"]
-    with pytest.raises(ValueError, match="known models: multiplus-12, multiplus2-48"):
+    with pytest.raises(ValueError, match="known models: multiplus-12, multiplus-24, "):
         get_model("quattro")
     with pytest.raises(ValueError, match="time_scale"):
         SimDevice(time_scale=0)

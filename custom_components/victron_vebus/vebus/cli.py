@@ -30,7 +30,7 @@ from .ids import (
     setting_name,
 )
 from .models import Mode
-from .status import VEBusStatus, read_status, status_to_json
+from .status import StatusPlan, VEBusStatus, find_units, read_status, status_to_json
 from .unit import VEBusUnit
 
 EXIT_FAILURE = 1
@@ -70,9 +70,23 @@ def format_status(status: VEBusStatus) -> str:
         f"output {power['output']} W"
     )
     if data["leds"]:
-        lit = [f"{name}={state}" for name, state in data["leds"].items() if state != "off"]
-        lines.append("leds " + (", ".join(lit) or "all off"))
+        lines.append("leds " + _lit(data["leds"]))
+    for unit in data["units"]:
+        own_dc, own_ac = unit["dc"] or {}, unit["ac"] or {}
+        lines.append(
+            f"unit {unit['address']}: battery {_fmt(own_dc.get('voltage'), ' V')} "
+            f"{_fmt(own_dc.get('current'), ' A')} | in {_fmt(own_ac.get('input_voltage'), ' V')} "
+            f"{_fmt(own_ac.get('input_current'), ' A')} | "
+            f"out {_fmt(own_ac.get('output_voltage'), ' V')} "
+            f"{_fmt(own_ac.get('output_current'), ' A')} | leds {_lit(unit['leds'] or {})}"
+        )
     return "\n".join(lines)
+
+
+def _lit(leds: dict[str, str]) -> str:
+    return (
+        ", ".join(f"{name}={state}" for name, state in leds.items() if state != "off") or "all off"
+    )
 
 
 async def cmd_probe(client: VEBusClient, args: argparse.Namespace) -> int:
@@ -87,8 +101,9 @@ async def cmd_probe(client: VEBusClient, args: argparse.Namespace) -> int:
 
 
 async def cmd_monitor(client: VEBusClient, args: argparse.Namespace) -> int:
+    plan = StatusPlan(units=await find_units(client))  # once: the system does not change
     while True:
-        status = await read_status(client)
+        status = await read_status(client, plan)
         if args.json:
             print(json.dumps(status_to_json(status)), flush=True)
         else:

@@ -1,6 +1,8 @@
 """One full read of a unit's state: what ``vebus monitor`` prints and what the
 Home Assistant coordinator polls. The request set is chosen by ``StatusPlan`` so
-only what is wanted goes on the wire."""
+only what is wanted goes on the wire. In a system of several units ``find_units``
+learns their addresses once and ``StatusPlan.units`` reads each unit's own LEDs, DC
+and AC values (select its address, read, select the client's address again)."""
 
 from __future__ import annotations
 
@@ -8,11 +10,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .client import VEBusClient
-from .errors import VEBusUnsupportedError
+from .errors import VEBusTimeoutError, VEBusUnsupportedError
 from .ids import SNAPSHOT_POWER_IDS, RamVar
 from .models import AcInfo, AcInputConfig, DcInfo, DeviceStatus, LedStatus
+from .protocol import GetSetDeviceState
 
 POWER_INVERTER, POWER_INPUT, POWER_OUTPUT = SNAPSHOT_POWER_IDS
+MAX_UNITS = 18  # a VE.Bus system: up to six units on each of three phases
+# A unit's own AC values, read with winmon at its address.
+UNIT_AC_IDS = (
+    RamVar.MAINS_VOLTAGE,
+    RamVar.MAINS_CURRENT,
+    RamVar.MAINS_PERIOD,
+    RamVar.INVERTER_VOLTAGE,
+    RamVar.INVERTER_CURRENT,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +39,26 @@ class StatusPlan:
     device_state: bool = True
     snapshot_ids: tuple[int, ...] = (*SNAPSHOT_POWER_IDS, RamVar.STATE_OF_CHARGE)
     ram_ids: tuple[int, ...] = ()  # read with 0x30 besides the snapshot
+    units: tuple[int, ...] = ()  # addresses whose own values to read (``find_units``)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitAc:
+    """One unit's own AC values (its RAM variables, not the system's phase frame)."""
+
+    input_voltage: float | None
+    input_current: float | None
+    input_frequency: float | None
+    output_voltage: float | None
+    output_current: float | None
+
+
+@dataclass(slots=True)
+class UnitStatus:
+    address: int
+    leds: LedStatus | None = None
+    dc: DcInfo | None = None
+    ac: UnitAc | None = None
 
 
 @dataclass(slots=True)
@@ -39,6 +71,7 @@ class VEBusStatus:
     ac_input: AcInputConfig | None = None
     device: DeviceStatus | None = None
     ram: dict[int, float | None] = field(default_factory=dict)
+    units: list[UnitStatus] = field(default_factory=list)
 
     @property
     def phases(self) -> int:
@@ -77,8 +110,59 @@ async def read_status(client: VEBusClient, plan: StatusPlan | None = None) -> VE
             status.device = await client.device_state()
         except VEBusUnsupportedError:
             status.device = None
+    for address in plan.units:
+        status.units.append(await _read_unit(client, address))
     status.interface_version = client.interface_version
     return status
+
+
+async def find_units(client: VEBusClient, limit: int = MAX_UNITS) -> tuple[int, ...]:
+    """Addresses of the units on the bus when there are several, else ().
+
+    Asks each address from 0 up for its device state, once and without retries: the
+    first address nobody answers at ends the search (one timeout on a single unit).
+    """
+    home = client.address
+    found = [home]
+    try:
+        for address in range(limit):
+            if address == home:
+                continue
+            await client.select_address(address)
+            try:
+                await client.link.exchange(GetSetDeviceState(), retries=0)
+            except VEBusTimeoutError:
+                break
+            found.append(address)
+    finally:
+        await client.select_address(home)
+    return tuple(sorted(found)) if len(found) > 1 else ()
+
+
+async def _read_unit(client: VEBusClient, address: int) -> UnitStatus:
+    """One unit's LEDs, DC and own AC values; parts it does not answer stay None."""
+    home = client.address
+    unit = UnitStatus(address)
+    try:
+        if address != home:
+            await client.select_address(address)
+        unit.leds = await client.leds()
+        unit.dc = await client.dc_info()
+        values = await client.read_ram_vars(list(UNIT_AC_IDS))
+        period = values[RamVar.MAINS_PERIOD]
+        unit.ac = UnitAc(
+            input_voltage=values[RamVar.MAINS_VOLTAGE],
+            input_current=values[RamVar.MAINS_CURRENT],
+            input_frequency=None if period is None else 10 / period if period > 0 else 0.0,
+            output_voltage=values[RamVar.INVERTER_VOLTAGE],
+            output_current=values[RamVar.INVERTER_CURRENT],
+        )
+    except (VEBusTimeoutError, VEBusUnsupportedError):
+        pass
+    finally:
+        if address != home:
+            await client.select_address(home)
+    return unit
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -89,11 +173,46 @@ def _power(value: float | None) -> int | None:
     return None if value is None else round(value)
 
 
+def _leds_json(leds: LedStatus | None) -> dict[str, str] | None:
+    return {k: str(v) for k, v in leds.leds.items()} if leds else None
+
+
+def _dc_json(dc: DcInfo | None) -> dict[str, float | None] | None:
+    if dc is None:
+        return None
+    return {
+        "voltage": _round(dc.voltage),
+        "current": _round(dc.current),
+        "inverter_current": _round(dc.inverter_current),
+        "charger_current": _round(dc.charger_current),
+        "frequency": _round(dc.frequency),
+    }
+
+
+def _unit_json(unit: UnitStatus) -> dict[str, Any]:
+    ac = unit.ac
+    return {
+        "address": unit.address,
+        "leds": _leds_json(unit.leds),
+        "dc": _dc_json(unit.dc),
+        "ac": None
+        if ac is None
+        else {
+            "input_voltage": _round(ac.input_voltage),
+            "input_current": _round(ac.input_current),
+            "input_frequency": _round(ac.input_frequency),
+            "output_voltage": _round(ac.output_voltage),
+            "output_current": _round(ac.output_current),
+        },
+    }
+
+
 def status_to_json(status: VEBusStatus) -> dict[str, Any]:
     """The ``vebus monitor --json`` schema (design.md §3): SI units, null where unknown.
 
     ``power`` keeps the device's signs: inverter + = charging (AC to DC),
-    input + = feeding into AC-in, output + = to the loads.
+    input + = feeding into AC-in, output + = to the loads. ``units`` lists each unit's
+    own values in a system of several (empty for one unit).
     """
     device = status.device
     state = device.state if device else (status.ac[0].state if status.ac else None)
@@ -103,16 +222,8 @@ def status_to_json(status: VEBusStatus) -> dict[str, Any]:
         "state": state.name.lower() if state is not None else None,
         "state_raw": int(state) if state is not None else None,
         "charge_state": device.charge_state.name.lower() if device else None,
-        "leds": {k: str(v) for k, v in status.leds.leds.items()} if status.leds else None,
-        "dc": None
-        if status.dc is None
-        else {
-            "voltage": _round(status.dc.voltage),
-            "current": _round(status.dc.current),
-            "inverter_current": _round(status.dc.inverter_current),
-            "charger_current": _round(status.dc.charger_current),
-            "frequency": _round(status.dc.frequency),
-        },
+        "leds": _leds_json(status.leds),
+        "dc": _dc_json(status.dc),
         "ac": [
             {
                 "phase": ac.phase,
@@ -146,4 +257,5 @@ def status_to_json(status: VEBusStatus) -> dict[str, Any]:
             "input": _power(status.ram.get(POWER_INPUT)),
             "output": _power(status.ram.get(POWER_OUTPUT)),
         },
+        "units": [_unit_json(unit) for unit in status.units],
     }
