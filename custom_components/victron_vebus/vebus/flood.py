@@ -32,6 +32,7 @@ class FloodGuard:
     backoff_until: float = 0.0
     _backoff: float = 0.0
     _received: collections.deque[tuple[float, int]] = field(default_factory=collections.deque)
+    _total: int = 0  # bytes in ``_received``
     _requests: collections.deque[float] = field(default_factory=collections.deque)
 
     def request_sent(self) -> None:
@@ -40,20 +41,22 @@ class FloodGuard:
     def received(self, count: int) -> bool:
         """Count ``count`` bytes in; True when that makes a flood (the caller resets)."""
         now = time.monotonic()
-        self._received.append((now, count))
+        received = self._received
+        received.append((now, count))
+        self._total += count
         start = now - self.window
-        while self._received and self._received[0][0] < start:
-            self._received.popleft()
+        while received[0][0] < start:
+            self._total -= received.popleft()[1]
         while self._requests and self._requests[0] < start:
             self._requests.popleft()
-        total = sum(size for _, size in self._received)
         allowed = MAX_REPLY_BYTES * len(self._requests) + self.factor * LINE_RATE * self.window
-        if total <= allowed:
+        if self._total <= allowed:
             return False
         self.floods += 1
         self._backoff = min(self.backoff_max, self._backoff * 2 or self.backoff_first)
         self.backoff_until = now + self._backoff
-        self._received.clear()
+        received.clear()
+        self._total = 0
         return True
 
     def wait_left(self) -> float:

@@ -83,6 +83,13 @@ class LinkStats:
 type _Match = Callable[[Frame], Any]
 
 
+class _NoReply(Exception):
+    """An attempt's time ran out (internal: the link retries or raises the timeout)."""
+
+
+_NO_REPLY: Any = object()
+
+
 class Link:
     """One MK2/MK3 interface on ``url`` and the VE.Bus unit at ``address``."""
 
@@ -188,12 +195,16 @@ class Link:
                     return
                 for frame in self.decoder.feed(data):
                     self._dispatch(frame)
-                # At 2400 baud bytes trickle in one at a time; a read per byte costs a
-                # wake-up each. The length byte says how many are still to come: let them
-                # arrive, then take them in one read.
+                # At 2400 baud bytes trickle in one at a time, and taking each as it comes
+                # costs a wake-up per byte. The length byte says how many are still to
+                # come: leave them in the port's buffer until then, and take them at once.
                 missing = self.decoder.missing()
                 if missing and len(data) <= TRICKLE:
-                    await asyncio.sleep(missing * BYTE_TIME)
+                    transport.pause_reading()
+                    try:
+                        await asyncio.sleep(missing * BYTE_TIME)
+                    finally:
+                        transport.resume_reading()
         except VEBusConnectionError as exc:
             self._mark_lost(exc)
 
@@ -331,20 +342,21 @@ class Link:
                     err.request_sent = sent
                     raise
                 sent = True
-                await asyncio.wait((future,), timeout=wait)
-                if not future.done():
-                    # The reply may wait behind a length byte that noise made up.
-                    for frame in self.decoder.discard_partial():
-                        self._dispatch(frame)
-                if future.done():
+                timer = loop.call_later(wait, self._attempt_over, future)
+                try:
+                    reply = await future
+                except _NoReply:
+                    reply = _NO_REPLY
+                except VEBusError as err:
+                    err.request_sent = True
+                    raise
+                finally:
+                    timer.cancel()
+                if reply is not _NO_REPLY:
                     self.flood.calm()
                     if attempt:
                         await self._settle(wait)
-                    try:
-                        return future.result()
-                    except VEBusError as err:
-                        err.request_sent = True
-                        raise
+                    return reply
             finally:
                 self._pending = None
                 future.cancel()  # nothing when done; never left for a late frame
@@ -356,6 +368,14 @@ class Link:
         error.request_sent = True
         self.stats.last_errors.append(str(error))
         raise error
+
+    def _attempt_over(self, future: asyncio.Future[Any]) -> None:
+        """The attempt's time is up, unless the reply waits behind a length byte that
+        noise made up: give that up first."""
+        for frame in self.decoder.discard_partial():
+            self._dispatch(frame)
+        if not future.done():
+            future.set_exception(_NoReply())
 
     async def _settle(self, wait: float) -> None:
         """After a timeout: wait until no reply came for a while (the caller holds the lock).

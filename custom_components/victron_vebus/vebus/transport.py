@@ -97,6 +97,15 @@ class Transport:
             raise VEBusPortLostError(f"{describe_port(self.url)}: closed")
         return data
 
+    def pause_reading(self) -> None:
+        """Stop taking bytes in (they wait in the port's buffer) until ``resume_reading``."""
+        if self._writer is not None and not self._writer.is_closing():
+            self._writer.transport.pause_reading()  # type: ignore[attr-defined]
+
+    def resume_reading(self) -> None:
+        if self._writer is not None and not self._writer.is_closing():
+            self._writer.transport.resume_reading()  # type: ignore[attr-defined]
+
     async def write(self, data: bytes) -> None:
         if self._writer is None:
             raise VEBusPortLostError(f"{describe_port(self.url)}: not open")
