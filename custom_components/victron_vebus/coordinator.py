@@ -8,6 +8,7 @@ entry's storage so the limit survives restarts.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 import contextlib
@@ -33,7 +34,7 @@ from .const import (
     LOGGER,
 )
 from .errors import translated_errors
-from .needs import Need, plan_for
+from .needs import Need, Part, plan_for
 from .vebus import (
     EepromLimiter,
     StatusPlan,
@@ -84,6 +85,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         unit.ess_max_power = int(options.get(CONF_ESS_MAX_POWER, DEFAULT_ESS_MAX_POWER))
         self._settings = tuple(settings)
         self._needs: Counter[Need] = Counter()
+        self._sampling: asyncio.Task[None] | None = None
+        self._sample_timer: asyncio.TimerHandle | None = None
         self._store: Store[dict[str, float]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.eeprom"
         )
@@ -189,6 +192,30 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
             translation_placeholders={"port": self.config_entry.data[CONF_PORT]},
         )
 
+    @callback
+    def async_start_sampling(self, delay: float = 0.0) -> None:
+        """The key values between refreshes while the entry is loaded, when an enabled
+        entity uses them (the energy totals) and the unit answers refreshes.
+
+        Each sample is a short task started by a timer (no task lives for the entry's
+        lifetime, so waiting for Home Assistant's background tasks still ends).
+        """
+        self._sample_timer = self.hass.loop.call_later(delay, self._start_sample)
+
+    @callback
+    def _start_sample(self) -> None:
+        self._sample_timer = None
+        self._sampling = self.config_entry.async_create_background_task(
+            self.hass, self._async_sample(), f"{DOMAIN} sample {self.config_entry.title}"
+        )
+
+    async def _async_sample(self) -> None:
+        delay = await self.unit.sampling_step(
+            lambda: Part.SAMPLES in self._needs and self.last_update_success
+        )
+        if self._sampling is not None:  # not released meanwhile
+            self.async_start_sampling(delay)
+
     # --- control ------------------------------------------------------------------------------
 
     async def async_control[T](self, action: Callable[[VEBusUnit], Awaitable[T]]) -> T:
@@ -210,6 +237,14 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
 
     async def async_release(self) -> None:
         """On unload or Home Assistant stop: ESS back to 0 W, keep-alive off, port closed."""
+        timer, self._sample_timer = self._sample_timer, None
+        sampling, self._sampling = self._sampling, None
+        if timer is not None:
+            timer.cancel()
+        if sampling is not None:  # first: a sample must not open the port again
+            sampling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sampling
         await self.unit.close()
 
     def diagnostics(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ class Part(StrEnum):
     AC = "ac"
     AC_INPUT = "ac_input"
     DEVICE_STATE = "device_state"
+    SAMPLES = "samples"  # the key values several times a second, between refreshes
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfTemperature,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
@@ -35,6 +35,7 @@ from .vebus import (
     AcInfo,
     ChargeState,
     DeviceState,
+    Energy,
     LedState,
     Mode,
     RamVar,
@@ -369,23 +370,35 @@ PHASE_SENSORS: tuple[VEBusPhaseSensorDescription, ...] = (
     ),
 )
 
-ENERGY_SENSORS = (
-    SensorEntityDescription(
-        key="battery_energy_in",
-        translation_key="battery_energy_in",
+
+@dataclass(frozen=True, kw_only=True)
+class VEBusEnergySensorDescription(SensorEntityDescription):
+    """A kWh total the library integrates from every power reading (``vebus.Energy``)."""
+
+    counter: Energy
+    needs: tuple[Need, ...]
+    exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
+
+
+ENERGY_SENSORS = tuple(
+    VEBusEnergySensorDescription(
+        key=counter.value,
+        translation_key=counter.value,
         device_class=SensorDeviceClass.ENERGY,
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
-    ),
-    SensorEntityDescription(
-        key="battery_energy_out",
-        translation_key="battery_energy_out",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
-    ),
+        counter=counter,
+        needs=(Part.SAMPLES, *needs),
+        exists_fn=exists,
+    )
+    for counter, needs, exists in (
+        (Energy.BATTERY_IN, (Part.DC,), lambda _: True),
+        (Energy.BATTERY_OUT, (Part.DC,), lambda _: True),
+        (Energy.GRID_IMPORT, (Snapshot(INPUT_POWER),), _supports(INPUT_POWER)),
+        (Energy.GRID_EXPORT, (Snapshot(INPUT_POWER),), _supports(INPUT_POWER)),
+        (Energy.AC_OUTPUT, (Snapshot(OUTPUT_POWER),), _supports(OUTPUT_POWER)),
+    )
 )
 
 
@@ -405,7 +418,11 @@ async def async_setup_entry(
             VEBusPhaseSensor(coordinator, description, phase, coordinator.unit.phases)
             for description in PHASE_SENSORS
         )
-    entities.extend(VEBusEnergySensor(coordinator, description) for description in ENERGY_SENSORS)
+    entities.extend(
+        VEBusEnergySensor(coordinator, description)
+        for description in ENERGY_SENSORS
+        if description.exists_fn(coordinator)
+    )
     async_add_entities(entities)
 
 
@@ -452,34 +469,24 @@ class VEBusPhaseSensor(VEBusEntity, SensorEntity):
 
 
 class VEBusEnergySensor(VEBusEntity, RestoreSensor):
-    """Battery energy charged (in) or discharged (out), integrated from battery power."""
+    """A kWh total for the Energy dashboard, kept by the library (it integrates power
+    several times a second); restored after a restart and counted on from there."""
 
-    def __init__(self, coordinator: VEBusCoordinator, description: SensorEntityDescription) -> None:
-        super().__init__(coordinator, description, (Part.DC,))
-        self._charging = description.key == "battery_energy_in"
-        self._kwh = 0.0
-        self._last_power: float | None = None
-        self._last_time: float | None = None
+    entity_description: VEBusEnergySensorDescription
+
+    def __init__(
+        self, coordinator: VEBusCoordinator, description: VEBusEnergySensorDescription
+    ) -> None:
+        super().__init__(coordinator, description, description.needs)
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
         last = await self.async_get_last_sensor_data()
         if last is not None and isinstance(last.native_value, int | float):
-            self._kwh = float(last.native_value)
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        now = self.coordinator.unit.clock.time()
-        if self._last_time is not None and self._last_power is not None:
-            hours = (now - self._last_time) / 3600
-            self._kwh += self._last_power * hours / 1000
-        power = _battery_watts(self.coordinator.data)
-        if power is not None and not self._charging:
-            power = -power
-        self._last_power = max(power, 0.0) if power is not None else None
-        self._last_time = now
-        super()._handle_coordinator_update()
+            self.coordinator.unit.energy.restore(
+                self.entity_description.counter, float(last.native_value)
+            )
 
     @property
     def native_value(self) -> float:
-        return round(self._kwh, 6)  # display precision is set separately
+        return round(self.coordinator.unit.energy.kwh[self.entity_description.counter], 6)

@@ -284,7 +284,7 @@ async def test_a_failed_write_marks_the_port_lost_at_once(
     transport = client.link._transport
     assert transport is not None
 
-    async def lost(data: bytes) -> None:
+    def lost(data: bytes) -> None:
         raise VEBusPortLostError(f"{transport.url}: Connection lost")
 
     monkeypatch.setattr(transport, "write", lost)
@@ -301,8 +301,8 @@ async def test_a_failed_write_marks_the_port_lost_at_once(
 async def test_a_port_closed_before_the_reader_noticed_is_reopened(client: VEBusClient) -> None:
     await client.version()
     transport = client.link._transport
-    assert transport is not None and transport._writer is not None
-    transport._writer.transport.abort()  # closed under the client, no loop turn since
+    assert transport is not None and transport._serial is not None
+    transport._serial.abort()  # closed under the client, no loop turn since
     assert not transport.is_open
     await client.leds()  # reconnects instead of writing to the closed port
     assert client.stats.connects == 2

@@ -338,8 +338,8 @@ async def test_values_no_quantity_can_have_are_unknown_and_logged_once(
     assert state.status.ac[0].input_voltage is None
     assert state.status.ac[0].input_frequency is not None  # 0xFF is "no AC": 0 Hz, a reading
     counts = unit.plausibility.counts
-    assert counts["battery_voltage"] == 3
+    assert counts["battery_voltage"] == 6  # each refresh: in the DC frame and the snapshot
     assert counts["state_of_charge"] == 3
     lines = [r for r in caplog.records if "battery_voltage" in r.getMessage()]
     assert len(lines) == 1
-    assert unit.diagnostics()["implausible_values"]["battery_voltage"] == 3
+    assert unit.diagnostics()["implausible_values"]["battery_voltage"] == 6

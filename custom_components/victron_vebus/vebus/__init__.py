@@ -8,6 +8,7 @@ the public API: the integration imports only from here (docs/design.md §1-§2).
 from .client import VEBusClient
 from .clock import Clock, SystemClock
 from .eeprom import EEPROM_INTERVAL, EepromLimiter
+from .energy import Energy, EnergyCounters
 from .errors import (
     VEBusAccessDeniedError,
     VEBusConnectionError,
@@ -57,8 +58,10 @@ from .models import (
     Mode,
     SwitchState,
 )
+from .sampling import SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale, VarScale
 from .status import StatusPlan, VEBusStatus, read_status, status_to_json
+from .tiers import SLOW_INTERVAL
 from .transport import describe_port
 from .unit import SettingState, UnitState, VEBusUnit
 
@@ -68,7 +71,9 @@ __all__ = [
     "FLAG_SETTINGS",
     "LED_NAMES",
     "RAM_UNITS",
+    "SAMPLE_PERIOD",
     "SETTING_UNITS",
+    "SLOW_INTERVAL",
     "SNAPSHOT_POWER_IDS",
     "AcInfo",
     "AcInputConfig",
@@ -80,6 +85,8 @@ __all__ = [
     "DeviceState",
     "DeviceStatus",
     "EepromLimiter",
+    "Energy",
+    "EnergyCounters",
     "Flags0",
     "Flags1",
     "ForcedChargeState",
@@ -88,6 +95,7 @@ __all__ = [
     "LedStatus",
     "LinkStats",
     "Mode",
+    "PowerSample",
     "RamVar",
     "Setting",
     "SettingScale",

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import Callable
-import contextlib
 from dataclasses import asdict, dataclass, field
 import logging
 import time
@@ -114,7 +113,6 @@ class Link:
         self.session = 0  # bumped on every (re)connect and interface reset
         self._last_reply_at = -1e9  # the last frame that was not a 'V' frame
         self._transport: Transport | None = None
-        self._reader_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._pending: tuple[_Match, asyncio.Future[Any]] | None = None
         self._letter = 0
@@ -145,17 +143,19 @@ class Link:
                 f"{describe_port(self.url)}: flooded with more than a 2400 baud line carries; "
                 f"connecting again in {wait:.0f} s"
             )
-        transport = Transport(self.url)
-        await transport.open()
-        self._transport = transport
-        self._lost = None
+        transport = Transport(
+            self.url, self._received, lambda exc: self._transport_lost(transport, exc)
+        )
+        self._transport, self._lost = transport, None
         self._address_selected = False
         self.decoder.reset()
+        try:
+            await transport.open()
+        except BaseException:
+            self._transport = None
+            raise
         self.session += 1
         self.stats.connects += 1
-        self._reader_task = asyncio.get_running_loop().create_task(
-            self._read_loop(transport), name=f"vebus reader {describe_port(self.url)}"
-        )
 
     async def ensure_connected(self) -> None:
         """Reconnect if the port was lost; a no-op while connected."""
@@ -168,44 +168,37 @@ class Link:
         await self._drop_connection()
 
     async def _drop_connection(self) -> None:
-        task, self._reader_task = self._reader_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         transport, self._transport = self._transport, None
         if transport is not None:
             await transport.close()
         self._fail_pending(VEBusPortLostError(f"{describe_port(self.url)}: closed"))
 
-    async def _read_loop(self, transport: Transport) -> None:
-        try:
-            while True:
-                data = await transport.read()
-                self.stats.bytes_received += len(data)
-                if self.flood.received(len(data)):
-                    self.stats.floods += 1
-                    self._mark_lost(
-                        VEBusPortLostError(
-                            f"{describe_port(self.url)}: far more bytes than a 2400 baud line "
-                            "carries; the connection is reset"
-                        )
-                    )
-                    await transport.close()
-                    return
-                for frame in self.decoder.feed(data):
-                    self._dispatch(frame)
-                # At 2400 baud bytes trickle in one at a time, and taking each as it comes
-                # costs a wake-up per byte. The length byte says how many are still to
-                # come: leave them in the port's buffer until then, and take them at once.
-                missing = self.decoder.missing()
-                if missing and len(data) <= TRICKLE:
-                    transport.pause_reading()
-                    try:
-                        await asyncio.sleep(missing * BYTE_TIME)
-                    finally:
-                        transport.resume_reading()
-        except VEBusConnectionError as exc:
+    def _received(self, data: bytes) -> None:
+        """Bytes from the port (the transport's callback, in the event loop)."""
+        transport = self._transport
+        self.stats.bytes_received += len(data)
+        if self.flood.received(len(data)):
+            self.stats.floods += 1
+            self._mark_lost(
+                VEBusPortLostError(
+                    f"{describe_port(self.url)}: far more bytes than a 2400 baud line "
+                    "carries; the connection is reset"
+                )
+            )
+            if transport is not None:
+                transport.abandon()
+            return
+        for frame in self.decoder.feed(data):
+            self._dispatch(frame)
+        # At 2400 baud bytes trickle in one at a time, and taking each as it comes costs
+        # a wake-up per byte. The length byte says how many are still to come: leave them
+        # in the port's buffer until then, and take them at once.
+        missing = self.decoder.missing()
+        if missing and len(data) <= TRICKLE and transport is not None:
+            transport.hold_back(missing * BYTE_TIME)
+
+    def _transport_lost(self, transport: Transport, exc: VEBusConnectionError) -> None:
+        if transport is self._transport:
             self._mark_lost(exc)
 
     def _mark_lost(self, exc: VEBusConnectionError) -> None:
@@ -319,7 +312,7 @@ class Link:
         self.stats.bytes_sent += len(data)
         self.flood.request_sent()
         try:
-            await self._transport.write(data)
+            self._transport.write(data)
         except VEBusPortLostError as exc:
             self._mark_lost(exc)
             raise

@@ -71,10 +71,20 @@ class Plausibility:
         if status.dc is not None:
             status.dc = self._dc(status.dc)
         status.ac = [self._ac(ac) for ac in status.ac]
-        for var, (low, high) in _RAM_BOUNDS.items():
-            if var in status.ram:
-                status.ram[var] = self.value(RamVar(var).name.lower(), status.ram[var], low, high)
+        status.ram = self.ram(status.ram)
         return status
+
+    def ram(self, values: dict[int, float | None]) -> dict[int, float | None]:
+        """RAM values by id with every impossible one replaced by None."""
+        bounds = _RAM_BOUNDS | {
+            RamVar.BATTERY_VOLTAGE: (0.0, 4 * self.nominal_voltage),
+            RamVar.BATTERY_CURRENT: (-MAX_DC_CURRENT, MAX_DC_CURRENT),
+        }
+        checked = dict(values)
+        for var, (low, high) in bounds.items():
+            if var in checked:
+                checked[var] = self.value(RamVar(var).name.lower(), checked[var], low, high)
+        return checked
 
     def _dc(self, dc: DcInfo) -> DcInfo:
         battery = 4 * self.nominal_voltage

@@ -192,14 +192,16 @@ class RamAndSettings:
 
     # --- snapshot ----------------------------------------------------------------------------
 
-    async def snapshot(self, ram_ids: list[int]) -> dict[int, float | None]:
+    async def snapshot(
+        self, ram_ids: list[int], *, retries: int | None = None
+    ) -> dict[int, float | None]:
         """Up to six RAM variables taken at one instant ('F' 6, then 0x38)."""
         scales = {i: await self.ram_var_info(i) for i in ram_ids}
         supported = [i for i in ram_ids if scales[i] is not None][:MAX_SNAPSHOT_IDS]
         raw: dict[int, int] = {}
         if supported and self._snapshot_supported:
             try:
-                raw = await self._snapshot_raw(supported)
+                raw = await self._snapshot_raw(supported, retries)
             except VEBusUnsupportedError:
                 self._snapshot_supported = False  # older firmware: read the ids directly
         missing = [i for i in supported if i not in raw]
@@ -207,12 +209,12 @@ class RamAndSettings:
             raw |= await self.read_ram_raw(missing)
         return {i: _scaled(scales[i], raw.get(i)) for i in ram_ids}
 
-    async def _snapshot_raw(self, ram_ids: list[int]) -> dict[int, int]:
+    async def _snapshot_raw(self, ram_ids: list[int], retries: int | None) -> dict[int, int]:
         # 'F' 6 has no reply; it goes out in the same write as the read, as Venus OS sends it.
         take = TakeSnapshot(tuple(ram_ids))
         values: list[int] = []
         for _ in range(2):  # an empty snapshot means it was not taken yet: take it again
-            values = await self.link.exchange(ReadSnapshot(), prefix=take)
+            values = await self.link.exchange(ReadSnapshot(), prefix=take, retries=retries)
             if values:
                 break
         return dict(zip(ram_ids, values, strict=False))

@@ -7,6 +7,7 @@ every failure is mapped to its own typed error so users get a clear reason.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import contextlib
 import errno
 import logging
@@ -26,7 +27,6 @@ _LOGGER = logging.getLogger(__name__)
 
 BAUDRATE = 2400
 BYTE_TIME = 10 / BAUDRATE  # s: start bit, 8 data bits, stop bit
-READ_CHUNK = 256
 CONNECT_TIMEOUT = 5.0
 
 
@@ -61,67 +61,109 @@ def _map_open_error(url: str, exc: BaseException) -> VEBusConnectionError:
     return VEBusConnectionError(f"{name}: {exc}")
 
 
-class Transport:
-    """A byte pipe to the interface. Not thread-safe; one owner (the client)."""
+type Received = Callable[[bytes], None]
+type Lost = Callable[[VEBusConnectionError], None]
 
-    def __init__(self, url: str) -> None:
+
+class Transport:
+    """A byte pipe to the interface. Not thread-safe; one owner (the link).
+
+    Bytes are handed to ``received`` as they arrive, from the event loop's own reader
+    callback (no task in between: a wake-up less per read); ``lost`` is called once when
+    the port goes away.
+    """
+
+    def __init__(self, url: str, received: Received, lost: Lost) -> None:
         self.url = url
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
+        self._received = received
+        self._lost = lost
+        self._serial: asyncio.Transport | None = None
+        self._closed: asyncio.Future[None] | None = None
+        self._resume: asyncio.TimerHandle | None = None
 
     @property
     def is_open(self) -> bool:
-        return self._writer is not None and not self._writer.is_closing()
+        return self._serial is not None and not self._serial.is_closing()
 
     async def open(self) -> None:
         """Open the port; raises a VEBusConnectionError subclass naming the reason."""
+        loop = asyncio.get_running_loop()
+        self._closed = loop.create_future()
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT):
-                reader, writer = await serialx.open_serial_connection(
-                    self.url, baudrate=BAUDRATE, exclusive=True
+                serial, _ = await serialx.create_serial_connection(
+                    loop, lambda: _Protocol(self), self.url, baudrate=BAUDRATE, exclusive=True
                 )
         except (OSError, ValueError, TimeoutError, serialx.SerialException) as exc:
             raise _map_open_error(self.url, exc) from exc
-        self._reader, self._writer = reader, writer
+        self._serial = serial
         _LOGGER.debug("Opened %s", describe_port(self.url))
 
-    async def read(self) -> bytes:
-        """Bytes as they arrive; VEBusPortLostError when the port goes away."""
-        if self._reader is None:
+    def hold_back(self, seconds: float) -> None:
+        """Leave what arrives in the port's buffer for ``seconds``, then take it at once."""
+        if not self.is_open or self._resume is not None:
+            return
+        assert self._serial is not None
+        self._serial.pause_reading()
+        self._resume = asyncio.get_running_loop().call_later(seconds, self._resume_reading)
+
+    def _resume_reading(self) -> None:
+        self._resume = None
+        if self.is_open:
+            assert self._serial is not None
+            self._serial.resume_reading()
+
+    def write(self, data: bytes) -> None:
+        """Queue ``data``; a port that fails the write is reported through ``lost``."""
+        if self._serial is None:
             raise VEBusPortLostError(f"{describe_port(self.url)}: not open")
-        try:
-            data = await self._reader.read(READ_CHUNK)
-        except OSError as exc:
-            raise VEBusPortLostError(f"{describe_port(self.url)}: {exc.strerror or exc}") from exc
-        if not data:
-            raise VEBusPortLostError(f"{describe_port(self.url)}: closed")
-        return data
-
-    def pause_reading(self) -> None:
-        """Stop taking bytes in (they wait in the port's buffer) until ``resume_reading``."""
-        if self._writer is not None and not self._writer.is_closing():
-            self._writer.transport.pause_reading()  # type: ignore[attr-defined]
-
-    def resume_reading(self) -> None:
-        if self._writer is not None and not self._writer.is_closing():
-            self._writer.transport.resume_reading()  # type: ignore[attr-defined]
-
-    async def write(self, data: bytes) -> None:
-        if self._writer is None:
-            raise VEBusPortLostError(f"{describe_port(self.url)}: not open")
-        if self._writer.is_closing():  # the port went away; the reader may not know yet
+        if self._serial.is_closing():  # the port went away; the reader may not know yet
             raise VEBusPortLostError(f"{describe_port(self.url)}: closed")
         try:
-            self._writer.write(data)
-            await self._writer.drain()
+            self._serial.write(data)
         except (OSError, RuntimeError) as exc:
             raise VEBusPortLostError(f"{describe_port(self.url)}: {exc}") from exc
 
+    def abandon(self) -> None:
+        """Close without waiting (from a callback); ``close`` still waits for the port."""
+        if self._resume is not None:
+            self._resume.cancel()
+            self._resume = None
+        if self._serial is not None and not self._serial.is_closing():
+            self._serial.close()
+
     async def close(self) -> None:
-        writer, self._writer, self._reader = self._writer, None, None
-        if writer is None:
+        serial, closed = self._serial, self._closed
+        self.abandon()
+        self._serial = None
+        if serial is None or closed is None:
             return
-        writer.close()
-        with contextlib.suppress(OSError, RuntimeError):
-            await writer.wait_closed()  # the port may be gone already; closing is all we want
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                await asyncio.shield(closed)  # the port may be gone already: closing is all
         _LOGGER.debug("Closed %s", describe_port(self.url))
+
+    def _connection_lost(self, exc: Exception | None) -> None:
+        if self._resume is not None:
+            self._resume.cancel()
+            self._resume = None
+        if self._closed is not None and not self._closed.done():
+            self._closed.set_result(None)
+        reason = "closed" if exc is None else getattr(exc, "strerror", None) or str(exc)
+        self._lost(VEBusPortLostError(f"{describe_port(self.url)}: {reason}"))
+
+
+class _Protocol(asyncio.Protocol):
+    """serialx's callbacks, handed to the transport that owns them."""
+
+    def __init__(self, owner: Transport) -> None:
+        self._owner = owner
+
+    def data_received(self, data: bytes) -> None:
+        self._owner._received(data)
+
+    def eof_received(self) -> bool | None:
+        return None  # the transport closes itself and reports connection_lost
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._owner._connection_lost(exc)

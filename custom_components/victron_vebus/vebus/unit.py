@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 import contextlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 import logging
 from typing import Any
 
 from .client import VEBusClient
 from .clock import Clock, SystemClock
 from .eeprom import EepromLimiter
+from .energy import Energy, EnergyCounters
 from .errors import VEBusError, VEBusUnsupportedError, VEBusWriteUnconfirmedError
 from .ess import DEFAULT_MAX_POWER, KEEPALIVE_INTERVAL, EssSetpoint
 from .ids import (
@@ -42,13 +43,17 @@ from .ids import (
 )
 from .models import DeviceInfo, ForcedChargeState, Mode
 from .plausible import Plausibility, nominal_voltage
+from .sampling import ERROR_BACKOFF, SAMPLE_IDS, SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale
 from .status import StatusPlan, VEBusStatus, read_status
+from .tiers import Events, SlowTier
 
 _LOGGER = logging.getLogger(__name__)
 
 # Worth knowing whether the unit has them before anything asks.
 DISCOVERED_RAM = (
+    RamVar.BATTERY_VOLTAGE,
+    RamVar.BATTERY_CURRENT,
     *SNAPSHOT_POWER_IDS,
     RamVar.STATE_OF_CHARGE,
     RamVar.BATTERY_RIPPLE,
@@ -73,6 +78,7 @@ class UnitState:
     flags0: int | None = None
     ess_setpoint: int | None = None  # W, + = charging from AC-in; None: no ESS assistant
     standby: bool = False
+    energy: dict[Energy, float] = field(default_factory=dict)  # kWh totals (``EnergyCounters``)
 
     @property
     def charging_allowed(self) -> bool | None:
@@ -118,7 +124,12 @@ class VEBusUnit:
         self._confirmed_limit: float | None = None
         self._panel_writes = 0
         self._last_status: VEBusStatus | None = None
+        self._controls = 0  # control writes: the slow tier is read again after one
         self.plausibility = Plausibility()
+        self.slow_tier = SlowTier(self._clock)
+        self.energy = EnergyCounters()
+        self.last_sample: PowerSample | None = None
+        self.on_sample: Callable[[PowerSample], None] | None = None  # each refresh and sample
 
     @property
     def clock(self) -> Clock:
@@ -127,7 +138,7 @@ class VEBusUnit:
 
     @clock.setter
     def clock(self, clock: Clock) -> None:
-        self._clock = self.eeprom.clock = clock
+        self._clock = self.eeprom.clock = self.slow_tier.clock = clock
         if self.ess is not None:
             self.ess.clock = clock
 
@@ -173,7 +184,11 @@ class VEBusUnit:
     # --- refresh ------------------------------------------------------------------------------
 
     async def refresh(self, plan: StatusPlan) -> UnitState:
-        """Read what ``plan`` asks for, after putting back what the unit may have lost."""
+        """Read what ``plan`` asks for, after putting back what the unit may have lost.
+
+        The slow parts of ``plan`` (AC-input configuration, device state, settings) are
+        read when ``slow_tier`` says so; otherwise the last values read stand.
+        """
         client = self.client
         await client.ensure_connected()
         if client.session != self._session_seen:
@@ -181,11 +196,13 @@ class VEBusUnit:
         if self._unsure_settings:
             await self._repair_settings()
         panel_writes = self._panel_writes
-        status = self.plausibility.status(await read_status(client, plan))
+        status, slow_read = await self._read(plan)
+        status = self.plausibility.status(status)
         # A write confirmed while the status was read is newer than what it read.
-        if status.ac_input is not None and panel_writes == self._panel_writes:
+        if slow_read and status.ac_input is not None and panel_writes == self._panel_writes:
             self._confirmed_mode = self._confirmed_limit = None
         self._last_status = status
+        self._add_sample(self._sample_of(status))
         if self._standby or self._lines_unsure:
             # The MK3 forgets its lines when the VE.Bus loses power: say it again.
             await self._send_lines(self._standby)
@@ -196,6 +213,93 @@ class VEBusUnit:
             flags0=self._flags0,
             ess_setpoint=self.ess.watts if self.ess is not None else None,
             standby=self._standby,
+            energy=dict(self.energy.kwh),
+        )
+
+    async def _read(self, plan: StatusPlan) -> tuple[VEBusStatus, bool]:
+        """The fast tier, then the slow tier when due; True when the slow tier was read."""
+        client = self.client
+        fast = replace(plan, ac_input=False, device_state=False)
+        if plan.snapshot_ids and self.supported_ram:
+            fast = replace(fast, snapshot_ids=self._snapshot_ids())
+        status = await read_status(client, fast)
+        last = self._last_status
+        events = Events(status.leds, client.session, self._controls)
+        if not (plan.ac_input or plan.device_state):
+            return status, False
+        if last is not None and not self.slow_tier.due(events):
+            status.ac_input = last.ac_input if plan.ac_input else None
+            status.device = last.device if plan.device_state else None
+            return status, False
+        slow_plan = StatusPlan(
+            leds=False,
+            dc=False,
+            ac=False,
+            ac_input=plan.ac_input,
+            device_state=plan.device_state,
+            snapshot_ids=(),
+        )
+        slow = await read_status(client, slow_plan)
+        status.ac_input, status.device = slow.ac_input, slow.device
+        if not self.slow_tier.changed(events):
+            self._settings_stale = True  # the interval is up: settings may be changed elsewhere
+        self.slow_tier.read(events)
+        return status, True
+
+    # --- the key values, several times a second ---------------------------------------------
+
+    async def sample(self) -> PowerSample:
+        """Battery, AC-in, AC-out and inverter power and the state of charge at one instant,
+        in one round trip; tried once (the sampler comes back soon)."""
+        ram = await self.client.snapshot(list(self._snapshot_ids()), retries=0)
+        sample = PowerSample.from_ram(self.clock.time(), self.plausibility.ram(ram))
+        self._add_sample(sample)
+        return sample
+
+    async def sampling_step(self, active: Callable[[], bool] = lambda: True) -> float:
+        """One sample when ``active()`` and connected; returns the seconds until the next
+        step: what is left of ``SAMPLE_PERIOD``, or ``ERROR_BACKOFF`` after a failed
+        reading (unplugged, asleep: reconnecting is the refresh's business)."""
+        started = self.clock.time()
+        if not active():
+            return SAMPLE_PERIOD
+        if not self.client.connected:
+            return ERROR_BACKOFF
+        try:
+            await self.sample()
+        except VEBusError as err:
+            _LOGGER.debug("No sample from %s: %s", self.client.url, err)
+            self.counters["samples_failed"] += 1
+            return ERROR_BACKOFF
+        self.counters["samples"] += 1
+        return max(0.0, SAMPLE_PERIOD - (self.clock.time() - started))
+
+    async def run_sampling(self, active: Callable[[], bool] = lambda: True) -> None:
+        """``sampling_step`` after ``sampling_step`` until cancelled."""
+        while True:
+            await self.clock.sleep(await self.sampling_step(active))
+
+    def _sample_of(self, status: VEBusStatus) -> PowerSample:
+        ram = dict(status.ram)
+        if status.dc is not None:
+            ram[RamVar.BATTERY_VOLTAGE] = status.dc.voltage
+            ram[RamVar.BATTERY_CURRENT] = status.dc.current
+        return PowerSample.from_ram(self.clock.time(), ram)
+
+    def _snapshot_ids(self) -> tuple[int, ...]:
+        """One id list for every snapshot: when a lossy line drops the 'F' 6 and not the
+        0x38, the reply is the previous snapshot, and its values still match their ids."""
+        return tuple(i for i in SAMPLE_IDS if i in self.supported_ram)
+
+    def _add_sample(self, sample: PowerSample) -> None:
+        self.last_sample = sample
+        if self.on_sample is not None:
+            self.on_sample(sample)
+        self.energy.add(
+            sample.at,
+            battery=sample.battery_power,
+            grid=sample.grid_power,
+            output=sample.output_power,
         )
 
     async def _restore_session(self) -> None:
@@ -305,6 +409,7 @@ class VEBusUnit:
     @contextlib.asynccontextmanager
     async def _control(self) -> AsyncIterator[None]:
         self.counters["writes"] += 1
+        self._controls += 1
         try:
             async with self._lock:
                 yield

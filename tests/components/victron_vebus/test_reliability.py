@@ -385,9 +385,14 @@ async def test_diagnostics_show_the_fault_counters(
 ) -> None:
     coordinator: VEBusCoordinator = entry.runtime_data
     vebus_sim.faults = Faults(noise=0.5, bit_flip=0.02, rx_bit_flip=0.02)
-    for _ in range(2):
+    framing_stats, stats = coordinator.unit.client.framing_stats, coordinator.unit.client.stats
+    for _ in range(20):  # until the faults have hit every counter below
         await coordinator.async_refresh()
+        if framing_stats.checksum_errors and framing_stats.dropped_bytes and stats.settles:
+            break
     vebus_sim.faults = Faults()
+    await coordinator.async_refresh()
+    failed_before = coordinator.counters["refresh_failures"]  # a bad enough line fails some
     with lost_on_the_wire(vebus_sim, winmon_write(WRITE_RAM_ONLY), requests=False):
         await control(coordinator, "set_ess_setpoint", 100)  # confirmed by reading it back
     await vebus_sim.unplug()
@@ -407,9 +412,9 @@ async def test_diagnostics_show_the_fault_counters(
     assert client["writes_confirmed_by_readback"] == 1
     assert client["writes_not_applied"] == 0
     assert client["writes_unconfirmed"] == 0
-    assert refresh["refresh_failures"] == 1
+    assert refresh["refresh_failures"] == failed_before + 1
     assert refresh["error_connection_lost"] == 1
-    assert refresh["recoveries"] == 1
+    assert refresh["recoveries"] >= 1
     assert refresh["writes"] == 1
     assert refresh["writes_failed"] == 0
     assert refresh["refreshes"] >= 4
