@@ -49,6 +49,8 @@ def _map_open_error(url: str, exc: BaseException) -> VEDirectConnectionError:
         return VEDirectInvalidPortError(f"{name}: is a directory, not a serial port")
     if isinstance(exc, serialx.SerialException | ValueError) and not isinstance(exc, OSError):
         return VEDirectInvalidPortError(f"{name}: {exc}")
+    if isinstance(exc, TimeoutError):  # (an OSError too: before the errno checks)
+        return VEDirectConnectionError(f"{name}: connection timed out")
     if isinstance(exc, OSError):
         if exc.errno == errno.EBUSY:
             return VEDirectPortBusyError(f"{name}: in use by another program")
@@ -57,8 +59,6 @@ def _map_open_error(url: str, exc: BaseException) -> VEDirectConnectionError:
         if exc.errno in (errno.EACCES, errno.EPERM):
             return VEDirectConnectionError(f"{name}: permission denied")
         return VEDirectConnectionError(f"{name}: {exc.strerror or exc}")
-    if isinstance(exc, TimeoutError):
-        return VEDirectConnectionError(f"{name}: connection timed out")
     return VEDirectConnectionError(f"{name}: {exc}")
 
 

@@ -95,6 +95,7 @@ class LatestWish:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self.writing = False  # a wish is being written now
 
     @property
     def apply_at(self) -> float | None:
@@ -150,9 +151,10 @@ class LatestWish:
                 continue
             retry_at = self._limiter.retry_at(self.register_id)
             if retry_at is not None:
-                await self._wait(retry_at - self.clock.time())
+                await self._wait_until(retry_at)
                 continue
             self.pending = None  # a wish made while this one is written waits for its turn
+            self.writing = True
             try:
                 applied = await self._apply(wish.value)
             except VEDirectRateLimitedError:
@@ -165,15 +167,17 @@ class LatestWish:
                 _LOGGER.debug("Wish %g for 0x%04X failed: %s", wish.value, self.register_id, err)
                 self._finish(wish, WishResult(wish.value, WishOutcome.FAILED, error=err))
                 continue
+            finally:
+                self.writing = False
             outcome = WishOutcome.APPLIED if applied.written else WishOutcome.UNCHANGED
             self._finish(wish, WishResult(wish.value, outcome, applied.in_force))
 
     def _newest(self) -> Wish | None:
         return self.pending  # (a method: a wish may have come while the write was awaited)
 
-    async def _wait(self, seconds: float) -> None:
-        """Until ``seconds`` have passed on the clock, or a new wish came."""
-        sleeper = asyncio.ensure_future(self.clock.sleep(max(seconds, 0.0)))
+    async def _wait_until(self, when: float) -> None:
+        """Until the clock reaches ``when``, or a new wish came."""
+        sleeper = asyncio.ensure_future(self._sleep_until(when))
         waker = asyncio.ensure_future(self._wake.wait())
         try:
             await asyncio.wait((sleeper, waker), return_when=asyncio.FIRST_COMPLETED)
@@ -181,3 +185,7 @@ class LatestWish:
             for task in (sleeper, waker):
                 task.cancel()
             await asyncio.gather(sleeper, waker, return_exceptions=True)
+
+    async def _sleep_until(self, when: float) -> None:
+        # The time left is taken when the sleep starts, not when it was asked for.
+        await self.clock.sleep(max(when - self.clock.time(), 0.0))

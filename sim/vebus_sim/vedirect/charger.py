@@ -83,6 +83,7 @@ class SimCharger:
         }
         if self.model.low_current_mode:
             self.settings[Reg.LOW_CURRENT_MODE.id] = 0
+        self.reports_minimum = True  # False: 0xEDC8 unknown, as may be on older firmware
         self.nvm_writes: Counter[int] = Counter()
         self.requests: list[HexFrame] = []
 
@@ -133,6 +134,8 @@ class SimCharger:
         }
         if model.battery_sense:
             measured[Reg.BATTERY_VSENSE] = 0xFFFF
+        if not self.reports_minimum:
+            del measured[Reg.MINIMUM_CURRENT]
         if register in measured:
             return measured[register]
         if register.id in self.settings:
@@ -174,7 +177,7 @@ class SimCharger:
             return [self._set(request.register, request.value)]
         if frame.command in (0x6, Response.ASYNC):
             return []
-        return [HexFrame(Response.UNKNOWN, bytes((frame.command,))).encode()]
+        return [HexFrame(Response.UNKNOWN, struct.pack("<H", frame.command)).encode()]
 
     def _get(self, register_id: int) -> bytes:
         register = REGISTERS.get(register_id)

@@ -12,13 +12,29 @@ from collections.abc import Sequence
 import logging
 import signal
 import sys
-
-from vebus_sim.cli import _host_port, _positive  # the same argument rules as vebus-sim
+import threading
 
 from .models import MODELS
 from .server import BLOCK_INTERVAL, serve
 
 EXIT_FAILURE = 1
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 0xFFFF:
+        raise argparse.ArgumentTypeError(f"wants HOST:PORT, not {text!r}")
+    return host.strip("[]"), int(port)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,8 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
 async def _run(args: argparse.Namespace) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        loop.add_signal_handler(signum, stop.set)
+    if threading.current_thread() is threading.main_thread():  # handlers exist there only
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(signum, stop.set)
     await serve(
         args.model,
         tcp=args.tcp,

@@ -298,12 +298,17 @@ class ChargerSimulator:
 
     async def _tick(self) -> None:
         while True:
-            items = self.traffic.second()
-            self.seconds += 1
-            for session in list(self.sessions):
-                session.send(items)
+            self.send_second()
             await asyncio.sleep(self.block_interval)
-            self.charger.step()
+
+    def send_second(self) -> list[bytes]:
+        """One device second now: its bytes to every client, then the charger lives it."""
+        items = self.traffic.second()
+        self.seconds += 1
+        for session in list(self.sessions):
+            session.send(items)
+        self.charger.step()
+        return items
 
     def faulted(self, item: bytes) -> list[bytes]:
         """``item`` as the faults in force put it on the wire: in one part, or two."""

@@ -26,8 +26,8 @@ MEASUREMENTS_AFTER = 6  # pairs
 HISTORY_AT_UPTIME = 6
 # History records as captured (WAS): cycle record 0, user and cumulative history.
 HISTORY_FRAMES = (
-    b":A701000001DEC100006000000000000000000000000000000000000000000000000000000000000000000"
-    b"000000000400BFFFF00FF0064\n",
+    b":A701000001DEC1000060000000000000000000000000000000000000000"
+    b"00000000000000000000000000000000000000400BFFFF00FF0064\n",
     b":A43100000280D00004300000001000000000000000D0000000000000072\n",
     b":A4210000023EC1000BC510000E501000008000000960300000000000046\n",
 )
@@ -93,6 +93,8 @@ class Traffic:
         return items
 
     def _chatter(self, pairs: int) -> list[bytes]:
+        if not pairs:
+            return []
         pair = [
             self.charger.async_frame(Reg.LINK_ERROR),
             self.charger.async_frame(Reg.NETWORK_MODE),
