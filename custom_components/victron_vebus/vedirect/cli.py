@@ -1,0 +1,226 @@
+"""The ``vedirect`` command line: ``probe``, ``monitor``, ``get``, ``set`` a charger.
+
+Errors print one line and exit non-zero; ``-v`` shows every frame. Each ``set`` is a write
+to the charger's non-volatile memory: it is bounded by the charger's own limits, skipped
+when the charger holds the value already, and read back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+import json
+import logging
+import math
+import signal
+import sys
+import threading
+
+from .charger import BlueSmartCharger
+from .client import VEDirectClient
+from .errors import VEDirectError
+from .probe import probe_port
+from .registers import REGISTERS, register
+from .state import ChargerState, state_to_json
+
+EXIT_FAILURE = 1
+EXIT_INTERRUPTED = 130
+EXIT_SIGNAL_BASE = 128
+CLI_TIMEOUT = 2.0
+CLI_RETRIES = 1
+
+
+def _fmt(value: float | None, unit: str, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f} {unit}"
+
+
+def format_state(state: ChargerState) -> str:
+    data = state_to_json(state)
+    outputs = ", ".join(
+        f"out{out.number} {_fmt(out.voltage, 'V')} {_fmt(out.current, 'A', 1)}"
+        for out in state.outputs
+    )
+    return "\n".join(
+        (
+            f"{data['model']} (PID 0x{state.product_id or 0:04X}), firmware "
+            f"{data['firmware'] or '-'}, serial {data['serial'] or '-'}",
+            f"{data['charge_state'] or state.reading.charge_state_raw}, error "
+            f"{data['error'] or state.reading.error_raw}; {outputs or 'no outputs'}; "
+            f"battery temperature {_fmt(state.temperature, '°C', 1)}",
+            f"charge current limit {_fmt(state.charge_current_limit, 'A', 1)} "
+            f"({_fmt(state.minimum_current, 'A', 1)} to {_fmt(state.maximum_current, 'A', 1)})",
+        )
+    )
+
+
+async def cmd_probe(args: argparse.Namespace) -> int:
+    found = await probe_port(args.port)
+    kinds = " and ".join(k for k, on in (("text", found.text), ("HEX", found.hex)) if on)
+    print(
+        f"{found.model or 'VE.Direct device'} at {args.port}: firmware {found.firmware or '-'}, "
+        f"serial {found.serial or '-'} ({kinds})"
+        + ("" if found.hex else "; HEX not answered: is the charger's RX wired?")
+    )
+    return 0
+
+
+async def cmd_monitor(args: argparse.Namespace) -> int:
+    charger = await _charger(args)
+    state = charger.state()
+    while True:
+        print(json.dumps(state_to_json(state)) if args.json else format_state(state) + "\n")
+        sys.stdout.flush()
+        if args.once:
+            return 0
+        await asyncio.sleep(args.interval)
+        state = await charger.refresh()
+
+
+async def cmd_get(args: argparse.Namespace) -> int:
+    item = register(args.register)
+    async with VEDirectClient(args.port, timeout=CLI_TIMEOUT, retries=CLI_RETRIES) as client:
+        value = await client.get(item)
+    if isinstance(value, bytes):
+        shown = value.hex(" ").upper()
+    else:
+        shown = "not available" if value is None else str(value)
+    unit = f" {item.unit}" if item.unit and isinstance(value, int | float) else ""
+    print(f"{item.name} (0x{item.id:04X}) = {shown}{unit}")
+    return 0
+
+
+async def cmd_set(args: argparse.Namespace) -> int:
+    item = register(args.register)
+    charger = await _charger(args)
+    result = await charger.write_setting(item, args.value)
+    unit = f" {item.unit}" if item.unit else ""
+    if not result.written:
+        print(f"{item.name} is {result.in_force:g}{unit} already: nothing written")
+    else:
+        print(
+            f"{item.name} := {args.value:g}{unit}, in force {result.in_force:g}{unit} "
+            "(written to the charger's non-volatile memory)"
+        )
+    return 0
+
+
+async def cmd_registers(args: argparse.Namespace) -> int:
+    for item in sorted(REGISTERS.values(), key=lambda r: r.id):
+        flags = "rw" if item.writable else "r "
+        nvm = " nvm" if item.nvm else ""
+        print(f"0x{item.id:04X} {flags}{nvm:4} {item.name:28} {item.kind.name:6} {item.unit or ''}")
+    return 0
+
+
+async def _charger(args: argparse.Namespace) -> BlueSmartCharger:
+    client = VEDirectClient(args.port, timeout=CLI_TIMEOUT, retries=CLI_RETRIES)
+    charger = BlueSmartCharger(client)
+    args.cleanup.push_async_callback(charger.close)
+    await charger.discover()
+    return charger
+
+
+Command = Callable[[argparse.Namespace], Awaitable[int]]
+COMMANDS: dict[str, Command] = {
+    "probe": cmd_probe,
+    "monitor": cmd_monitor,
+    "get": cmd_get,
+    "set": cmd_set,
+    "registers": cmd_registers,
+}
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def _interval(text: str) -> float:
+    value = _number(text)
+    if not 0.5 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} is outside 0.5 to 3600")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vedirect",
+        description="Talk to a Victron Blue Smart charger over VE.Direct (text and HEX).",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every frame")
+    commands = parser.add_subparsers(dest="command", required=True)
+    port_help = "device path or URL (socket://host:port, rfc2217://host:port)"
+
+    def with_port(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("port", help=port_help)
+        return sub
+
+    with_port("probe", "check that a VE.Direct device talks on the port")
+    monitor = with_port("monitor", "show the charger's values")
+    monitor.add_argument("--once", action="store_true", help="read once and exit")
+    monitor.add_argument("--json", action="store_true", help="one JSON object per read")
+    monitor.add_argument("--interval", type=_interval, default=2.0, help="seconds between reads")
+    get = with_port("get", "read one register")
+    get.add_argument("register", help="name or id, e.g. charge_current_limit or 0xEDF0")
+    setter = with_port("set", "write a setting (to non-volatile memory)")
+    setter.add_argument("register", help="charge_current_limit, absorption_voltage, …")
+    setter.add_argument("value", type=_number)
+    commands.add_parser("registers", help="list the registers this tool knows")
+    return parser
+
+
+ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    ended_by: list[int] = []
+
+    def end(signum: int) -> None:
+        ended_by.append(signum)
+        task.cancel()
+
+    signals = ENDING_SIGNALS if threading.current_thread() is threading.main_thread() else ()
+    for signum in signals:
+        loop.add_signal_handler(signum, end, signum)
+    args.cleanup = contextlib.AsyncExitStack()
+    try:
+        return await COMMANDS[args.command](args)
+    except asyncio.CancelledError:
+        if not ended_by:
+            raise
+        return EXIT_SIGNAL_BASE + ended_by[0]
+    finally:
+        await args.cleanup.aclose()
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except (VEDirectError, ValueError, KeyError, OSError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"vedirect: error: {message}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""VEDirectClient: the domain API of one charger on a VE.Direct port.
+
+Each method builds a request, exchanges it over the ``Link`` and decodes the reply with the
+register's own layout (``registers``). Text blocks arrive by themselves: ``next_block`` waits
+for one, ``link.last_block`` is the latest.
+
+The write contract: a Set goes out once (every write of a setting goes to the charger's
+non-volatile memory, so a retry is another write) and is then read back, because chargers
+clamp: the value read back is the one in force. When the Set's reply never comes, the
+read-back decides: the new value (confirmed), the old one (``VEDirectWriteNotAppliedError``),
+another one (the charger clamped it: in force), or no answer at all
+(``VEDirectWriteUnconfirmedError``: it may or may not be in force).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .errors import (
+    VEDirectConnectionError,
+    VEDirectError,
+    VEDirectProtocolError,
+    VEDirectTimeoutError,
+    VEDirectUnsupportedError,
+    VEDirectWriteNotAppliedError,
+    VEDirectWriteUnconfirmedError,
+)
+from .link import RETRIES, TIMEOUT, Link, LinkStats
+from .protocol.hex import (
+    FramingErrorReply,
+    GetAppVersion,
+    GetProductId,
+    GetRegister,
+    Ping,
+    SetRegister,
+)
+from .protocol.reader import ReaderStats
+from .protocol.text import TextBlock
+from .registers import Register
+
+_LOGGER = logging.getLogger(__name__)
+
+type Value = float | int | str | bytes | None
+
+
+class VEDirectClient:
+    """Async client for one VE.Direct charger on ``url`` (a device path or a URL)."""
+
+    def __init__(self, url: str, *, timeout: float = TIMEOUT, retries: int = RETRIES) -> None:
+        self.link = Link(url, timeout=timeout, retries=retries)
+
+    # --- the link -------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return self.link.url
+
+    @property
+    def connected(self) -> bool:
+        return self.link.connected
+
+    @property
+    def session(self) -> int:
+        """Bumped on every (re)connect."""
+        return self.link.session
+
+    @property
+    def stats(self) -> LinkStats:
+        return self.link.stats
+
+    @property
+    def reader_stats(self) -> ReaderStats:
+        return self.link.reader_stats
+
+    @property
+    def last_block(self) -> TextBlock | None:
+        return self.link.last_block
+
+    async def connect(self) -> None:
+        await self.link.connect()
+
+    async def ensure_connected(self) -> None:
+        await self.link.ensure_connected()
+
+    async def close(self) -> None:
+        await self.link.close()
+
+    async def __aenter__(self) -> VEDirectClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def next_block(self, timeout: float) -> TextBlock:
+        """The next text block (one a second); VEDirectTimeoutError after ``timeout``."""
+        return await self.link.next_block(timeout)
+
+    def async_value(self, register: Register) -> Value:
+        """The register's value in the charger's last async frame; None if none came."""
+        frame = self.link.registers.get(register.id)
+        if frame is None or frame.flags:
+            return None
+        try:
+            return register.value(frame.value)
+        except VEDirectProtocolError:
+            return None
+
+    # --- reads --------------------------------------------------------------------------------
+
+    async def ping(self) -> int:
+        """The firmware version word (top 2 bits: 01 application); proves HEX is answered."""
+        return await self.link.exchange(Ping())
+
+    async def app_version(self) -> int:
+        return await self.link.exchange(GetAppVersion())
+
+    async def product_id(self) -> int:
+        return await self.link.exchange(GetProductId())
+
+    async def get_raw(self, register: Register) -> int | str | bytes:
+        reply = await self.link.exchange(GetRegister(register.id, register.name))
+        return register.decode(reply.value)
+
+    async def get(self, register: Register) -> Value:
+        """The value in engineering units (None: the charger has none)."""
+        raw = await self.get_raw(register)
+        return register.scaled(raw) if isinstance(raw, int) else raw
+
+    async def get_number(self, register: Register) -> int:
+        raw = await self.get_raw(register)
+        if not isinstance(raw, int):
+            raise VEDirectProtocolError(f"{register.name}: not a number")
+        return raw
+
+    # --- writes ---------------------------------------------------------------------------
+
+    async def write_raw(self, register: Register, raw: int, *, previous: int | None) -> int:
+        """Set ``register`` to ``raw`` once and read it back; returns the raw value in force.
+
+        ``previous`` is the raw value held before (None: not known), so a write whose reply
+        was lost can be told applied or not.
+        """
+        if not register.writable:
+            raise VEDirectUnsupportedError(f"{register.name} cannot be written")
+        request = SetRegister(register.id, register.encode(raw), register.name)
+        try:
+            echo = await self.link.exchange(request, retries=0)
+        except (VEDirectTimeoutError, FramingErrorReply, VEDirectConnectionError) as err:
+            if not err.request_sent:
+                raise  # nothing went out: the charger holds what it held
+            return await self._read_back_unanswered(register, raw, previous, err)
+        try:
+            return await self.get_number(register)
+        except VEDirectError as err:
+            # The reply echoed what it took; the read-back is only lost.
+            _LOGGER.debug("%s: read-back failed (%s); the echo stands", register.name, err)
+            return int(register.decode(echo.value))
+
+    async def _read_back_unanswered(
+        self, register: Register, raw: int, previous: int | None, failure: VEDirectError
+    ) -> int:
+        what = f"set {register.name}"
+        stats = self.stats
+        if isinstance(failure, VEDirectConnectionError):
+            raise self._unconfirmed(what, "the port went away", failure)
+        stats.write_readbacks += 1
+        try:
+            held = await self.get_number(register)
+        except VEDirectError as err:
+            raise self._unconfirmed(what, f"the read-back failed: {err}", err) from err
+        if held != raw and held == previous:
+            stats.writes_not_applied += 1
+            error = VEDirectWriteNotAppliedError(
+                f"{what}: no reply, and the charger does not hold the value"
+            )
+            error.request_sent = True
+            stats.last_errors.append(str(error))
+            raise error from failure
+        stats.writes_confirmed_by_readback += 1
+        return held
+
+    def _unconfirmed(
+        self, what: str, why: str, cause: VEDirectError
+    ) -> VEDirectWriteUnconfirmedError:
+        self.stats.writes_unconfirmed += 1
+        error = VEDirectWriteUnconfirmedError(
+            f"{what}: no reply and {why}; the value may or may not be in force"
+        )
+        error.request_sent = True
+        error.__cause__ = cause
+        self.stats.last_errors.append(str(error))
+        return error

@@ -1,0 +1,264 @@
+"""The charger side: a Blue Smart charger's registers, its HEX answers and a small physics.
+
+``SimCharger`` keeps what a client can observe: the settings (raw, as the registers hold
+them), the measured values, the charge state, and a counter of non-volatile memory writes
+per register (``nvm_writes``). HEX requests are answered from the library's own codec and
+register table, so both sides agree by construction; where the charger's behaviour is not
+documented, the simulator does what the reference reports or assumes (vedirect.md §5):
+a limit below the minimum is clamped to it, one above the maximum refused (flag 0x04);
+voltages are refused unless the battery type is user-defined (0xEDF1 = 0xFF).
+
+Physics, one step per text block (one device second): mains on, the charger walks bulk
+(the limit's current, the voltage rising) -> absorption (voltage held, current tapering)
+-> float -> storage; mains off, current 0 and state off, the stream goes on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+import struct
+
+from vedirect import ChargeState, Reg, Register
+from vedirect.protocol import (
+    Flags,
+    GetAppVersion,
+    GetProductId,
+    GetRegister,
+    HexFrame,
+    Ping,
+    RegisterFrame,
+    Response,
+    SetRegister,
+    decode_request,
+)
+from vedirect.registers import REGISTERS
+
+from .models import ChargerModel, get_model
+
+NO_INPUT_POWER = 0x00000001  # 0x0207 bit 0
+USER_DEFINED = 0xFF
+ABSORPTION_TIME = 120.0  # device seconds; real chargers take hours
+FLOAT_TIME = 600.0
+VOLTS_PER_AMP_SECOND = 0.0005  # how fast bulk raises the battery voltage
+TAPER = 0.97  # absorption current kept per second
+FLOAT_CURRENT = 0.02  # of the maximum
+# Link registers as captured from an IP22 24|12 (WAS): answered to Get, never changed.
+LINK_VALUES: dict[int, int] = {
+    Reg.LINK_ERROR.id: 0,
+    Reg.LINK_DEVICE_STATE.id: 0xFF,
+    Reg.NETWORK_INFO.id: 0x0008,
+    Reg.LINK_ABSORPTION_TIME.id: 0,
+    Reg.LINK_ABSORPTION_END_TIME.id: 50,
+    Reg.LINK_TOTAL_CHARGE_CURRENT.id: 0x7FFFFFFF,
+    Reg.LINK_CHARGE_CURRENT_LIMIT.id: 0xFFFF,
+}
+
+
+class SimCharger:
+    """One simulated charger; every value a client sees comes from here."""
+
+    def __init__(self, model: str | ChargerModel = "ip22-24-12", *, live: bool = True) -> None:
+        self.model = model if isinstance(model, ChargerModel) else get_model(model)
+        scale = self.model.nominal_voltage / 12
+        self.live = live
+        self.mains = True
+        self.uptime = 4
+        self.voltage = round(12.9 * scale, 2)  # V at the output terminals
+        self.current = 0.0  # A
+        self.outputs = self.model.outputs
+        self.temperature: float | None = None  # °C; None: no sensor ("---")
+        self.internal_temperature = 25.2
+        self.state = ChargeState.BULK
+        self.error = 0
+        self.network_mode = 0x01  # 0x200E: 0x21 once the Bluetooth side joined a network
+        self.hc = self.model.hc
+        self.time_in_state = 0.0
+        self.settings: dict[int, int] = {
+            Reg.CHARGE_CURRENT_LIMIT.id: round(self.model.maximum_current * 10),
+            Reg.BATTERY_TYPE.id: 0x01,  # a preset: voltages refused until user defined
+            Reg.ABSORPTION_VOLTAGE.id: round(14.4 * scale * 100),
+            Reg.FLOAT_VOLTAGE.id: round(13.8 * scale * 100),
+            Reg.STORAGE_VOLTAGE.id: round(13.2 * scale * 100),
+            Reg.DEVICE_FUNCTION.id: 0,
+        }
+        if self.model.low_current_mode:
+            self.settings[Reg.LOW_CURRENT_MODE.id] = 0
+        self.reports_minimum = True  # False: 0xEDC8 unknown, as may be on older firmware
+        self.nvm_writes: Counter[int] = Counter()
+        self.requests: list[HexFrame] = []
+
+    # --- what it is and holds ------------------------------------------------------------
+
+    @property
+    def minimum_current(self) -> float:
+        return self.model.minimum_current
+
+    @property
+    def maximum_current(self) -> float:
+        return self.model.maximum_current
+
+    def setting(self, register: Register) -> float:
+        return round(self.settings[register.id] * register.scale, 6)
+
+    @property
+    def charge_current_limit(self) -> float:
+        return self.setting(Reg.CHARGE_CURRENT_LIMIT)
+
+    @property
+    def off_reason(self) -> int:
+        return 0 if self.mains else NO_INPUT_POWER
+
+    def raw(self, register: Register) -> int | str | None:
+        """The raw value a Get returns; None: the charger has no such register."""
+        model = self.model
+        measured: dict[Register, int | str] = {
+            Reg.PRODUCT_ID: 0xFF000000 | model.product_id << 8,
+            Reg.APP_VERSION: int(model.firmware, 16),
+            Reg.SERIAL_NUMBER: model.serial,
+            Reg.MODEL_NAME: model.name,
+            Reg.UPTIME: self.uptime,
+            Reg.DEVICE_STATE: int(self.state),
+            Reg.OFF_REASON: self.off_reason,
+            Reg.MINIMUM_CURRENT: round(model.minimum_current * 10),
+            Reg.MAXIMUM_CURRENT: round(model.maximum_current * 10),
+            Reg.CHANNEL1_VOLTAGE: round(self.voltage * 100),
+            Reg.CHANNEL1_CURRENT: round(self.current * 10),
+            Reg.CHANNEL1_CURRENT_FINE: round(self.current * 1000),
+            Reg.CHARGER_VOLTAGE: round(self.voltage * 100),
+            Reg.CHARGER_CURRENT: round(self.current * 10),
+            Reg.CHARGER_ERROR: self.error,
+            Reg.INTERNAL_TEMPERATURE: round(self.internal_temperature * 100),
+            Reg.PHYSICAL_OUTPUTS: model.outputs,
+            Reg.NETWORK_MODE: self.network_mode,
+            Reg.LINK_VSET: self.settings[Reg.ABSORPTION_VOLTAGE.id],
+        }
+        if model.battery_sense:
+            measured[Reg.BATTERY_VSENSE] = 0xFFFF
+        if not self.reports_minimum:
+            del measured[Reg.MINIMUM_CURRENT]
+        if register in measured:
+            return measured[register]
+        if register.id in self.settings:
+            return self.settings[register.id]
+        if model.link_chatter and register.id in LINK_VALUES:
+            return LINK_VALUES[register.id]
+        return None
+
+    def value_bytes(self, register: Register) -> bytes | None:
+        raw = self.raw(register)
+        if raw is None:
+            return None
+        if isinstance(raw, str):
+            return raw.encode("ascii")
+        return register.encode(raw)
+
+    def async_frame(self, register: Register) -> bytes:
+        """The ``:A`` frame the charger sends for ``register`` now."""
+        value = self.value_bytes(register)
+        assert value is not None, register
+        return RegisterFrame(Response.ASYNC, register.id, 0, value).encode()
+
+    # --- HEX ----------------------------------------------------------------------------------
+
+    def handle(self, frame: HexFrame) -> list[bytes]:
+        """The frames that answer ``frame`` (none for a restart or an async frame)."""
+        self.requests.append(frame)
+        request = decode_request(frame)
+        version = int(self.model.firmware[:4], 16)
+        if isinstance(request, Ping):
+            return [HexFrame(Response.PING, struct.pack("<H", 0x4000 | version)).encode()]
+        if isinstance(request, GetAppVersion):
+            return [HexFrame(Response.DONE, struct.pack("<H", 0x4000 | version)).encode()]
+        if isinstance(request, GetProductId):
+            return [HexFrame(Response.DONE, struct.pack("<H", self.model.product_id)).encode()]
+        if isinstance(request, GetRegister):
+            return [self._get(request.register)]
+        if isinstance(request, SetRegister):
+            return [self._set(request.register, request.value)]
+        if frame.command in (0x6, Response.ASYNC):
+            return []
+        return [HexFrame(Response.UNKNOWN, struct.pack("<H", frame.command)).encode()]
+
+    def _get(self, register_id: int) -> bytes:
+        register = REGISTERS.get(register_id)
+        value = self.value_bytes(register) if register is not None else None
+        if value is None:
+            return RegisterFrame(Response.GET, register_id, Flags.UNKNOWN_ID, b"").encode()
+        return RegisterFrame(Response.GET, register_id, 0, value).encode()
+
+    def _set(self, register_id: int, value: bytes) -> bytes:
+        register = REGISTERS.get(register_id)
+        if register is None or self.raw(register) is None:
+            return RegisterFrame(Response.SET, register_id, Flags.UNKNOWN_ID, b"").encode()
+        if not register.writable:
+            return RegisterFrame(Response.SET, register_id, Flags.NOT_SUPPORTED, b"").encode()
+        accepted = self._accept(register, value)
+        if accepted is None:
+            return RegisterFrame(Response.SET, register_id, Flags.PARAMETER_ERROR, b"").encode()
+        self.settings[register_id] = accepted
+        self.nvm_writes[register_id] += 1  # every setting lives in non-volatile memory
+        return RegisterFrame(Response.SET, register_id, 0, register.encode(accepted)).encode()
+
+    def _accept(self, register: Register, value: bytes) -> int | None:
+        """The raw value the charger takes for ``value``; None: refused."""
+        if len(value) != register.kind.size:
+            return None
+        raw = register.decode(value)
+        assert isinstance(raw, int)
+        if register is Reg.CHARGE_CURRENT_LIMIT:
+            if raw > round(self.model.maximum_current * 10):
+                return None
+            return max(raw, round(self.model.minimum_current * 10))  # clamped, not refused
+        if register in (Reg.ABSORPTION_VOLTAGE, Reg.FLOAT_VOLTAGE, Reg.STORAGE_VOLTAGE):
+            return raw if self.settings[Reg.BATTERY_TYPE.id] == USER_DEFINED else None
+        if register is Reg.LOW_CURRENT_MODE:
+            return raw if raw in (0, 1, 2) else None
+        if register is Reg.DEVICE_FUNCTION:
+            return raw if raw in (0, 1) else None
+        return raw
+
+    # --- physics ------------------------------------------------------------------------------
+
+    def step(self, seconds: float = 1.0) -> None:
+        """One device second (or ``seconds``) passes: uptime, and the charge when live."""
+        self.uptime += round(seconds)
+        if self.live:
+            self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        """Move the charge on by ``seconds`` (also when frozen: the test's own step)."""
+        previous = self.state
+        if not self.mains:
+            self.state = ChargeState.OFF
+            self.current = 0.0
+            rest = 12.7 * self.model.nominal_voltage / 12
+            self.voltage = round(max(rest, self.voltage - 0.01 * seconds), 2)
+        else:
+            self._charge(seconds)
+        self.time_in_state = self.time_in_state + seconds if self.state == previous else 0.0
+
+    def _charge(self, seconds: float) -> None:
+        absorption = self.setting(Reg.ABSORPTION_VOLTAGE)
+        floating = self.setting(Reg.FLOAT_VOLTAGE)
+        available = min(self.charge_current_limit, self.maximum_current)
+        if self.settings.get(Reg.LOW_CURRENT_MODE.id):
+            available /= 2
+        if self.state in (ChargeState.OFF, ChargeState.BULK):
+            self.state = ChargeState.BULK
+            self.current = round(available, 3)
+            self.voltage = round(self.voltage + VOLTS_PER_AMP_SECOND * available * seconds, 2)
+            if self.voltage >= absorption:
+                self.voltage, self.state = absorption, ChargeState.ABSORPTION
+        elif self.state == ChargeState.ABSORPTION:
+            self.voltage = absorption
+            self.current = round(min(available, self.current * TAPER**seconds), 3)
+            if self.time_in_state + seconds >= ABSORPTION_TIME:
+                self.state = ChargeState.FLOAT
+        elif self.state == ChargeState.FLOAT:
+            self.voltage = floating
+            self.current = round(self.maximum_current * FLOAT_CURRENT, 3)
+            if self.time_in_state + seconds >= FLOAT_TIME:
+                self.state = ChargeState.STORAGE
+        else:
+            self.voltage = self.setting(Reg.STORAGE_VOLTAGE)
+            self.current = round(self.maximum_current * FLOAT_CURRENT, 3)

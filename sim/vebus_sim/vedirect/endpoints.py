@@ -1,0 +1,171 @@
+"""Where the charger simulator's bytes go: a pseudo-terminal or TCP clients.
+
+A pty stands for the serial port: a client opens the slave like ``/dev/ttyUSB0``; its
+session lives while the slave is open (a hang-up on the master ends it). A TCP client is a
+session of its own (``socket://`` URLs, as ser2net serves a port).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import contextlib
+import logging
+import os
+import select
+import termios
+import tty
+from typing import Protocol
+
+_LOGGER = logging.getLogger(__name__)
+
+PTY_POLL_INTERVAL = 0.02  # s between checks for a client opening or closing the pty
+READ_SIZE = 4096
+
+
+class Session(Protocol):
+    def feed(self, data: bytes) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class Wire(Protocol):
+    def connected(self) -> bool: ...
+
+    def write(self, data: bytes) -> None: ...
+
+    async def drain(self) -> None: ...
+
+
+type SessionFactory = Callable[[Wire, str], Session]
+
+
+class TcpWire:
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+
+    def connected(self) -> bool:
+        return not self._writer.is_closing()
+
+    def write(self, data: bytes) -> None:
+        self._writer.write(data)
+
+    async def drain(self) -> None:
+        with contextlib.suppress(ConnectionError):
+            await self._writer.drain()
+
+
+class PtyWire:
+    def __init__(self, endpoint: PtyEndpoint) -> None:
+        self._endpoint = endpoint
+
+    def connected(self) -> bool:
+        return self._endpoint.client_connected
+
+    def write(self, data: bytes) -> None:
+        try:
+            os.write(self._endpoint.master, data)
+        except BlockingIOError:
+            _LOGGER.debug("pty full: %d bytes lost (client not reading)", len(data))
+        except OSError:
+            pass  # the client closed the port meanwhile
+
+    async def drain(self) -> None:
+        return None
+
+
+def point_link(link: str, target: str) -> None:
+    """Make ``link`` a symlink to ``target``, replacing what was there atomically."""
+    temporary = f"{link}.{os.getpid()}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)
+    os.symlink(target, temporary)
+    os.replace(temporary, link)
+
+
+class PtyEndpoint:
+    """A pseudo-terminal; ``make_session`` is called each time a client opens it."""
+
+    def __init__(self, make_session: SessionFactory, link: str | None) -> None:
+        self._make_session = make_session
+        master, slave = os.openpty()
+        try:
+            tty.setraw(slave)  # no echo, no line editing: 8-bit clean like a serial port
+            attrs = termios.tcgetattr(slave)
+            attrs[4] = attrs[5] = termios.B19200
+            termios.tcsetattr(slave, termios.TCSANOW, attrs)
+            self.path = os.ttyname(slave)
+        finally:
+            os.close(slave)
+        os.set_blocking(master, False)
+        self.master = master
+        if link is not None:
+            point_link(link, self.path)
+        self._loop = asyncio.get_running_loop()
+        self._session: Session | None = None
+        self._reading = False
+        self._closed = False
+        self._watcher = self._loop.create_task(self._watch(), name="vedirect-sim pty watcher")
+
+    @property
+    def client_connected(self) -> bool:
+        return self._session is not None and not self._closed
+
+    def _hung_up(self) -> bool:
+        poller = select.poll()
+        poller.register(self.master, select.POLLIN)
+        return any(events & select.POLLHUP for _, events in poller.poll(0))
+
+    async def _watch(self) -> None:
+        while True:
+            hung_up = self._hung_up()
+            if self._session is not None and (hung_up or not self._reading):
+                await self._end_session()
+                if hung_up:
+                    self._flush_slave_input()
+            if not hung_up and self._session is None:
+                self._session = self._make_session(PtyWire(self), self.path)
+                self._loop.add_reader(self.master, self._on_readable)
+                self._reading = True
+            await asyncio.sleep(PTY_POLL_INTERVAL)
+
+    def _on_readable(self) -> None:
+        try:
+            data = os.read(self.master, READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:  # EIO: the client closed the slave; the watcher ends the session
+            data = b""
+        if not data:
+            self._stop_reading()
+        elif self._session is not None:
+            self._session.feed(data)
+
+    def _stop_reading(self) -> None:
+        if self._reading:
+            self._loop.remove_reader(self.master)
+            self._reading = False
+
+    async def _end_session(self) -> None:
+        self._stop_reading()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    def _flush_slave_input(self) -> None:
+        """Drop bytes sent after the client left, so the next one does not read them."""
+        try:
+            slave = os.open(self.path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        except OSError:
+            return
+        try:
+            termios.tcflush(slave, termios.TCIFLUSH)
+        finally:
+            os.close(slave)
+
+    async def close(self) -> None:
+        self._closed = True
+        self._watcher.cancel()
+        await asyncio.gather(self._watcher, return_exceptions=True)
+        await self._end_session()
+        os.close(self.master)
