@@ -42,6 +42,8 @@ def describe_port(url: str) -> str:
 
 def _map_open_error(url: str, exc: BaseException) -> VEBusConnectionError:
     name = describe_port(url)
+    if isinstance(exc, TimeoutError):  # an OSError too: before the errno checks
+        return VEBusConnectionError(f"{name}: connection timed out")
     if isinstance(exc, FileNotFoundError):
         return VEBusPortNotFoundError(f"{name}: no such port")
     if isinstance(exc, IsADirectoryError):
@@ -56,8 +58,6 @@ def _map_open_error(url: str, exc: BaseException) -> VEBusConnectionError:
         if exc.errno in (errno.EACCES, errno.EPERM):
             return VEBusConnectionError(f"{name}: permission denied")
         return VEBusConnectionError(f"{name}: {exc.strerror or exc}")
-    if isinstance(exc, TimeoutError):
-        return VEBusConnectionError(f"{name}: connection timed out")
     return VEBusConnectionError(f"{name}: {exc}")
 
 
