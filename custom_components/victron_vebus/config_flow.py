@@ -24,15 +24,9 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
 )
-from homeassistant.const import UnitOfPower, UnitOfTime
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
-    BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -44,18 +38,11 @@ import serialx
 import voluptuous as vol
 
 from .const import (
-    CONF_ESS_MAX_POWER,
     CONF_INTERFACE,
-    CONF_PERSIST_SETTINGS,
     CONF_PORT,
-    CONF_SCAN_INTERVAL,
-    DEFAULT_ESS_MAX_POWER,
-    DEFAULT_PERSIST_SETTINGS,
-    DEFAULT_SCAN_INTERVAL,
     DOMAIN,
-    MAX_SCAN_INTERVAL,
-    MIN_SCAN_INTERVAL,
 )
+from .options_flow import VictronVEBusOptionsFlow
 from .vebus import (
     DeviceInfo,
     VEBusClient,
@@ -71,8 +58,6 @@ _LOGGER = logging.getLogger(__name__)
 # The choice in the port list that leads to the manual step.
 MANUAL = "manual"
 
-MIN_ESS_MAX_POWER = 100
-MAX_ESS_MAX_POWER = 20000
 
 # Checked in this order: the first class the error is an instance of gives the key.
 _PROBE_ERRORS: tuple[tuple[type[VEBusError], str], ...] = (
@@ -83,36 +68,6 @@ _PROBE_ERRORS: tuple[tuple[type[VEBusError], str], ...] = (
 )
 
 MANUAL_SCHEMA = vol.Schema({vol.Required(CONF_PORT): TextSelector()})
-
-OPTIONS_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): vol.All(
-            NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_SCAN_INTERVAL,
-                    max=MAX_SCAN_INTERVAL,
-                    step=1,
-                    unit_of_measurement=UnitOfTime.SECONDS,
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-            vol.Coerce(int),
-        ),
-        vol.Required(CONF_PERSIST_SETTINGS, default=DEFAULT_PERSIST_SETTINGS): BooleanSelector(),
-        vol.Required(CONF_ESS_MAX_POWER, default=DEFAULT_ESS_MAX_POWER): vol.All(
-            NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_ESS_MAX_POWER,
-                    max=MAX_ESS_MAX_POWER,
-                    step=1,
-                    unit_of_measurement=UnitOfPower.WATT,
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-            vol.Coerce(int),
-        ),
-    }
-)
 
 
 async def _async_list_ports() -> dict[str, serialx.SerialPortInfo]:
@@ -383,18 +338,3 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
             self._abort_if_unique_id_mismatch()
         else:  # a new port, so a new identity: it must not be another entry's
             self._abort_if_unique_id_configured()
-
-
-class VictronVEBusOptionsFlow(OptionsFlow):
-    """Polling interval, saving settings permanently and the ESS power limit."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The only step. The entry's update listener reloads it with the new options."""
-        if user_input is not None:
-            return self.async_create_entry(data=user_input)
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, self.config_entry.options
-            ),
-        )
