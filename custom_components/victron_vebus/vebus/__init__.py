@@ -57,6 +57,7 @@ from .models import (
     LedStatus,
     Mode,
     SwitchState,
+    VEBusErrorCode,
 )
 from .product import Family, Product, firmware_type, firmware_version_text
 from .sampling import SAMPLE_PERIOD, PowerSample
@@ -111,6 +112,7 @@ __all__ = [
     "VEBusClient",
     "VEBusConnectionError",
     "VEBusError",
+    "VEBusErrorCode",
     "VEBusInvalidPortError",
     "VEBusOutOfRangeError",
     "VEBusPortBusyError",
