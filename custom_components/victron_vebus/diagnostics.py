@@ -1,4 +1,4 @@
-"""Diagnostics: entry, unit identity, last decoded state, framing and fault counters."""
+"""Diagnostics: entry, device identity, last decoded state, framing and fault counters."""
 
 from __future__ import annotations
 
@@ -9,21 +9,22 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_PORT
-from .coordinator import VEBusConfigEntry
+from .runtime import VictronConfigEntry
 from .vebus import describe_port
 
-TO_REDACT = {"serial_number", "unique_id"}
+# "serial" and "SER#": a charger's serial number in its identity and in its text block.
+TO_REDACT = {"serial_number", "unique_id", "serial", "SER#"}
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: VEBusConfigEntry
+    hass: HomeAssistant, entry: VictronConfigEntry
 ) -> dict[str, Any]:
     coordinator = entry.runtime_data
     data = dict(entry.data)
     data[CONF_PORT] = describe_port(data[CONF_PORT])
     state: dict[str, Any] | None = None
     if coordinator.data is not None:
-        state = asdict(coordinator.data)
+        state = async_redact_data(asdict(coordinator.data), TO_REDACT)
     return {
         "entry": async_redact_data(
             {

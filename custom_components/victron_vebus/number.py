@@ -21,9 +21,12 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import VEBusConfigEntry, VEBusCoordinator
+from .charger_coordinator import ChargerCoordinator
+from .charger_number import charger_numbers
+from .coordinator import VEBusCoordinator
 from .entity import VEBusEntity
 from .needs import Part
+from .runtime import VictronConfigEntry
 from .vebus import Setting
 
 PARALLEL_UPDATES = 1
@@ -116,10 +119,13 @@ SETTING_IDS = tuple(description.setting_id for description in SETTING_NUMBERS)
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: VEBusConfigEntry,
+    entry: VictronConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     coordinator = entry.runtime_data
+    if isinstance(coordinator, ChargerCoordinator):
+        async_add_entities(charger_numbers(coordinator))
+        return
     entities: list[NumberEntity] = [VEBusCurrentLimitNumber(coordinator)]
     if coordinator.unit.ess is not None:
         entities.append(VEBusEssSetpointNumber(coordinator))

@@ -1,4 +1,5 @@
-"""Options of an entry: polling interval, saving settings permanently, the ESS power limit."""
+"""Options of an entry. A VE.Bus unit: polling interval, saving settings permanently, the ESS
+power limit. A VE.Direct charger: how often a setting may be written to its memory."""
 
 from __future__ import annotations
 
@@ -16,14 +17,20 @@ import voluptuous as vol
 
 from .const import (
     CONF_ESS_MAX_POWER,
+    CONF_NVM_INTERVAL,
     CONF_PERSIST_SETTINGS,
     CONF_SCAN_INTERVAL,
     DEFAULT_ESS_MAX_POWER,
+    DEFAULT_NVM_INTERVAL,
     DEFAULT_PERSIST_SETTINGS,
     DEFAULT_SCAN_INTERVAL,
+    FAMILY_VEDIRECT,
+    MAX_NVM_INTERVAL,
     MAX_SCAN_INTERVAL,
+    MIN_NVM_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
+from .identify import entry_family
 
 MIN_ESS_MAX_POWER = 100
 MAX_ESS_MAX_POWER = 20000
@@ -59,16 +66,45 @@ OPTIONS_SCHEMA = vol.Schema(
 )
 
 
+CHARGER_OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_NVM_INTERVAL, default=DEFAULT_NVM_INTERVAL): vol.All(
+            NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_NVM_INTERVAL,
+                    max=MAX_NVM_INTERVAL,
+                    step=1,
+                    unit_of_measurement=UnitOfTime.MINUTES,
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Coerce(int),
+        ),
+    }
+)
+
+
 class VictronVEBusOptionsFlow(OptionsFlow):
-    """Polling interval, saving settings permanently and the ESS power limit."""
+    """One step per family; the entry's update listener reloads it with the new options."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The only step. The entry's update listener reloads it with the new options."""
+        """A VE.Bus unit's options (a charger's are in their own step)."""
+        if entry_family(self.config_entry.data) == FAMILY_VEDIRECT:
+            return await self.async_step_charger(user_input)
+        return self._form("init", OPTIONS_SCHEMA, user_input)
+
+    async def async_step_charger(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A VE.Direct charger's option: the interval between two writes of a setting."""
+        return self._form("charger", CHARGER_OPTIONS_SCHEMA, user_input)
+
+    def _form(
+        self, step_id: str, schema: vol.Schema, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
         if user_input is not None:
             return self.async_create_entry(data=user_input)
         return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, self.config_entry.options
-            ),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
         )

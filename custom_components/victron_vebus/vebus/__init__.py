@@ -59,7 +59,7 @@ from .models import (
     SwitchState,
     VEBusErrorCode,
 )
-from .product import Family, Product, firmware_type, firmware_version_text
+from .product import Family, Product, family_of, firmware_type, firmware_version_text
 from .sampling import SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale, VarScale
 from .status import StatusPlan, VEBusStatus, read_status, status_to_json
@@ -128,6 +128,7 @@ __all__ = [
     "VEBusWriteUnconfirmedError",
     "VarScale",
     "describe_port",
+    "family_of",
     "firmware_type",
     "firmware_version_text",
     "ram_id",
