@@ -25,6 +25,11 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _item(name: str) -> str:
+    """A register's name as words: ``charge_current_limit`` -> ``charge current limit``."""
+    return name.replace("_", " ")
+
+
 def local_time(timestamp: float) -> str:
     """A wall-clock time (seconds since the epoch) as the user reads it: ``14:05:09``."""
     return dt_util.as_local(dt_util.utc_from_timestamp(timestamp)).strftime("%H:%M:%S")
@@ -41,7 +46,7 @@ def translated_charger_errors(interval_minutes: float) -> Iterator[None]:
             translation_domain=DOMAIN,
             translation_key="above_charger" if err.value > err.maximum else "below_charger",
             translation_placeholders={
-                "item": err.item,
+                "item": _item(err.item),
                 "value": _number(err.value) + unit,
                 "minimum": _number(err.minimum) + unit,
                 "maximum": _number(err.maximum) + unit,
@@ -52,7 +57,7 @@ def translated_charger_errors(interval_minutes: float) -> Iterator[None]:
             translation_domain=DOMAIN,
             translation_key="nvm_rate_limited",
             translation_placeholders={
-                "item": err.item,
+                "item": _item(err.item),
                 "interval": _number(interval_minutes),
                 "retry_at": local_time(err.retry_at),
             },

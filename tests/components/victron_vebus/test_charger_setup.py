@@ -8,17 +8,20 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import STATE_UNKNOWN
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 
+from custom_components.victron_vebus import charger_coordinator
 from custom_components.victron_vebus.const import (
     CONF_FAMILY,
     CONF_PORT,
     DOMAIN,
     MANUFACTURER,
 )
+from custom_components.victron_vebus.vedirect import Reg
 from tests.waiting import wait_for
 from vebus_sim.vedirect import ChargerSimulator
 
@@ -196,3 +199,49 @@ async def test_unknown_codes_show_as_other_with_the_code(
     charger_sim.charger.state = 255  # type: ignore[assignment]  # "not available"
     await wait_for(lambda: value(hass, CHARGE_STATE) == STATE_UNKNOWN, "no state shows")
     await refresh(hass, entry)
+
+
+async def test_vebus_actions_refuse_a_charger_entry(
+    hass: HomeAssistant, charger_sim: ChargerSimulator
+) -> None:
+    _, entry = await add_charger_through_flow(hass, await charger_sim.start_pty())
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_mode",
+            {"config_entry_id": entry.entry_id, "mode": "off"},
+            blocking=True,
+        )
+    assert refused.value.translation_key == "not_vebus_entry"
+
+
+async def test_a_charger_wired_for_reading_only_shows_its_values_and_no_numbers(
+    hass: HomeAssistant, charger_sim: ChargerSimulator
+) -> None:
+    """The header's RX wire not connected: text blocks come, HEX gets no answer."""
+    charger_sim.faults.no_hex = True
+    _, entry = await add_charger_through_flow(hass, await charger_sim.start_pty())
+    assert value(hass, VOLTAGE) == str(charger_sim.charger.voltage)
+    assert hass.states.get(LIMIT) is None
+    assert hass.states.get(ABSORPTION) is None
+    assert coordinator_of(entry).charger.hex_answers is False
+
+
+async def test_a_limit_changed_elsewhere_shows(
+    hass: HomeAssistant, charger_sim: ChargerSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Set in VictronConnect over Bluetooth: read back with the next limit read."""
+    monkeypatch.setattr(charger_coordinator, "LIMIT_READ_INTERVAL", 0.0)
+    await add_charger_through_flow(hass, await charger_sim.start_pty())
+    charger_sim.charger.settings[Reg.CHARGE_CURRENT_LIMIT.id] = 55
+    await wait_for(lambda: value(hass, LIMIT) == "5.5", "the new limit shows")
+
+
+async def test_home_assistant_stopping_closes_the_port(
+    hass: HomeAssistant, charger_sim: ChargerSimulator
+) -> None:
+    await add_charger_through_flow(hass, await charger_sim.start_pty())
+    await wait_for(lambda: charger_sim.clients == 1, "the entry holds the port")
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    await wait_for(lambda: charger_sim.clients == 0, "the port is closed")
