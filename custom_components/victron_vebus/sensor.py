@@ -46,7 +46,8 @@ from .vebus import (
 
 PARALLEL_UPDATES = 0
 
-DEVICE_STATES = [s.name.lower() for s in DeviceState]
+# "sleeping": sent to sleep and silent since (the unit reports nothing then).
+DEVICE_STATES = [s.name.lower() for s in DeviceState] + ["sleeping"]
 CHARGE_STATES = [s.name.lower() for s in ChargeState]
 MODES = [str(m) for m in Mode]
 LED_STATES = [str(s) for s in LedState]
@@ -78,6 +79,7 @@ class VEBusSensorDescription(SensorEntityDescription):
     needs: tuple[Need, ...]
     exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
     attributes_fn: Callable[[UnitState], dict[str, Any] | None] = lambda _: None
+    available_asleep: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +111,12 @@ def _input_power(data: UnitState) -> StateType:
     value = _watts(data, INPUT_POWER)
     # The unit counts + as feeding into AC-in; users expect + = drawn from the grid.
     return None if value is None else -value
+
+
+def _device_state(data: UnitState) -> StateType:
+    if data.asleep:
+        return "sleeping"
+    return _enum_name(data.status.device.state if data.status.device else None)
 
 
 def _vebus_error(data: UnitState) -> StateType:
@@ -290,8 +298,9 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         translation_key="device_state",
         device_class=SensorDeviceClass.ENUM,
         options=DEVICE_STATES,
-        value_fn=lambda data: _enum_name(data.status.device.state if data.status.device else None),
+        value_fn=_device_state,
         needs=(Part.DEVICE_STATE,),
+        available_asleep=True,
     ),
     VEBusSensorDescription(
         key="charge_state",
@@ -454,6 +463,7 @@ class VEBusSensor(VEBusEntity, SensorEntity):
 
     def __init__(self, coordinator: VEBusCoordinator, description: VEBusSensorDescription) -> None:
         super().__init__(coordinator, description, description.needs)
+        self._available_asleep = description.available_asleep
 
     @property
     def native_value(self) -> StateType:

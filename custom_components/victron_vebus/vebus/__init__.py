@@ -11,6 +11,7 @@ from .eeprom import EEPROM_INTERVAL, EepromLimiter
 from .energy import Energy, EnergyCounters
 from .errors import (
     VEBusAccessDeniedError,
+    VEBusAsleepError,
     VEBusConnectionError,
     VEBusError,
     VEBusInvalidPortError,
@@ -109,6 +110,7 @@ __all__ = [
     "SystemClock",
     "UnitState",
     "VEBusAccessDeniedError",
+    "VEBusAsleepError",
     "VEBusClient",
     "VEBusConnectionError",
     "VEBusError",

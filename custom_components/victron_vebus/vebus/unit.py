@@ -12,6 +12,9 @@
   refresh reads them back, so a second control builds on the first.
 - Writes, re-applying and the keep-alive run one at a time (the control lock), so none of
   them undoes another.
+- Sleep is a state, not a fault: after ``sleep`` a refresh asks once whether the unit
+  answers and, while it does not, reports it asleep without reading anything; a standing
+  ESS setpoint is released to 0 W first and does not come back on waking.
 """
 
 from __future__ import annotations
@@ -28,7 +31,13 @@ from .client import VEBusClient
 from .clock import Clock, SystemClock
 from .eeprom import EepromLimiter
 from .energy import Energy, EnergyCounters
-from .errors import VEBusError, VEBusUnsupportedError, VEBusWriteUnconfirmedError
+from .errors import (
+    VEBusAsleepError,
+    VEBusError,
+    VEBusTimeoutError,
+    VEBusUnsupportedError,
+    VEBusWriteUnconfirmedError,
+)
 from .ess import DEFAULT_MAX_POWER, KEEPALIVE_INTERVAL, EssSetpoint
 from .ids import (
     ASSISTANT_START,
@@ -50,6 +59,10 @@ from .status import StatusPlan, VEBusStatus, read_status
 from .tiers import Events, SlowTier
 
 _LOGGER = logging.getLogger(__name__)
+
+# A unit may take minutes to fall asleep after the command (martiby/multiplus2#5); one that
+# still answers after this long did not go to sleep.
+SLEEP_SETTLE = 300.0  # s
 
 # Worth knowing whether the unit has them before anything asks.
 DISCOVERED_RAM = (
@@ -80,6 +93,7 @@ class UnitState:
     ess_setpoint: int | None = None  # W, + = charging from AC-in; None: no ESS assistant
     standby: bool = False
     energy: dict[Energy, float] = field(default_factory=dict)  # kWh totals (``EnergyCounters``)
+    asleep: bool = False  # sent to sleep and silent since: ``status`` holds nothing read
 
     @property
     def charging_allowed(self) -> bool | None:
@@ -133,6 +147,8 @@ class VEBusUnit:
         self.energy = EnergyCounters()
         self.last_sample: PowerSample | None = None
         self.on_sample: Callable[[PowerSample], None] | None = None  # each refresh and sample
+        self.asleep = False  # sent to sleep, and silent since
+        self._sleep_sent_at: float | None = None  # until it answers again (or never slept)
 
     @property
     def clock(self) -> Clock:
@@ -213,6 +229,8 @@ class VEBusUnit:
         """
         client = self.client
         await client.ensure_connected()
+        if self._sleep_sent_at is not None and not await self._answers_after_sleep():
+            return self._asleep_state()
         if client.session != self._session_seen:
             await self._restore_session()
         if self._unsure_settings:
@@ -236,6 +254,33 @@ class VEBusUnit:
             ess_setpoint=self.ess.watts if self.ess is not None else None,
             standby=self._standby,
             energy=dict(self.energy.kwh),
+        )
+
+    async def _answers_after_sleep(self) -> bool:
+        """One 'V', tried once: False while the unit sleeps (asleep from then on)."""
+        try:
+            await self.client.version(retries=0)
+        except VEBusTimeoutError:
+            if not self.asleep:
+                _LOGGER.info("%s is asleep", self.client.url)
+            self.asleep = True
+            return False
+        sent_at = self._sleep_sent_at or 0.0
+        if self.asleep or self.clock.time() - sent_at > SLEEP_SETTLE:
+            if self.asleep:
+                _LOGGER.info("%s woke up", self.client.url)
+            self.asleep, self._sleep_sent_at = False, None
+        return True
+
+    def _asleep_state(self) -> UnitState:
+        return UnitState(
+            status=VEBusStatus(self.client.interface_version, self.client.address),
+            settings=dict(self._settings),
+            flags0=self._flags0,
+            ess_setpoint=0 if self.ess is not None else None,
+            standby=self._standby,
+            energy=dict(self.energy.kwh),
+            asleep=True,
         )
 
     async def _read(self, plan: StatusPlan) -> tuple[VEBusStatus, bool]:
@@ -283,7 +328,7 @@ class VEBusUnit:
         step: what is left of ``SAMPLE_PERIOD``, or ``ERROR_BACKOFF`` after a failed
         reading (unplugged, asleep: reconnecting is the refresh's business)."""
         started = self.clock.time()
-        if not active():
+        if not active() or self._sleep_sent_at is not None:
             return SAMPLE_PERIOD
         if not self.client.connected:
             return ERROR_BACKOFF
@@ -430,6 +475,7 @@ class VEBusUnit:
 
     @contextlib.asynccontextmanager
     async def _control(self) -> AsyncIterator[None]:
+        self._refuse_asleep()
         self.counters["writes"] += 1
         self._controls += 1
         try:
@@ -438,6 +484,10 @@ class VEBusUnit:
         except BaseException:
             self.counters["writes_failed"] += 1
             raise
+
+    def _refuse_asleep(self) -> None:
+        if self.asleep:
+            raise VEBusAsleepError(f"{self.client.url}: the unit is asleep; wake it up first")
 
     async def set_mode(self, mode: Mode, current_limit: float | None = None) -> None:
         async with self._control():
@@ -574,6 +624,7 @@ class VEBusUnit:
 
     async def set_ess_setpoint(self, watts: float, duration: float | None = None) -> None:
         """ESS mode 3 setpoint in W (+ = charge from AC-in), kept alive while not 0."""
+        self._refuse_asleep()
         if self.ess is None:
             ram_id = await self._ess_ram_id()
             if ram_id is None:
@@ -591,12 +642,26 @@ class VEBusUnit:
             await self.client.force_charge_state(state)
 
     async def sleep(self) -> None:
+        """Low-power sleep. A standing ESS setpoint goes to 0 W first: nobody keeps a
+        sleeping unit's setpoint alive, and waking does not bring it back."""
+        if self.ess is not None:
+            await self.ess.release()
         async with self._control():
             await self.client.sleep()
+            self._sleep_sent_at = self.clock.time()
 
     async def wake(self) -> None:
-        async with self._control():
-            await self.client.wake()
+        """Wake the unit; returns once it answers (VEBusTimeoutError if it does not)."""
+        self.counters["writes"] += 1
+        try:
+            async with self._lock:
+                await self.client.wake()
+        except BaseException:
+            self.counters["writes_failed"] += 1
+            raise
+        if self.asleep:
+            _LOGGER.info("%s woke up", self.client.url)
+        self.asleep, self._sleep_sent_at = False, None
 
     # --- the end ----------------------------------------------------------------------------------
 
