@@ -160,6 +160,15 @@ def _supports(ram_id: int) -> Callable[[VEBusCoordinator], bool]:
     return lambda coordinator: ram_id in coordinator.unit.supported_ram
 
 
+def _has_input(coordinator: VEBusCoordinator) -> bool:
+    """An AC input, and a charger behind it: not on a Phoenix."""
+    return coordinator.unit.has_charger
+
+
+def _input_supports(ram_id: int) -> Callable[[VEBusCoordinator], bool]:
+    return lambda coordinator: _has_input(coordinator) and _supports(ram_id)(coordinator)
+
+
 SENSORS: tuple[VEBusSensorDescription, ...] = (
     VEBusSensorDescription(
         key="battery_voltage",
@@ -231,7 +240,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfPower.WATT,
         value_fn=_input_power,
         needs=(Snapshot(INPUT_POWER),),
-        exists_fn=_supports(INPUT_POWER),
+        exists_fn=_input_supports(INPUT_POWER),
     ),
     VEBusSensorDescription(
         key="ac_output_power",
@@ -272,6 +281,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         value_fn=_ac_input("current_limit"),
         needs=(Part.AC_INPUT,),
+        exists_fn=_has_input,
     ),
     VEBusSensorDescription(
         key="ac_input_current_limit_minimum",
@@ -282,6 +292,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=_ac_input("minimum"),
         needs=(Part.AC_INPUT,),
+        exists_fn=_has_input,
     ),
     VEBusSensorDescription(
         key="ac_input_current_limit_maximum",
@@ -292,6 +303,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=_ac_input("maximum"),
         needs=(Part.AC_INPUT,),
+        exists_fn=_has_input,
     ),
     VEBusSensorDescription(
         key="device_state",
@@ -311,6 +323,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
             data.status.device.charge_state if data.status.device else None
         ),
         needs=(Part.DEVICE_STATE,),
+        exists_fn=_has_input,
     ),
     VEBusSensorDescription(
         key="actual_mode",
@@ -427,8 +440,8 @@ ENERGY_SENSORS = tuple(
     for counter, needs, exists in (
         (Energy.BATTERY_IN, (Part.DC,), lambda _: True),
         (Energy.BATTERY_OUT, (Part.DC,), lambda _: True),
-        (Energy.GRID_IMPORT, (Snapshot(INPUT_POWER),), _supports(INPUT_POWER)),
-        (Energy.GRID_EXPORT, (Snapshot(INPUT_POWER),), _supports(INPUT_POWER)),
+        (Energy.GRID_IMPORT, (Snapshot(INPUT_POWER),), _input_supports(INPUT_POWER)),
+        (Energy.GRID_EXPORT, (Snapshot(INPUT_POWER),), _input_supports(INPUT_POWER)),
         (Energy.AC_OUTPUT, (Snapshot(OUTPUT_POWER),), _supports(OUTPUT_POWER)),
     )
 )
@@ -449,6 +462,7 @@ async def async_setup_entry(
         entities.extend(
             VEBusPhaseSensor(coordinator, description, phase, coordinator.unit.phases)
             for description in PHASE_SENSORS
+            if _has_input(coordinator) or not description.key.startswith("ac_input")
         )
     entities.extend(
         VEBusEnergySensor(coordinator, description)

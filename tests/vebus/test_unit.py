@@ -28,6 +28,7 @@ from vebus import (
     VEBusOutOfRangeError,
     VEBusRateLimitedError,
     VEBusUnit,
+    VEBusUnsupportedError,
     VEBusWriteNotAppliedError,
     VEBusWriteUnconfirmedError,
 )
@@ -388,3 +389,19 @@ async def test_values_no_quantity_can_have_are_unknown_and_logged_once(
     lines = [r for r in caplog.records if "battery_voltage" in r.getMessage()]
     assert len(lines) == 1
     assert unit.diagnostics()["implausible_values"]["battery_voltage"] == 6
+
+
+async def test_an_inverter_is_on_or_off(tmp_path: Path) -> None:
+    sim = Simulator("phoenix-24", paced=False, live=False)
+    try:
+        unit = VEBusUnit(VEBusClient(await sim.start_pty()))
+        await unit.discover()
+        assert not unit.has_charger
+        assert unit.modes == (Mode.ON, Mode.OFF)
+        with pytest.raises(VEBusUnsupportedError):
+            await unit.set_mode(Mode.CHARGER_ONLY)
+        await unit.set_mode(Mode.OFF)
+        assert sim.device.switch_state == SwitchState.OFF
+        await unit.close()
+    finally:
+        await sim.stop()

@@ -36,6 +36,7 @@ from .errors import (
     VEBusError,
     VEBusTimeoutError,
     VEBusUnsupportedError,
+    VEBusWriteNotAppliedError,
     VEBusWriteUnconfirmedError,
 )
 from .ess import DEFAULT_MAX_POWER, KEEPALIVE_INTERVAL, EssSetpoint
@@ -50,7 +51,7 @@ from .ids import (
     ram_name,
     setting_name,
 )
-from .models import DeviceInfo, ForcedChargeState, Mode
+from .models import ChargeState, DeviceInfo, DeviceStatus, ForcedChargeState, Mode
 from .plausible import Plausibility, nominal_from_battery, nominal_voltage
 from .product import Product, family_of
 from .sampling import ERROR_BACKOFF, SAMPLE_IDS, SAMPLE_PERIOD, PowerSample
@@ -59,6 +60,17 @@ from .status import StatusPlan, VEBusStatus, read_status
 from .tiers import Events, SlowTier
 
 _LOGGER = logging.getLogger(__name__)
+
+# The charge states a unit may answer to each forced charge state.
+FORCED_ANSWERS = {
+    ForcedChargeState.ABSORPTION: {
+        ChargeState.FORCED_ABSORPTION,
+        ChargeState.ABSORPTION,
+        ChargeState.REPEATED_ABSORPTION,
+    },
+    ForcedChargeState.FLOAT: {ChargeState.FLOAT},
+    ForcedChargeState.EQUALISE: {ChargeState.EQUALISE},
+}
 
 # A unit may take minutes to fall asleep after the command (martiby/multiplus2#5); one that
 # still answers after this long did not go to sleep.
@@ -137,6 +149,7 @@ class VEBusUnit:
         self._setting_writes = 0  # so a refresh keeps a value written while it read
         self._standby = False
         self._lines_unsure = False
+        self._standby_before: bool | None = None  # Keep awake before ``standby``, until back on
         self._confirmed_mode: Mode | None = None
         self._confirmed_limit: float | None = None
         self._panel_writes = 0
@@ -208,6 +221,16 @@ class VEBusUnit:
             self.nominal_voltage,
             self.device.firmware_version if self.device is not None else None,
         )
+
+    @property
+    def has_charger(self) -> bool:
+        """False for an inverter (a Phoenix has no AC input); True while not known."""
+        return self.ac_inputs != 0
+
+    @property
+    def modes(self) -> tuple[Mode, ...]:
+        """The remote switch positions this unit has: an inverter is on or off."""
+        return tuple(Mode) if self.has_charger else (Mode.ON, Mode.OFF)
 
     @property
     def ess_max_power(self) -> int:
@@ -490,6 +513,8 @@ class VEBusUnit:
             raise VEBusAsleepError(f"{self.client.url}: the unit is asleep; wake it up first")
 
     async def set_mode(self, mode: Mode, current_limit: float | None = None) -> None:
+        if mode not in self.modes:
+            raise VEBusUnsupportedError(f"an inverter without charger has no mode {mode}")
         async with self._control():
             await self._set_panel(mode, current_limit)
 
@@ -515,19 +540,27 @@ class VEBusUnit:
         if current_limit is not None:
             self._confirmed_limit = current_limit
         self._panel_writes += 1
+        if mode is not Mode.OFF and self._standby_before is not None:
+            # Switched on again after ``standby``: Keep awake goes back to what it was.
+            await self._send_lines(self._standby_before)
+            self._standby_before = None
 
     async def set_standby(self, standby: bool) -> None:
         """Hold the MK3's standby line (the unit stays reachable while switched off)."""
         async with self._control():
             await self._send_lines(standby)
+            self._standby_before = None  # asked for: it stays as it is now
 
     def restore_standby(self, standby: bool) -> None:
         """Standby as it was before a restart of the owner; sent with the next refresh."""
         self._standby = standby
 
     async def standby(self) -> None:
-        """Off, with the standby line held so the unit can be switched on again."""
+        """Off, with the standby line held so the unit can be switched on again; the
+        line goes back to what it was when the unit is switched on again."""
         async with self._control():
+            if self._standby_before is None:
+                self._standby_before = self._standby
             await self._send_lines(True)
             await self._set_panel(Mode.OFF, None)
 
@@ -637,9 +670,19 @@ class VEBusUnit:
             self.counters["writes_failed"] += 1
             raise
 
-    async def force_charge_state(self, state: ForcedChargeState) -> None:
+    async def force_charge_state(self, state: ForcedChargeState) -> DeviceStatus:
+        """Force a charge state; the state the unit answered shows at once (and a unit
+        that answers another one, not charging say, raises VEBusWriteNotAppliedError)."""
         async with self._control():
-            await self.client.force_charge_state(state)
+            answered = await self.client.force_charge_state(state)
+        if self._last_status is not None:
+            self._last_status.device = answered
+        if answered.charge_state not in FORCED_ANSWERS.get(state, {answered.charge_state}):
+            raise VEBusWriteNotAppliedError(
+                f"forced {state.name.lower()}: the unit answered "
+                f"{answered.state.name.lower()}, {answered.charge_state.name.lower()}"
+            )
+        return answered
 
     async def sleep(self) -> None:
         """Low-power sleep. A standing ESS setpoint goes to 0 W first: nobody keeps a

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -189,16 +191,27 @@ async def test_standby_switch_button_and_forced_charge_states(
     )
     assert vebus_sim.device.switch_state == SwitchState.OFF
     assert vebus_sim.device.interface_lines & 0x02
-    absorption = {ChargeState.ABSORPTION, ChargeState.FORCED_ABSORPTION}
     for button, expected in (
-        ("force_float", {ChargeState.FLOAT}),  # from absorption, the simulator's default
-        ("force_absorption", absorption),
-        ("force_equalise", {ChargeState.EQUALISE}),
+        ("force_float", ChargeState.FLOAT),  # from absorption, the simulator's default
+        ("force_absorption", ChargeState.FORCED_ABSORPTION),
+        ("force_equalise", ChargeState.EQUALISE),
     ):
         await hass.services.async_call(
             "button", "press", {"entity_id": f"button.multiplus_{button}"}, blocking=True
         )
-        assert vebus_sim.device.charge_state in expected
+        assert vebus_sim.device.charge_state == expected
+        # The state the unit answered shows at once, not at the next slow read.
+        assert state(hass, "sensor.multiplus_charge_state") == expected.name.lower()
+
+
+async def test_a_forced_charge_state_the_unit_does_not_take_is_reported(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    vebus_sim.device.model = replace(vebus_sim.device.model, ac_inputs=0)  # no charger
+    with pytest.raises(HomeAssistantError, match="the unit answered"):
+        await hass.services.async_call(
+            "button", "press", {"entity_id": "button.multiplus_force_equalise"}, blocking=True
+        )
 
 
 async def test_charging_allowed_keeps_the_wave_check_bits_consistent(
