@@ -257,7 +257,7 @@ async def test_an_unconfirmed_ram_only_setting_is_not_taken_for_done_and_is_set_
     assert "may or may not be in force" in str(caught.value)
     assert vebus_sim.device.setting_raw(ABSORPTION) == 1410  # the unit took it, unheard
     assert coordinator.unit.setting_in_force(ABSORPTION, before) == before  # not remembered
-    assert coordinator.diagnostics()["unconfirmed_ram_only_settings"] == [ABSORPTION]
+    assert coordinator.diagnostics()["unconfirmed_ram_only_settings"] == ["absorption_voltage"]
 
     await coordinator.async_refresh()  # the known value goes back
     await hass.async_block_till_done()
