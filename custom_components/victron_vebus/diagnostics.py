@@ -53,7 +53,8 @@ async def async_get_config_entry_diagnostics(
         "state": state,
     }
     host = urlsplit(entry.data[CONF_PORT]).hostname
-    return _tidy(diagnostics, {host} if host else set())
+    tidy: dict[str, Any] = _tidy(diagnostics, {host} if host else set())
+    return tidy
 
 
 def _tidy(value: Any, secrets: set[str]) -> Any:

@@ -732,7 +732,9 @@ class VEBusUnit:
             "supported_ram": [ram_name(i) for i in sorted(self.supported_ram)],
             "settings": [setting_name(i) for i in sorted(self.setting_scales)],
             "ram_only_settings": {setting_name(k): v for k, v in sorted(self._ram_only.items())},
-            "unconfirmed_ram_only_settings": [setting_name(i) for i in sorted(self._unsure_settings)],
+            "unconfirmed_ram_only_settings": [
+                setting_name(i) for i in sorted(self._unsure_settings)
+            ],
             "eeprom_saved": {setting_name(k): v for k, v in sorted(self.eeprom.saved.items())},
             "session": self.client.session,
             "counters": dict(sorted(self.counters.items())),
