@@ -51,6 +51,7 @@ DEVICE_STATES = [s.name.lower() for s in DeviceState] + ["sleeping"]
 CHARGE_STATES = [s.name.lower() for s in ChargeState]
 MODES = [str(m) for m in Mode]
 LED_STATES = [str(s) for s in LedState]
+AC_INPUTS = ["ac_in_1", "ac_in_2"]  # F5 bits 0-1: the input in use (or last used)
 # Each known VE.Bus error code by name; a code not listed shows as "other" with its number.
 VEBUS_ERRORS = [code.name.lower() for code in VEBusErrorCode] + ["other"]
 RAM_BATTERY_RIPPLE = 6
@@ -156,6 +157,19 @@ def _led(index: int) -> Callable[[UnitState], StateType]:
     return value
 
 
+def _active_input(data: UnitState) -> StateType:
+    config = data.status.ac_input
+    return None if config is None else AC_INPUTS[config.active_input % len(AC_INPUTS)]
+
+
+def _ram_whole(ram_id: int) -> Callable[[UnitState], StateType]:
+    def value(data: UnitState) -> StateType:
+        raw = data.status.ram.get(ram_id)
+        return None if raw is None else int(raw)
+
+    return value
+
+
 def _supports(ram_id: int) -> Callable[[VEBusCoordinator], bool]:
     return lambda coordinator: ram_id in coordinator.unit.supported_ram
 
@@ -188,6 +202,27 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         suggested_display_precision=1,
         value_fn=_dc("current"),
+        needs=(Part.DC,),
+    ),
+    VEBusSensorDescription(
+        key="charger_dc_current",
+        translation_key="charger_dc_current",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=1,
+        value_fn=_dc("charger_current"),
+        needs=(Part.DC,),
+        exists_fn=_has_input,
+    ),
+    VEBusSensorDescription(
+        key="inverter_dc_current",
+        translation_key="inverter_dc_current",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=1,
+        value_fn=_dc("inverter_current"),
         needs=(Part.DC,),
     ),
     VEBusSensorDescription(
@@ -366,6 +401,33 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
             needs=(Part.LEDS,),
         )
         for index, name in enumerate(LED_NAMES)
+    ),
+    VEBusSensorDescription(
+        key="active_ac_input",
+        translation_key="active_ac_input",
+        device_class=SensorDeviceClass.ENUM,
+        options=AC_INPUTS,
+        value_fn=_active_input,
+        needs=(Part.AC_INPUT,),
+        exists_fn=lambda coordinator: (coordinator.unit.ac_inputs or 0) >= 2,
+    ),
+    VEBusSensorDescription(
+        key="ac_inputs",
+        translation_key="ac_inputs",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=_ac_input("inputs"),
+        needs=(Part.AC_INPUT,),
+        exists_fn=_has_input,
+    ),
+    VEBusSensorDescription(
+        key="virtual_switch_position",
+        translation_key="virtual_switch_position",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=_ram_whole(RamVar.VIRTUAL_SWITCH_POSITION),
+        needs=(Ram(RamVar.VIRTUAL_SWITCH_POSITION),),
+        exists_fn=_supports(RamVar.VIRTUAL_SWITCH_POSITION),
     ),
     VEBusSensorDescription(
         key="interface_version",

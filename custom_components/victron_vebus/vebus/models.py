@@ -227,6 +227,11 @@ class AcInputConfig:
         )
 
     @property
+    def remote_generator_selected(self) -> bool:
+        """Switch register bit 7 (protocol.md §7.4)."""
+        return bool(self.switch_register & SwitchRegister.REMOTE_GENERATOR_SELECTED)
+
+    @property
     def remote_mode(self) -> Mode:
         """Position of the remote switch this interface commands (bits 0 and 1)."""
         register = self.switch_register
