@@ -7,13 +7,14 @@ from dataclasses import replace
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     mock_restore_cache_with_extra_data,
 )
 
+from custom_components.victron_vebus.const import DOMAIN
 from custom_components.victron_vebus.vebus import ChargeState, SwitchState
 from tests.clock import FakeClock
 from vebus_sim import Simulator
@@ -330,3 +331,20 @@ async def test_vebus_error_is_named_and_keeps_its_number(
     assert current is not None
     assert current.state == shown
     assert current.attributes["code"] == code
+
+
+async def test_a_standing_vebus_error_is_a_repair_issue_until_it_clears(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, vebus_sim: Simulator
+) -> None:
+    issues = ir.async_get(hass)
+    issue_id = f"vebus_error_{setup_integration.entry_id}"
+    vebus_sim.device.error_byte = 17
+    await refresh(hass, setup_integration)
+    issue = issues.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["code"] == "17"
+    assert issue.translation_placeholders["name"] == "new master"
+    vebus_sim.device.error_byte = 0
+    await refresh(hass, setup_integration)
+    assert issues.async_get_issue(DOMAIN, issue_id) is None
