@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
-from .entity import VEBusEntity
+from .entity import VEBusEntity, VEBusMemberEntity
 from .needs import Need, Part, Ram
 from .vebus import ALARM_NAMES, RamVar, UnitState
 
@@ -117,15 +117,25 @@ BINARY_SENSORS: tuple[VEBusBinarySensorDescription, ...] = (
 )
 
 
+MEMBER_ALARMS = ("temperature_alarm", "low_battery_alarm", "overload_alarm")
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: VEBusConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     coordinator = entry.runtime_data
-    async_add_entities(
+    entities: list[BinarySensorEntity] = [
         VEBusBinarySensor(coordinator, d) for d in BINARY_SENSORS if d.exists_fn(coordinator)
+    ]
+    entities.extend(
+        VEBusMemberAlarm(coordinator, description, address)
+        for address in coordinator.unit.addresses
+        for description in BINARY_SENSORS
+        if description.key in MEMBER_ALARMS
     )
+    async_add_entities(entities)
 
 
 class VEBusBinarySensor(VEBusEntity, BinarySensorEntity):
@@ -139,3 +149,25 @@ class VEBusBinarySensor(VEBusEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool | None:
         return self.entity_description.value_fn(self.coordinator.data)
+
+
+class VEBusMemberAlarm(VEBusMemberEntity, BinarySensorEntity):
+    """One unit's own alarm ('L' at its address), on that unit's device."""
+
+    entity_description: VEBusBinarySensorDescription
+
+    def __init__(
+        self,
+        coordinator: VEBusCoordinator,
+        description: VEBusBinarySensorDescription,
+        address: int,
+    ) -> None:
+        super().__init__(coordinator, description, address)
+        self._index = ALARM_NAMES.index(description.key)
+
+    @property
+    def is_on(self) -> bool | None:
+        member = self.member
+        if member is None or member.leds is None:
+            return None
+        return bool(member.leds.alarms >> self._index & 1)

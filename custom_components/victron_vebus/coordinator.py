@@ -114,7 +114,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         return remove
 
     def _plan(self) -> StatusPlan:
-        return plan_for(self._needs, self.unit.supported_ram, self.unit.phases)
+        unit = self.unit
+        return plan_for(self._needs, unit.supported_ram, unit.phases, unit.addresses)
 
     # --- refresh ------------------------------------------------------------------------------
 

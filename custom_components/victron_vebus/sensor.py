@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -28,7 +28,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
-from .entity import VEBusEntity
+from .entity import VEBusEntity, VEBusMemberEntity
 from .needs import Need, Part, Ram, Snapshot
 from .vebus import (
     LED_NAMES,
@@ -41,6 +41,7 @@ from .vebus import (
     Mode,
     RamVar,
     UnitState,
+    UnitStatus,
     VEBusErrorCode,
 )
 
@@ -166,6 +167,17 @@ def _ram_whole(ram_id: int) -> Callable[[UnitState], StateType]:
     def value(data: UnitState) -> StateType:
         raw = data.status.ram.get(ram_id)
         return None if raw is None else int(raw)
+
+    return value
+
+
+def _phase_total(attr: str) -> Callable[[UnitState], StateType]:
+    def value(data: UnitState) -> StateType:
+        values: list[float | None] = [getattr(ac, attr) for ac in data.status.ac]
+        known = [v for v in values if v is not None]
+        if not values or len(known) < len(values):
+            return None
+        return round(sum(known), 2)
 
     return value
 
@@ -479,6 +491,76 @@ PHASE_SENSORS: tuple[VEBusPhaseSensorDescription, ...] = (
 
 
 @dataclass(frozen=True, kw_only=True)
+class VEBusMemberSensorDescription(SensorEntityDescription):
+    """One unit's own value, in a system of several."""
+
+    value_fn: Callable[[UnitStatus], StateType]
+    phases_only: bool = False
+
+
+def _member_ac(attr: str) -> Callable[[UnitStatus], StateType]:
+    def value(unit: UnitStatus) -> StateType:
+        return None if unit.ac is None else cast(StateType, getattr(unit.ac, attr))
+
+    return value
+
+
+MEMBER_SENSORS: tuple[VEBusMemberSensorDescription, ...] = (
+    *(
+        VEBusMemberSensorDescription(
+            key=description.key,
+            translation_key=description.key,
+            device_class=description.device_class,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=description.native_unit_of_measurement,
+            suggested_display_precision=description.suggested_display_precision,
+            value_fn=_member_ac(description.key.removeprefix("ac_")),
+        )
+        for description in PHASE_SENSORS
+    ),
+    VEBusMemberSensorDescription(
+        key="battery_voltage",
+        translation_key="battery_voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+        value_fn=lambda unit: None if unit.dc is None else unit.dc.voltage,
+    ),
+    VEBusMemberSensorDescription(
+        key="battery_current",
+        translation_key="battery_current",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        value_fn=lambda unit: None if unit.dc is None else unit.dc.current,
+    ),
+)
+
+# The system's totals over its phases, on the main device.
+TOTAL_SENSORS: tuple[VEBusSensorDescription, ...] = tuple(
+    VEBusSensorDescription(
+        key=f"{key}_total",
+        translation_key=f"{key}_total",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=2,
+        value_fn=_phase_total(attr),
+        needs=(Part.AC,),
+        exists_fn=exists,
+    )
+    for key, attr, exists in (
+        ("ac_input_current", "input_current", _has_input),
+        ("ac_output_current", "output_current", lambda _: True),
+    )
+)
+
+
+@dataclass(frozen=True, kw_only=True)
 class VEBusEnergySensorDescription(SensorEntityDescription):
     """A kWh total the library integrates from every power reading (``vebus.Energy``)."""
 
@@ -524,6 +606,16 @@ async def async_setup_entry(
         entities.extend(
             VEBusPhaseSensor(coordinator, description, phase, coordinator.unit.phases)
             for description in PHASE_SENSORS
+            if _has_input(coordinator) or not description.key.startswith("ac_input")
+        )
+    if coordinator.unit.phases > 1:
+        entities.extend(
+            VEBusSensor(coordinator, d) for d in TOTAL_SENSORS if d.exists_fn(coordinator)
+        )
+    for address in coordinator.unit.addresses:
+        entities.extend(
+            VEBusMemberSensor(coordinator, description, address)
+            for description in MEMBER_SENSORS
             if _has_input(coordinator) or not description.key.startswith("ac_input")
         )
     entities.extend(
@@ -603,3 +695,22 @@ class VEBusEnergySensor(VEBusEntity, RestoreSensor):
     @property
     def native_value(self) -> float:
         return round(self.coordinator.unit.energy.kwh[self.entity_description.counter], 6)
+
+
+class VEBusMemberSensor(VEBusMemberEntity, SensorEntity):
+    """One unit's own value, on that unit's device."""
+
+    entity_description: VEBusMemberSensorDescription
+
+    def __init__(
+        self,
+        coordinator: VEBusCoordinator,
+        description: VEBusMemberSensorDescription,
+        address: int,
+    ) -> None:
+        super().__init__(coordinator, description, address)
+
+    @property
+    def native_value(self) -> StateType:
+        member = self.member
+        return None if member is None else self.entity_description.value_fn(member)

@@ -233,6 +233,7 @@ class VEBusClient(RamAndSettings):
             input_frequency=period.frequency(reply.mains_period),
             output_voltage=inv_v.value(reply.inverter_voltage),
             output_current=inv_i.value_wide(reply.inverter_current) * reply.inverter_factor,
+            units=max(1, reply.bf_factor),
         )
 
     async def ac_input_config(self) -> AcInputConfig:

@@ -205,6 +205,7 @@ class AcInfo:
     input_frequency: float | None
     output_voltage: float | None
     output_current: float | None
+    units: int = 1  # units on this phase (the frame's current factor; protocol.md §3.3)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,7 +56,7 @@ from .plausible import Plausibility, nominal_from_battery, nominal_voltage
 from .product import Product, family_of
 from .sampling import ERROR_BACKOFF, SAMPLE_IDS, SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale
-from .status import StatusPlan, VEBusStatus, read_status
+from .status import StatusPlan, VEBusStatus, find_units, read_status
 from .tiers import Events, SlowTier
 
 _LOGGER = logging.getLogger(__name__)
@@ -134,6 +134,7 @@ class VEBusUnit:
         self.persist_settings = persist_settings
         self.device: DeviceInfo | None = None
         self.phases = 1
+        self.addresses: tuple[int, ...] = ()  # of each unit, in a system of several
         self.ac_inputs: int | None = None  # from 'F' 5: 0 on a Phoenix, 2 on a Quattro
         self.nominal_voltage: float | None = None  # V, from the absorption voltage's maximum
         self.supported_ram: set[int] = set()
@@ -199,7 +200,10 @@ class VEBusUnit:
         ess_ram_id = await client.find_ess_setpoint()
         if ess_ram_id is not None:
             self.ess = self._ess_at(ess_ram_id)
-        self.phases = (await client.ac_info(1)).phases or 1
+        first = await client.ac_info(1)
+        self.phases = first.phases or 1
+        if self.phases > 1 or first.units > 1:  # several units: learn their addresses
+            self.addresses = await find_units(client)
         try:
             self.ac_inputs = (await client.ac_input_config()).inputs
         except VEBusUnsupportedError:
@@ -729,6 +733,7 @@ class VEBusUnit:
                 "serial_number": device.serial_number,
             },
             "phases": self.phases,
+            "unit_addresses": list(self.addresses),
             "ess_ram_id": self.ess.ram_id if self.ess else None,
             "ess_setpoint": self.ess.watts if self.ess else None,
             "ess_setpoint_unconfirmed": bool(self.ess and self.ess.unsure),
