@@ -18,6 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.victron_vebus.const import CONF_INTERFACE, CONF_PORT, DOMAIN
@@ -31,6 +32,13 @@ MODELS = {
 }
 # Their states move with time (integrated) or with the order of background work.
 MOVING = ("_energy", "_energy_")
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's extension (snapshots/ beside the test), also where the plugin of
+    an older release does not set it."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 def projection(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
