@@ -7,6 +7,16 @@ the public API: the integration imports only from here (docs/design.md §1-§2).
 
 from .client import VEBusClient
 from .clock import Clock, SystemClock
+from .controls import (
+    BATTERY_MONITOR_SETTING,
+    CONTROL_SETTINGS,
+    FLAG_SWITCHES,
+    SETTING_CONTROLS,
+    FlagSwitch,
+    Needs,
+    SettingControl,
+    flag_mask,
+)
 from .eeprom import EEPROM_INTERVAL, EepromLimiter
 from .energy import Energy, EnergyCounters
 from .errors import (
@@ -33,6 +43,7 @@ from .ids import (
     Alarm,
     Flags0,
     Flags1,
+    Flags2,
     Led,
     RamVar,
     Setting,
@@ -69,11 +80,15 @@ from .unit import SettingState, UnitState, VEBusUnit
 
 __all__ = [
     "ALARM_NAMES",
+    "BATTERY_MONITOR_SETTING",
+    "CONTROL_SETTINGS",
     "EEPROM_INTERVAL",
     "FLAG_SETTINGS",
+    "FLAG_SWITCHES",
     "LED_NAMES",
     "RAM_UNITS",
     "SAMPLE_PERIOD",
+    "SETTING_CONTROLS",
     "SETTING_UNITS",
     "SLOW_INTERVAL",
     "SNAPSHOT_POWER_IDS",
@@ -90,18 +105,22 @@ __all__ = [
     "Energy",
     "EnergyCounters",
     "Family",
+    "FlagSwitch",
     "Flags0",
     "Flags1",
+    "Flags2",
     "ForcedChargeState",
     "Led",
     "LedState",
     "LedStatus",
     "LinkStats",
     "Mode",
+    "Needs",
     "PowerSample",
     "Product",
     "RamVar",
     "Setting",
+    "SettingControl",
     "SettingScale",
     "SettingState",
     "StatusPlan",
@@ -130,6 +149,7 @@ __all__ = [
     "describe_port",
     "firmware_type",
     "firmware_version_text",
+    "flag_mask",
     "ram_id",
     "ram_name",
     "read_status",
