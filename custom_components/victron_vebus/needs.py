@@ -40,13 +40,21 @@ class Ram:
     ram_id: int
 
 
-type Need = Part | Snapshot | Ram
+@dataclass(frozen=True, slots=True)
+class SettingRead:
+    """A setting read back (0x31) after a write and now and then."""
+
+    setting_id: int
+
+
+type Need = Part | Snapshot | Ram | SettingRead
 
 
 def plan_for(needs: Collection[Need], supported_ram: Collection[int], phases: int) -> StatusPlan:
     """The requests that read what ``needs`` name, and nothing else."""
-    if not needs:
+    if not needs:  # before any entity said what it shows (the first refresh): everything
         return StatusPlan(phases=None)
+    setting_ids = tuple(sorted(n.setting_id for n in needs if isinstance(n, SettingRead)))
     return StatusPlan(
         leds=Part.LEDS in needs,
         dc=Part.DC in needs,
@@ -56,4 +64,5 @@ def plan_for(needs: Collection[Need], supported_ram: Collection[int], phases: in
         device_state=Part.DEVICE_STATE in needs,
         snapshot_ids=tuple(i for i in SNAPSHOT_IDS if Snapshot(i) in needs and i in supported_ram),
         ram_ids=tuple(i for i in sorted(supported_ram) if Ram(i) in needs),
+        setting_ids=setting_ids,
     )
