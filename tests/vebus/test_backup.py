@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+import concurrent.futures
 from dataclasses import replace
 import json
 from pathlib import Path
@@ -507,4 +508,7 @@ def test_backup_then_restore_on_an_unchanged_unit_writes_nothing(
         finally:
             await sim.stop()
 
-    asyncio.run(scenario())
+    # In a thread of its own: asyncio.run() must not take the main thread's event loop
+    # away from the test harness.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()

@@ -317,3 +317,54 @@ async def test_a_setting_the_unit_refuses_makes_the_restore_fail(
     assert "access level 2" in out
     assert "1 written, 62 unchanged, 1 refused, 0 failed" in out
     assert sim.device.setting(3) == pytest.approx(13.8)
+
+
+async def test_diff_lists_each_kind_of_difference(
+    sim_url: tuple[Simulator, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, url = sim_url
+    file = tmp_path / "multiplus.json"
+    assert (await run_async(capsys, "backup", url, str(file)))[0] == 0
+    data = json.loads(file.read_text())
+    data["unit"]["firmware"] += 1
+    data["settings"]["49"] = data["settings"]["6"] | {"name": "ac_input_2_current_limit"}
+    del data["settings"]["64"]
+    data["settings"]["2"] |= {"raw": 1700, "value": 17.0}
+    file.write_text(json.dumps(data))
+    sim.device.set_setting(3, 13.0)
+    flags0 = sim.device.setting_raw(0)
+    sim.device.set_setting_raw(0, flags0 ^ 0x0020)  # PowerAssist, changed elsewhere
+    code, out, _ = await run_async(capsys, "diff", url, str(file))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("the file is of another unit: firmware: file ")
+    assert lines[1:] == [
+        "changed (file | unit):",
+        f"  {'flags0':34} {flags0:#06x} | {flags0 ^ 0x20:#06x}, stored {flags0:#06x} | {flags0 ^ 0x20:#06x}",
+        f"  {'float_voltage':34} 13.8 V | 13 V, stored 13.8 V | 13 V",
+        "only in the file:",
+        f"  {'ac_input_2_current_limit':34} {data['settings']['6']['value']:g} A",
+        "only on the unit:",
+        f"  {'battery_capacity':34} {sim.device.setting(64):g} Ah",
+        "out of the unit's bounds (a restore refuses the file):",
+        "  absorption_voltage: 17 V is outside 12 to 16 V",
+        "60 settings as in the file",
+    ]
+
+
+async def test_a_restore_says_when_the_unit_needs_a_restart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim = Simulator("multiplus2-48", paced=False, live=False, seed=4)  # answers with a status
+    try:
+        url = await sim.start_tcp()
+        file = str(tmp_path / "multiplus2.json")
+        assert (await run_async(capsys, "backup", url, file))[0] == 0
+        sim.device.set_setting(64, 100)  # battery capacity: the unit restarts to apply it
+        code, out, _ = await run_async(capsys, "restore", url, file, "--save-permanently")
+        assert code == 0
+        assert "written   battery_capacity" in out
+        assert "100 Ah -> 200 Ah (saved permanently)" in out
+        assert out.endswith("restart the unit to apply some of them\n")
+    finally:
+        await sim.stop()

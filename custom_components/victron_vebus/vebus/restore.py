@@ -146,7 +146,7 @@ def _compare(saved: SavedSetting, now: SavedSetting) -> SettingDifference | None
     )
 
 
-def _target(saved: SavedSetting, now: SavedSetting, raw: int) -> tuple[int | None, str | None]:
+def _target(saved: SavedSetting, now: SavedSetting, raw: int) -> tuple[int, str | None]:
     """The unit's raw word for the file's ``raw``, and why the unit would refuse it.
 
     Where the unit scales the setting as the file does, the file's raw word; else its value
@@ -156,11 +156,7 @@ def _target(saved: SavedSetting, now: SavedSetting, raw: int) -> tuple[int | Non
     same_scale = (saved.info.scale, saved.info.offset) == (now.info.scale, now.info.offset)
     if setting_id in FLAG_SETTINGS or same_scale:
         return raw, _problem(setting_id, raw, now)
-    value = setting_value(setting_id, saved.info, raw)
-    try:
-        target = SettingScale(now.info).raw(value)
-    except ValueError:
-        return None, f"{saved.name}: {value:g} has no value in the unit's scale"
+    target = SettingScale(now.info).raw(setting_value(setting_id, saved.info, raw))
     return target, _problem(setting_id, target, now)
 
 
@@ -294,8 +290,7 @@ async def _restore_one(
         )
     current = now.settings[setting_id]
     target, stored_target = difference.target_raw, difference.stored_target_raw
-    # Either being None is a problem, and a problem refused the whole restore.
-    assert target is not None
+    assert target is not None  # only settings on the unit and in the file get here
     assert stored_target is not None
     store = persist and difference.stored_differs
     in_force = current.stored_raw if store else current.raw  # a save sets both
