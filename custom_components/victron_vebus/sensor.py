@@ -46,7 +46,8 @@ from .vebus import (
 
 PARALLEL_UPDATES = 0
 
-DEVICE_STATES = [s.name.lower() for s in DeviceState]
+# "sleeping": sent to sleep and silent since (the unit reports nothing then).
+DEVICE_STATES = [s.name.lower() for s in DeviceState] + ["sleeping"]
 CHARGE_STATES = [s.name.lower() for s in ChargeState]
 MODES = [str(m) for m in Mode]
 LED_STATES = [str(s) for s in LedState]
@@ -78,6 +79,7 @@ class VEBusSensorDescription(SensorEntityDescription):
     needs: tuple[Need, ...]
     exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
     attributes_fn: Callable[[UnitState], dict[str, Any] | None] = lambda _: None
+    available_asleep: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +111,12 @@ def _input_power(data: UnitState) -> StateType:
     value = _watts(data, INPUT_POWER)
     # The unit counts + as feeding into AC-in; users expect + = drawn from the grid.
     return None if value is None else -value
+
+
+def _device_state(data: UnitState) -> StateType:
+    if data.asleep:
+        return "sleeping"
+    return _enum_name(data.status.device.state if data.status.device else None)
 
 
 def _vebus_error(data: UnitState) -> StateType:
@@ -150,6 +158,15 @@ def _led(index: int) -> Callable[[UnitState], StateType]:
 
 def _supports(ram_id: int) -> Callable[[VEBusCoordinator], bool]:
     return lambda coordinator: ram_id in coordinator.unit.supported_ram
+
+
+def _has_input(coordinator: VEBusCoordinator) -> bool:
+    """An AC input, and a charger behind it: not on a Phoenix."""
+    return coordinator.unit.has_charger
+
+
+def _input_supports(ram_id: int) -> Callable[[VEBusCoordinator], bool]:
+    return lambda coordinator: _has_input(coordinator) and _supports(ram_id)(coordinator)
 
 
 SENSORS: tuple[VEBusSensorDescription, ...] = (
@@ -223,7 +240,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfPower.WATT,
         value_fn=_input_power,
         needs=(Snapshot(INPUT_POWER),),
-        exists_fn=_supports(INPUT_POWER),
+        exists_fn=_input_supports(INPUT_POWER),
     ),
     VEBusSensorDescription(
         key="ac_output_power",
@@ -264,6 +281,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         value_fn=_ac_input("current_limit"),
         needs=(Part.AC_INPUT,),
+        exists_fn=_has_input,
     ),
     VEBusSensorDescription(
         key="ac_input_current_limit_minimum",
@@ -274,6 +292,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=_ac_input("minimum"),
         needs=(Part.AC_INPUT,),
+        exists_fn=_has_input,
     ),
     VEBusSensorDescription(
         key="ac_input_current_limit_maximum",
@@ -284,14 +303,16 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=_ac_input("maximum"),
         needs=(Part.AC_INPUT,),
+        exists_fn=_has_input,
     ),
     VEBusSensorDescription(
         key="device_state",
         translation_key="device_state",
         device_class=SensorDeviceClass.ENUM,
         options=DEVICE_STATES,
-        value_fn=lambda data: _enum_name(data.status.device.state if data.status.device else None),
+        value_fn=_device_state,
         needs=(Part.DEVICE_STATE,),
+        available_asleep=True,
     ),
     VEBusSensorDescription(
         key="charge_state",
@@ -302,6 +323,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
             data.status.device.charge_state if data.status.device else None
         ),
         needs=(Part.DEVICE_STATE,),
+        exists_fn=_has_input,
     ),
     VEBusSensorDescription(
         key="actual_mode",
@@ -418,8 +440,8 @@ ENERGY_SENSORS = tuple(
     for counter, needs, exists in (
         (Energy.BATTERY_IN, (Part.DC,), lambda _: True),
         (Energy.BATTERY_OUT, (Part.DC,), lambda _: True),
-        (Energy.GRID_IMPORT, (Snapshot(INPUT_POWER),), _supports(INPUT_POWER)),
-        (Energy.GRID_EXPORT, (Snapshot(INPUT_POWER),), _supports(INPUT_POWER)),
+        (Energy.GRID_IMPORT, (Snapshot(INPUT_POWER),), _input_supports(INPUT_POWER)),
+        (Energy.GRID_EXPORT, (Snapshot(INPUT_POWER),), _input_supports(INPUT_POWER)),
         (Energy.AC_OUTPUT, (Snapshot(OUTPUT_POWER),), _supports(OUTPUT_POWER)),
     )
 )
@@ -440,6 +462,7 @@ async def async_setup_entry(
         entities.extend(
             VEBusPhaseSensor(coordinator, description, phase, coordinator.unit.phases)
             for description in PHASE_SENSORS
+            if _has_input(coordinator) or not description.key.startswith("ac_input")
         )
     entities.extend(
         VEBusEnergySensor(coordinator, description)
@@ -454,6 +477,7 @@ class VEBusSensor(VEBusEntity, SensorEntity):
 
     def __init__(self, coordinator: VEBusCoordinator, description: VEBusSensorDescription) -> None:
         super().__init__(coordinator, description, description.needs)
+        self._available_asleep = description.available_asleep
 
     @property
     def native_value(self) -> StateType:

@@ -28,6 +28,7 @@ from vebus import (
     SettingsBackup,
     StatusPlan,
     UnitIdentity,
+    VEBusAsleepError,
     VEBusBackupError,
     VEBusBackupMismatchError,
     VEBusClient,
@@ -381,6 +382,20 @@ async def test_access_denied_is_refused_for_that_setting(sim: Simulator, unit: V
     result = next(r for r in report.results if r.setting_id == CHARGE_CURRENT)
     assert result.outcome is Outcome.REFUSED
     assert "access level 2" in (result.reason or "")
+
+
+async def test_an_asleep_unit_is_said_asleep_with_nothing_sent(
+    sim: Simulator, unit: VEBusUnit
+) -> None:
+    document = await backup_settings(unit)
+    await unit.sleep()
+    await wait_for(lambda: sim.device.asleep, "the unit asleep")
+    await unit.refresh(PLAN)  # the refresh that notices
+    sent = len(sim.requests)
+    for action in (backup_settings(unit), restore_settings(unit, document)):
+        with pytest.raises(VEBusAsleepError):
+            await action
+    assert len(sim.requests) == sent
 
 
 # --- documents -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from .eeprom import EEPROM_INTERVAL, EepromLimiter
 from .energy import Energy, EnergyCounters
 from .errors import (
     VEBusAccessDeniedError,
+    VEBusAsleepError,
     VEBusBackupError,
     VEBusBackupMismatchError,
     VEBusConnectionError,
@@ -134,6 +135,7 @@ __all__ = [
     "UnitIdentity",
     "UnitState",
     "VEBusAccessDeniedError",
+    "VEBusAsleepError",
     "VEBusBackupError",
     "VEBusBackupMismatchError",
     "VEBusClient",

@@ -23,7 +23,7 @@ import math
 from typing import Any
 
 from .client import VEBusClient
-from .errors import VEBusBackupError
+from .errors import VEBusAsleepError, VEBusBackupError
 from .ids import FLAG_SETTINGS, RAM_UNITS, SETTING_UNITS, RamVar, Setting, ram_name, setting_name
 from .product import Family, firmware_version_text
 from .protocol.variables import RawSettingInfo
@@ -306,6 +306,8 @@ class SettingsBackup:
 
 async def backup_settings(unit: VEBusUnit) -> SettingsBackup:
     """Every setting ``unit`` reports, and its RAM variables (the unit learnt first if new)."""
+    if unit.asleep:  # it answers nothing: say so rather than time out
+        raise VEBusAsleepError(f"{unit.client.url}: the unit is asleep; wake it up first")
     if unit.device is None:
         await unit.discover()
     client = unit.client

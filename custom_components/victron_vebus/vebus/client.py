@@ -157,9 +157,9 @@ class VEBusClient(RamAndSettings):
 
     # --- identity -------------------------------------------------------------------------------
 
-    async def version(self) -> int:
+    async def version(self, retries: int | None = None) -> int:
         """Interface firmware version ('V'); also proves something answers."""
-        reply = await self.link.exchange(VersionRequest())
+        reply = await self.link.exchange(VersionRequest(), retries=retries)
         self.link.interface_version = reply.version
         return reply.version
 

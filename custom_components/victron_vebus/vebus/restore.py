@@ -19,6 +19,7 @@ from typing import Any
 from .backup import SavedSetting, SettingsBackup, backup_settings, setting_value
 from .errors import (
     VEBusAccessDeniedError,
+    VEBusAsleepError,
     VEBusBackupMismatchError,
     VEBusError,
     VEBusOutOfRangeError,
@@ -308,7 +309,12 @@ async def _restore_one(
             reset |= await unit.write_setting(setting_id, value, persist=False)
     except VEBusRateLimitedError as err:
         return _not_restored(saved, current, Outcome.REFUSED, err, retry_at=err.retry_at)
-    except (VEBusAccessDeniedError, VEBusOutOfRangeError, VEBusUnsupportedError) as err:
+    except (
+        VEBusAccessDeniedError,
+        VEBusAsleepError,
+        VEBusOutOfRangeError,
+        VEBusUnsupportedError,
+    ) as err:
         return _not_restored(saved, current, Outcome.REFUSED, err)
     except VEBusError as err:
         return _not_restored(saved, current, Outcome.FAILED, err)
