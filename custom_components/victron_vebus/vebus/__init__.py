@@ -5,6 +5,7 @@ files are the integration's bundled copy and the ``victron-serial`` distribution
 the public API: the integration imports only from here (docs/design.md §1-§2).
 """
 
+from .backup import SavedRamVar, SavedSetting, SettingsBackup, UnitIdentity, backup_settings
 from .client import VEBusClient
 from .clock import Clock, SystemClock
 from .eeprom import EEPROM_INTERVAL, EepromLimiter
@@ -12,6 +13,8 @@ from .energy import Energy, EnergyCounters
 from .errors import (
     VEBusAccessDeniedError,
     VEBusAsleepError,
+    VEBusBackupError,
+    VEBusBackupMismatchError,
     VEBusConnectionError,
     VEBusError,
     VEBusInvalidPortError,
@@ -21,6 +24,7 @@ from .errors import (
     VEBusPortNotFoundError,
     VEBusProtocolError,
     VEBusRateLimitedError,
+    VEBusRestoreOutOfRangeError,
     VEBusTimeoutError,
     VEBusUnsupportedError,
     VEBusWriteNotAppliedError,
@@ -61,6 +65,17 @@ from .models import (
     VEBusErrorCode,
 )
 from .product import Family, Product, firmware_type, firmware_version_text
+from .restore import (
+    Difference,
+    Outcome,
+    RestoreReport,
+    RestoreResult,
+    SettingDifference,
+    SettingsDiff,
+    compare_backups,
+    diff_settings,
+    restore_settings,
+)
 from .sampling import SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale, VarScale
 from .status import StatusPlan, UnitAc, UnitStatus, VEBusStatus, read_status, status_to_json
@@ -87,6 +102,7 @@ __all__ = [
     "DeviceInfo",
     "DeviceState",
     "DeviceStatus",
+    "Difference",
     "EepromLimiter",
     "Energy",
     "EnergyCounters",
@@ -99,20 +115,31 @@ __all__ = [
     "LedStatus",
     "LinkStats",
     "Mode",
+    "Outcome",
     "PowerSample",
     "Product",
     "RamVar",
+    "RestoreReport",
+    "RestoreResult",
+    "SavedRamVar",
+    "SavedSetting",
     "Setting",
+    "SettingDifference",
     "SettingScale",
     "SettingState",
+    "SettingsBackup",
+    "SettingsDiff",
     "StatusPlan",
     "SwitchState",
     "SystemClock",
     "UnitAc",
+    "UnitIdentity",
     "UnitState",
     "UnitStatus",
     "VEBusAccessDeniedError",
     "VEBusAsleepError",
+    "VEBusBackupError",
+    "VEBusBackupMismatchError",
     "VEBusClient",
     "VEBusConnectionError",
     "VEBusError",
@@ -124,6 +151,7 @@ __all__ = [
     "VEBusPortNotFoundError",
     "VEBusProtocolError",
     "VEBusRateLimitedError",
+    "VEBusRestoreOutOfRangeError",
     "VEBusStatus",
     "VEBusTimeoutError",
     "VEBusUnit",
@@ -131,12 +159,16 @@ __all__ = [
     "VEBusWriteNotAppliedError",
     "VEBusWriteUnconfirmedError",
     "VarScale",
+    "backup_settings",
+    "compare_backups",
     "describe_port",
+    "diff_settings",
     "firmware_type",
     "firmware_version_text",
     "ram_id",
     "ram_name",
     "read_status",
+    "restore_settings",
     "setting_id",
     "setting_name",
     "status_to_json",
