@@ -97,7 +97,7 @@ async def async_setup_entry(
     entities: list[SwitchEntity] = [
         VEBusSwitch(coordinator, description)
         for description in SWITCHES
-        if unit.product.has_charger or not description.charger
+        if unit.has_charger or not description.charger
     ]
     entities.extend(
         VEBusFlagSwitch(coordinator, description)

@@ -5,6 +5,7 @@ files are the integration's bundled copy and the ``victron-serial`` distribution
 the public API: the integration imports only from here (docs/design.md §1-§2).
 """
 
+from .backup import SavedRamVar, SavedSetting, SettingsBackup, UnitIdentity, backup_settings
 from .client import VEBusClient
 from .clock import Clock, SystemClock
 from .controls import (
@@ -21,6 +22,9 @@ from .eeprom import EEPROM_INTERVAL, EepromLimiter
 from .energy import Energy, EnergyCounters
 from .errors import (
     VEBusAccessDeniedError,
+    VEBusAsleepError,
+    VEBusBackupError,
+    VEBusBackupMismatchError,
     VEBusConnectionError,
     VEBusError,
     VEBusInvalidPortError,
@@ -30,6 +34,7 @@ from .errors import (
     VEBusPortNotFoundError,
     VEBusProtocolError,
     VEBusRateLimitedError,
+    VEBusRestoreOutOfRangeError,
     VEBusTimeoutError,
     VEBusUnsupportedError,
     VEBusWriteNotAppliedError,
@@ -71,9 +76,20 @@ from .models import (
     VEBusErrorCode,
 )
 from .product import Family, Product, firmware_type, firmware_version_text
+from .restore import (
+    Difference,
+    Outcome,
+    RestoreReport,
+    RestoreResult,
+    SettingDifference,
+    SettingsDiff,
+    compare_backups,
+    diff_settings,
+    restore_settings,
+)
 from .sampling import SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale, VarScale
-from .status import StatusPlan, VEBusStatus, read_status, status_to_json
+from .status import StatusPlan, UnitAc, UnitStatus, VEBusStatus, read_status, status_to_json
 from .tiers import SLOW_INTERVAL
 from .transport import describe_port
 from .unit import SettingState, UnitState, VEBusUnit
@@ -101,6 +117,7 @@ __all__ = [
     "DeviceInfo",
     "DeviceState",
     "DeviceStatus",
+    "Difference",
     "EepromLimiter",
     "Energy",
     "EnergyCounters",
@@ -116,18 +133,32 @@ __all__ = [
     "LinkStats",
     "Mode",
     "Needs",
+    "Outcome",
     "PowerSample",
     "Product",
     "RamVar",
+    "RestoreReport",
+    "RestoreResult",
+    "SavedRamVar",
+    "SavedSetting",
     "Setting",
     "SettingControl",
+    "SettingDifference",
     "SettingScale",
     "SettingState",
+    "SettingsBackup",
+    "SettingsDiff",
     "StatusPlan",
     "SwitchState",
     "SystemClock",
+    "UnitAc",
+    "UnitIdentity",
     "UnitState",
+    "UnitStatus",
     "VEBusAccessDeniedError",
+    "VEBusAsleepError",
+    "VEBusBackupError",
+    "VEBusBackupMismatchError",
     "VEBusClient",
     "VEBusConnectionError",
     "VEBusError",
@@ -139,6 +170,7 @@ __all__ = [
     "VEBusPortNotFoundError",
     "VEBusProtocolError",
     "VEBusRateLimitedError",
+    "VEBusRestoreOutOfRangeError",
     "VEBusStatus",
     "VEBusTimeoutError",
     "VEBusUnit",
@@ -146,13 +178,17 @@ __all__ = [
     "VEBusWriteNotAppliedError",
     "VEBusWriteUnconfirmedError",
     "VarScale",
+    "backup_settings",
+    "compare_backups",
     "describe_port",
+    "diff_settings",
     "firmware_type",
     "firmware_version_text",
     "flag_mask",
     "ram_id",
     "ram_name",
     "read_status",
+    "restore_settings",
     "setting_id",
     "setting_name",
     "status_to_json",
