@@ -46,7 +46,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: VEBusConfigEntry) -> boo
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _release_on_stop))
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    coordinator.async_start_sampling()
+    coordinator.sampler.async_start()
     return True
 
 
