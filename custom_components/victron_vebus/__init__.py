@@ -14,11 +14,9 @@ from .charger_coordinator import ChargerConfigEntry, ChargerCoordinator, async_s
 from .const import CONF_PORT, DOMAIN, FAMILY_VEDIRECT
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .identify import entry_family
-from .number import SETTING_IDS as NUMBER_SETTINGS
 from .runtime import VictronConfigEntry
 from .services import async_setup_services
-from .switch import SETTING_IDS as SWITCH_SETTINGS
-from .vebus import VEBusClient, VEBusUnit
+from .vebus import CONTROL_SETTINGS, VEBusClient, VEBusUnit
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -47,7 +45,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: VictronConfigEntry) -> b
 
 async def _async_setup_vebus_entry(hass: HomeAssistant, entry: VEBusConfigEntry) -> bool:
     unit = VEBusUnit(VEBusClient(entry.data[CONF_PORT]))
-    coordinator = VEBusCoordinator(hass, entry, unit, (*NUMBER_SETTINGS, *SWITCH_SETTINGS))
+    coordinator = VEBusCoordinator(hass, entry, unit, CONTROL_SETTINGS)
     try:
         await coordinator.async_config_entry_first_refresh()
     except BaseException:
@@ -61,7 +59,7 @@ async def _async_setup_vebus_entry(hass: HomeAssistant, entry: VEBusConfigEntry)
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _release_on_stop))
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    coordinator.async_start_sampling()
+    coordinator.sampler.async_start()
     return True
 
 

@@ -7,6 +7,8 @@
   known at the next refresh: the unit may hold the new value or the old one, and only the
   old one is known.
 - EEPROM saves go through the limiter (``eeprom``): once per setting per interval.
+- A flag switch changes the bits it owns and no other: read-modify-write on the word the
+  unit confirmed last (``controls``).
 - The ESS setpoint is kept alive while set and returned to 0 W on ``close`` (``ess``).
 - The remote switch and the current limit the unit acknowledged are the truth until a
   refresh reads them back, so a second control builds on the first.
@@ -29,6 +31,12 @@ from typing import Any
 
 from .client import VEBusClient
 from .clock import Clock, SystemClock
+from .controls import (
+    BATTERY_MONITOR_SETTING,
+    CHARGING_ALLOWED,
+    FlagSwitch,
+    SettingControl,
+)
 from .eeprom import EepromLimiter
 from .energy import Energy, EnergyCounters
 from .errors import (
@@ -42,6 +50,7 @@ from .errors import (
 from .ess import DEFAULT_MAX_POWER, KEEPALIVE_INTERVAL, EssSetpoint
 from .ids import (
     ASSISTANT_START,
+    FLAG_SETTINGS,
     RAM_UNITS,
     SETTING_UNITS,
     SNAPSHOT_POWER_IDS,
@@ -104,11 +113,15 @@ class UnitState:
 
     status: VEBusStatus
     settings: dict[int, SettingState] = field(default_factory=dict)
-    flags0: int | None = None
+    flags: dict[int, int] = field(default_factory=dict)  # flags words in force, raw
     ess_setpoint: int | None = None  # W, + = charging from AC-in; None: no ESS assistant
     standby: bool = False
     energy: dict[Energy, float] = field(default_factory=dict)  # kWh totals (``EnergyCounters``)
     asleep: bool = False  # sent to sleep and silent since: ``status`` holds nothing read
+
+    @property
+    def flags0(self) -> int | None:
+        return self.flags.get(Setting.FLAGS0)
 
     @property
     def charging_allowed(self) -> bool | None:
@@ -148,9 +161,12 @@ class VEBusUnit:
         self._ram_only: dict[int, int] = {}  # setting id -> raw value written RAM only
         self._unsure_settings: set[int] = set()  # RAM-only writes left unconfirmed
         self._settings: dict[int, SettingState] = {}
-        self._flags0: int | None = None
-        self._settings_stale = True
-        self._setting_writes = 0  # so a refresh keeps a value written while it read
+        self._stored: dict[int, int] = {}  # raw EEPROM values as last read or saved
+        self._flags: dict[int, int] = {}  # flags words in force, raw
+        self._capacity_on: int | None = None  # raw battery capacity last seen above 0
+        self._settings_stale = True  # every setting is read with the next refresh
+        self._stale_settings: set[int] = set()  # these are
+        self._setting_writes: Counter[int] = Counter()  # so a refresh keeps newer writes
         self._standby = False
         self._lines_unsure = False
         self._standby_before: bool | None = None  # Keep awake before ``standby``, until back on
@@ -276,11 +292,11 @@ class VEBusUnit:
         if self._standby or self._lines_unsure:
             # The MK3 forgets its lines when the VE.Bus loses power: say it again.
             await self._send_lines(self._standby)
-        await self._read_settings()
+        await self._read_settings(plan.setting_ids)
         return UnitState(
             status=status,
             settings=dict(self._settings),
-            flags0=self._flags0,
+            flags=dict(self._flags),
             ess_setpoint=self.ess.watts if self.ess is not None else None,
             standby=self._standby,
             energy=dict(self.energy.kwh),
@@ -306,7 +322,7 @@ class VEBusUnit:
         return UnitState(
             status=VEBusStatus(self.client.interface_version, self.client.address),
             settings=dict(self._settings),
-            flags0=self._flags0,
+            flags=dict(self._flags),
             ess_setpoint=0 if self.ess is not None else None,
             standby=self._standby,
             energy=dict(self.energy.kwh),
@@ -427,29 +443,99 @@ class VEBusUnit:
                     _LOGGER.debug("%s not set back yet: %s", setting_name(setting_id), err)
                     continue
                 self._unsure_settings.discard(setting_id)
-                self._settings_stale = True
+                self._stale_settings.add(setting_id)
                 self.counters["settings_set_back"] += 1
 
-    async def _read_settings(self) -> None:
-        if not self._settings_stale:
+    async def _read_settings(self, wanted: Iterable[int] | None) -> None:
+        """Every setting when the slow tier says so, else those written since; of those,
+        the ``wanted`` ones (None: all). The others are read once they are wanted."""
+        tracked = set(self.setting_scales)
+        every = self._settings_stale
+        stale = tracked if every else self._stale_settings & tracked
+        if wanted is not None:
+            stale &= set(wanted)
+        writes = self._setting_writes.copy()
+        stored: dict[int, int] = {}
+        for setting_id in sorted(stale):
+            stored[setting_id] = await self.client.read_setting_raw(setting_id)
+        if every:
+            self._stale_settings |= tracked
+            self._settings_stale = False
+        self._stale_settings -= stale
+        for setting_id, stored_raw in stored.items():
+            if self._setting_writes[setting_id] != writes[setting_id]:
+                # Written meanwhile: what was read is old, read again next time.
+                self._stale_settings.add(setting_id)
+                continue
+            self._known(setting_id, self.setting_in_force(setting_id, stored_raw), stored_raw)
+
+    def _known(self, setting_id: int, raw: int, stored_raw: int) -> None:
+        """What the unit holds of a setting, as read or as a confirmed write set it."""
+        scale = self.setting_scales.get(setting_id)
+        if scale is None:
             return
-        writes = self._setting_writes
-        settings: dict[int, SettingState] = {}
-        for setting_id, scale in self.setting_scales.items():
-            stored = await self.client.read_setting_raw(setting_id)
-            raw = self.setting_in_force(setting_id, stored)
-            if setting_id == Setting.FLAGS0:
-                self._flags0 = raw
-            settings[setting_id] = SettingState(scale.value(raw), scale.value(stored))
-        self._settings = settings
-        # A write meanwhile makes what was read old: read again next time.
-        self._settings_stale = writes != self._setting_writes
+        self._settings[setting_id] = SettingState(scale.value(raw), scale.value(stored_raw))
+        self._stored[setting_id] = stored_raw
+        if setting_id in FLAG_SETTINGS:
+            self._flags[setting_id] = raw
+        if setting_id == BATTERY_MONITOR_SETTING:
+            for candidate in (raw, stored_raw):
+                if candidate > 0:
+                    self._capacity_on = candidate
+                    break
 
     # --- what the unit holds ----------------------------------------------------------------------
 
     def setting_in_force(self, setting_id: int, stored_raw: int) -> int:
         """The raw value the unit works with: a RAM-only write wins over EEPROM."""
         return self._ram_only.get(setting_id, stored_raw)
+
+    def setting_state(self, setting_id: int) -> SettingState | None:
+        """A setting in force and stored: as last read, or as a confirmed write set it."""
+        return self._settings.get(setting_id)
+
+    def flag(self, flag: FlagSwitch) -> bool | None:
+        """A flag switch as the unit holds it (None until its word was read)."""
+        word = self._flags.get(flag.setting_id)
+        return None if word is None else flag.is_on(word)
+
+    @property
+    def battery_monitor(self) -> bool | None:
+        """On while the battery capacity is above 0."""
+        state = self._settings.get(BATTERY_MONITOR_SETTING)
+        return None if state is None else state.value > 0
+
+    @property
+    def battery_monitor_can_resume(self) -> bool:
+        """A capacity to turn the battery monitor on with is known."""
+        return self._capacity_to_resume() is not None
+
+    def _capacity_to_resume(self) -> int | None:
+        scale = self.setting_scales.get(BATTERY_MONITOR_SETTING)
+        if self._capacity_on is not None:
+            return self._capacity_on
+        if scale is not None and scale.info.default > 0:
+            return scale.info.default
+        return None
+
+    # --- what the unit offers ---------------------------------------------------------------
+
+    def _has_needs(self, control: FlagSwitch | SettingControl) -> bool:
+        return control.needs.met_by(self.product, self.ac_inputs)
+
+    def offers(self, control: FlagSwitch | SettingControl) -> bool:
+        """The unit has this control: it reports the setting (and, for a flag switch, its
+        bits as supported), and it has what the control needs."""
+        scale = self.setting_scales.get(control.setting_id)
+        if scale is None or not self._has_needs(control):
+            return False
+        return not isinstance(control, FlagSwitch) or control.supported_by(scale.info.maximum)
+
+    @property
+    def offers_battery_monitor(self) -> bool:
+        """The battery capacity can be set to 0 (off) and back."""
+        scale = self.setting_scales.get(BATTERY_MONITOR_SETTING)
+        return scale is not None and scale.info.minimum <= 0 < scale.info.maximum
 
     @property
     def remote_mode(self) -> Mode | None:
@@ -592,18 +678,50 @@ class VEBusUnit:
 
     async def set_charging_allowed(self, allowed: bool) -> None:
         """DisableCharge (flags0 bit 6), RAM only, read-modify-write."""
+        await self.set_flag(CHARGING_ALLOWED, allowed)
+
+    async def set_flag(self, flag: FlagSwitch, on: bool, *, persist: bool | None = None) -> bool:
+        """One flag switch: RAM only unless saved permanently (never for a ``frequent`` one).
+
+        Read-modify-write on the word the unit confirmed last (the RAM-only value written,
+        else the word read from the unit now): the bits the switch does not own keep their
+        value. True when the unit needs a restart for it.
+        """
+        persist = (self.persist_settings if persist is None else persist) and not flag.frequent
         async with self._control():
-            current = self._ram_only.get(Setting.FLAGS0)
-            if current is None:
-                current = await self.client.read_setting_raw(Setting.FLAGS0)
-            flags = current & ~Flags0.DISABLE_CHARGE
-            if not allowed:
-                flags |= Flags0.DISABLE_CHARGE
-            # Bit 7 must stay the inverse of bit 3 (protocol.md §6).
-            flags &= ~Flags0.WAVE_CHECK_INVERSE
-            if not flags & Flags0.DISABLE_WAVE_CHECK:
-                flags |= Flags0.WAVE_CHECK_INVERSE
-            await self._write_setting_raw(Setting.FLAGS0, int(flags), persist=False)
+            scale = await self.client.setting_info(flag.setting_id)
+            if scale is None or not flag.supported_by(scale.info.maximum):
+                raise VEBusUnsupportedError(f"{flag.key} is not supported by this unit")
+            setting_id = flag.setting_id
+            ram_word = self._ram_only.get(setting_id)
+            if not persist:
+                if ram_word is None:
+                    ram_word = await self.client.read_setting_raw(setting_id)
+                return await self._write_setting_raw(setting_id, flag.apply(ram_word, on), False)
+            saved = flag.apply(await self.client.read_setting_raw(setting_id), on)
+            reset = await self._write_setting_raw(setting_id, saved, True)
+            if ram_word is not None and flag.apply(ram_word, on) != saved:
+                # Bits written RAM only (charging allowed) stay so, on top of what was saved.
+                await self._write_setting_raw(setting_id, flag.apply(ram_word, on), False)
+            return reset
+
+    async def set_battery_monitor(self, on: bool, *, persist: bool | None = None) -> bool:
+        """The battery monitor: off sets the battery capacity to 0, on puts back the
+        capacity it had (the last one seen above 0, else the unit's default)."""
+        capacity = 0 if not on else self._capacity_to_resume()
+        if capacity is None:
+            raise VEBusUnsupportedError(
+                "no battery capacity to turn the battery monitor on with: set battery_capacity"
+            )
+        persist = self.persist_settings if persist is None else persist
+        async with self._control():
+            scale = await self.client.setting_info(BATTERY_MONITOR_SETTING)
+            if scale is None:
+                raise VEBusUnsupportedError("battery_capacity is not supported by this unit")
+            raw = await self.client.checked_setting_raw(
+                BATTERY_MONITOR_SETTING, scale.value(capacity)
+            )
+            return await self._write_setting_raw(BATTERY_MONITOR_SETTING, raw, persist)
 
     async def _write_setting_raw(self, setting_id: int, raw: int, persist: bool) -> bool:
         client = self.client
@@ -616,11 +734,14 @@ class VEBusUnit:
                 reset = await client.write_setting_raw(setting_id, raw, persist=False)
         if persist:
             self._ram_only.pop(setting_id, None)
+            self._known(setting_id, raw & 0xFFFF, raw & 0xFFFF)
         else:
             self._ram_only[setting_id] = raw
+            if setting_id in self._stored:  # else the stored value is read next refresh
+                self._known(setting_id, raw & 0xFFFF, self._stored[setting_id])
         self._unsure_settings.discard(setting_id)
-        self._settings_stale = True
-        self._setting_writes += 1
+        self._stale_settings.add(setting_id)
+        self._setting_writes[setting_id] += 1
         return reset
 
     @contextlib.contextmanager
@@ -634,7 +755,7 @@ class VEBusUnit:
         except (VEBusWriteUnconfirmedError, asyncio.CancelledError):
             if not persist:
                 self._unsure_settings.add(setting_id)
-            self._settings_stale = True
+            self._stale_settings.add(setting_id)
             raise
 
     async def write_ram_var(self, ram_id: int, value: float) -> None:
