@@ -11,6 +11,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import VEBusCoordinator
 from .needs import Need
+from .vebus import firmware_type
 
 
 class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
@@ -31,14 +32,22 @@ class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
         base_id = entry.unique_id or entry.entry_id
         self._attr_unique_id = f"{base_id}_{description.key}{key_suffix}"
         self._needs = tuple(needs)
-        device = coordinator.unit.device
+        unit = coordinator.unit
+        device, product = unit.device, unit.product
+        firmware = product.firmware
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, base_id)},
             manufacturer=MANUFACTURER,
-            name=entry.title,
-            model=f"VE.Bus unit via {device.interface_model}" if device else None,
-            sw_version=str(device.firmware_version) if device and device.firmware_version else None,
-            hw_version=f"{device.interface_model} {device.interface_version}" if device else None,
+            # Named after the unit, never the port: entity ids read select.multiplus_mode.
+            name=str(product.family),
+            model=product.name,
+            sw_version=product.firmware_text,
+            hw_version=(
+                f"firmware type {firmware_type(firmware)}, via {device.interface_model} "
+                f"{device.interface_version}"
+                if device is not None and firmware is not None
+                else None
+            ),
             serial_number=device.serial_number if device else None,
         )
 

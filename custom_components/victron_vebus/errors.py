@@ -34,9 +34,11 @@ def translated_errors() -> Iterator[None]:
         yield
     except VEBusOutOfRangeError as err:
         unit = f" {err.unit}" if err.unit else ""
+        # The message names whose bound it is: the unit's, the ESS maximum power option...
+        key = "out_of_range" if err.side is None else f"{err.side}_{err.bound}"
         raise ServiceValidationError(
             translation_domain=DOMAIN,
-            translation_key="out_of_range",
+            translation_key=key,
             translation_placeholders={
                 "item": err.item,
                 "value": _number(err.value) + unit,

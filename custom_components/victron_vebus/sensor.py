@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -40,6 +41,7 @@ from .vebus import (
     Mode,
     RamVar,
     UnitState,
+    VEBusErrorCode,
 )
 
 PARALLEL_UPDATES = 0
@@ -48,6 +50,8 @@ DEVICE_STATES = [s.name.lower() for s in DeviceState]
 CHARGE_STATES = [s.name.lower() for s in ChargeState]
 MODES = [str(m) for m in Mode]
 LED_STATES = [str(s) for s in LedState]
+# Each known VE.Bus error code by name; a code not listed shows as "other" with its number.
+VEBUS_ERRORS = [code.name.lower() for code in VEBusErrorCode] + ["other"]
 RAM_BATTERY_RIPPLE = 6
 RAM_BATTERY_TEMPERATURE = 21
 INVERTER_POWER, INPUT_POWER, OUTPUT_POWER = SNAPSHOT_POWER_IDS
@@ -73,6 +77,7 @@ class VEBusSensorDescription(SensorEntityDescription):
     value_fn: Callable[[UnitState], StateType]
     needs: tuple[Need, ...]
     exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
+    attributes_fn: Callable[[UnitState], dict[str, Any] | None] = lambda _: None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,6 +109,19 @@ def _input_power(data: UnitState) -> StateType:
     value = _watts(data, INPUT_POWER)
     # The unit counts + as feeding into AC-in; users expect + = drawn from the grid.
     return None if value is None else -value
+
+
+def _vebus_error(data: UnitState) -> StateType:
+    leds = data.status.leds
+    if leds is None:
+        return None
+    code = VEBusErrorCode(leds.vebus_error)
+    return "other" if code.name == "unknown" else code.name.lower()
+
+
+def _vebus_error_code(data: UnitState) -> dict[str, Any] | None:
+    leds = data.status.leds
+    return None if leds is None else {"code": leds.vebus_error}
 
 
 def _ac_input(attr: str) -> Callable[[UnitState], StateType]:
@@ -305,8 +323,11 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
     VEBusSensorDescription(
         key="vebus_error",
         translation_key="vebus_error",
+        device_class=SensorDeviceClass.ENUM,
+        options=VEBUS_ERRORS,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.status.leds.vebus_error if data.status.leds else None,
+        value_fn=_vebus_error,
+        attributes_fn=_vebus_error_code,
         needs=(Part.LEDS,),
     ),
     *(
@@ -316,7 +337,9 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
             device_class=SensorDeviceClass.ENUM,
             options=LED_STATES,
             entity_category=EntityCategory.DIAGNOSTIC,
-            entity_registry_enabled_default=name in ("mains", "bulk", "absorption", "float"),
+            # Off by default: the charge and device states carry the same news, without
+            # filling the logbook with every blink.
+            entity_registry_enabled_default=False,
             value_fn=_led(index),
             needs=(Part.LEDS,),
         )
@@ -435,6 +458,10 @@ class VEBusSensor(VEBusEntity, SensorEntity):
     @property
     def native_value(self) -> StateType:
         return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        return self.entity_description.attributes_fn(self.coordinator.data)
 
 
 class VEBusPhaseSensor(VEBusEntity, SensorEntity):

@@ -57,7 +57,9 @@ from .models import (
     LedStatus,
     Mode,
     SwitchState,
+    VEBusErrorCode,
 )
+from .product import Family, Product, firmware_type, firmware_version_text
 from .sampling import SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale, VarScale
 from .status import StatusPlan, VEBusStatus, read_status, status_to_json
@@ -87,6 +89,7 @@ __all__ = [
     "EepromLimiter",
     "Energy",
     "EnergyCounters",
+    "Family",
     "Flags0",
     "Flags1",
     "ForcedChargeState",
@@ -96,6 +99,7 @@ __all__ = [
     "LinkStats",
     "Mode",
     "PowerSample",
+    "Product",
     "RamVar",
     "Setting",
     "SettingScale",
@@ -108,6 +112,7 @@ __all__ = [
     "VEBusClient",
     "VEBusConnectionError",
     "VEBusError",
+    "VEBusErrorCode",
     "VEBusInvalidPortError",
     "VEBusOutOfRangeError",
     "VEBusPortBusyError",
@@ -123,6 +128,8 @@ __all__ = [
     "VEBusWriteUnconfirmedError",
     "VarScale",
     "describe_port",
+    "firmware_type",
+    "firmware_version_text",
     "ram_id",
     "ram_name",
     "read_status",

@@ -347,7 +347,9 @@ class VEBusClient(RamAndSettings):
         """
         device_value = -int(watts)
         if not INT16_MIN <= device_value <= INT16_MAX:
-            raise VEBusOutOfRangeError("ESS setpoint", watts, -INT16_MAX, -INT16_MIN, "W")
+            raise VEBusOutOfRangeError(
+                "ESS setpoint", watts, -INT16_MAX, -INT16_MIN, "W", bound="wire"
+            )
         await self.write_ram_raw(ram_id, device_value & 0xFFFF, address=address)
 
     async def read_ess_setpoint(self, ram_id: int, *, address: int | None = None) -> int:

@@ -57,11 +57,21 @@ class VEBusProtocolError(VEBusError):
 class VEBusOutOfRangeError(VEBusError, ValueError):
     """A value outside what the unit (or the quantity) allows; nothing was sent.
 
-    ``unit`` is the engineering unit of the bounds ("V", "A", "W"), when there is one.
+    ``unit`` is the engineering unit of the bounds ("V", "A", "W"), when there is one;
+    ``bound`` says whose bounds they are: "unit" (the unit's own setting or variable
+    info), "ess_maximum" (the ESS maximum power the owner set) or "wire" (what the frame
+    can carry).
     """
 
     def __init__(
-        self, item: str, value: float, minimum: float, maximum: float, unit: str | None = None
+        self,
+        item: str,
+        value: float,
+        minimum: float,
+        maximum: float,
+        unit: str | None = None,
+        *,
+        bound: str = "unit",
     ) -> None:
         suffix = f" {unit}" if unit else ""
         super().__init__(f"{item}: {value:g}{suffix} is outside {minimum:g} to {maximum:g}{suffix}")
@@ -70,6 +80,16 @@ class VEBusOutOfRangeError(VEBusError, ValueError):
         self.minimum = minimum
         self.maximum = maximum
         self.unit = unit
+        self.bound = bound
+
+    @property
+    def side(self) -> str | None:
+        """ "above" or "below" the bounds; None for a value that is not a number."""
+        if self.value > self.maximum:
+            return "above"
+        if self.value < self.minimum:
+            return "below"
+        return None
 
 
 class VEBusWriteNotAppliedError(VEBusError):

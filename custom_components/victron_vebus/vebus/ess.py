@@ -58,7 +58,8 @@ class EssSetpoint:
         """``watts`` as the unit will take it, or VEBusOutOfRangeError naming the bound."""
         limit = min(self.max_power, INT16_MAX)
         if not math.isfinite(watts) or not -limit <= watts <= limit:
-            raise VEBusOutOfRangeError("ESS setpoint", watts, -limit, limit, "W")
+            bound = "ess_maximum" if limit == self.max_power else "wire"
+            raise VEBusOutOfRangeError("ESS setpoint", watts, -limit, limit, "W", bound=bound)
         return round(watts)
 
     async def set(self, watts: float, duration: float | None = None) -> None:

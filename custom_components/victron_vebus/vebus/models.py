@@ -63,6 +63,25 @@ class ChargeState(_UnknownTolerant):
     BULK_STOPPED = 8
 
 
+class VEBusErrorCode(_UnknownTolerant):
+    """VE.Bus system error ('L' byte 3, low 5 bits; protocol.md §7.3)."""
+
+    NO_ERROR = 0
+    PHASE_MISSING = 1
+    DEVICE_COUNT_MISMATCH = 3
+    ONLY_ONE_DEVICE = 4
+    AC_OUT_OVERVOLTAGE = 5
+    SYNCHRONISATION = 10
+    SENDING = 14
+    NO_DONGLE = 16
+    NEW_MASTER = 17
+    OVERVOLTAGE = 18
+    ACT_AS_SLAVE = 22
+    SWITCH_OVER = 24
+    FIRMWARE_INCOMPATIBLE = 25
+    INTERNAL_ERROR = 26
+
+
 class ForcedChargeState(IntEnum):
     """Requests of winmon 0x0E: inquire, or force a charge state."""
 

@@ -43,6 +43,15 @@ def nominal_voltage(absorption_maximum: float | None) -> float:
     return min(NOMINAL_VOLTAGES, key=lambda nominal: abs(absorption_maximum / nominal - 1.3))
 
 
+def nominal_from_battery(voltage: float | None) -> float | None:
+    """The system voltage a battery reading belongs to (13.2 V: 12 V), for units without a
+    charger (no absorption voltage); None when the reading fits none of them."""
+    if voltage is None or voltage <= 0:
+        return None
+    nominal = min(NOMINAL_VOLTAGES, key=lambda nominal: abs(voltage / nominal - 1.1))
+    return nominal if 0.75 <= voltage / nominal <= 1.35 else None
+
+
 @dataclass(slots=True)
 class Plausibility:
     """Replaces impossible values with None, counting them (``counts``)."""

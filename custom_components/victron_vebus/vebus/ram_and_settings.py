@@ -12,7 +12,7 @@ import math
 
 from .confirm import confirmed_write
 from .errors import VEBusOutOfRangeError, VEBusProtocolError, VEBusUnsupportedError
-from .ids import FLAG_SETTINGS, ram_name, setting_name
+from .ids import FLAG_SETTINGS, RAM_UNITS, SETTING_UNITS, ram_name, setting_name
 from .link import Link
 from .models import AcInputConfig
 from .protocol import (
@@ -101,7 +101,7 @@ class RamAndSettings:
     async def write_ram_raw(self, ram_id: int, raw: int, *, address: int | None = None) -> None:
         """WriteViaID to a RAM variable, RAM only (flags 0x02): no EEPROM wear."""
         if not INT16_MIN <= raw <= 0xFFFF:
-            raise VEBusOutOfRangeError(ram_name(ram_id), raw, INT16_MIN, 0xFFFF)
+            raise VEBusOutOfRangeError(ram_name(ram_id), raw, INT16_MIN, 0xFFFF, bound="wire")
 
         async def holds() -> bool:
             return (await self.read_ram_raw([ram_id], address=address))[ram_id] == raw & 0xFFFF
@@ -116,7 +116,12 @@ class RamAndSettings:
         except ValueError as exc:
             low, high = (INT16_MIN, INT16_MAX) if scale.signed else (0, 0xFFFF)
             raise VEBusOutOfRangeError(
-                ram_name(ram_id), value, scale.value_wide(low), scale.value_wide(high)
+                ram_name(ram_id),
+                value,
+                scale.value_wide(low),
+                scale.value_wide(high),
+                RAM_UNITS.get(ram_id),
+                bound="wire",
             ) from exc
         await self.write_ram_raw(ram_id, raw)
 
@@ -198,7 +203,9 @@ class RamAndSettings:
         try:
             return scale.check(value)
         except ValueError as exc:
-            raise VEBusOutOfRangeError(name, value, scale.minimum, scale.maximum) from exc
+            raise VEBusOutOfRangeError(
+                name, value, scale.minimum, scale.maximum, SETTING_UNITS.get(setting_id)
+            ) from exc
 
     # --- snapshot ----------------------------------------------------------------------------
 

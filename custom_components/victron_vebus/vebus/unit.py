@@ -42,7 +42,8 @@ from .ids import (
     setting_name,
 )
 from .models import DeviceInfo, ForcedChargeState, Mode
-from .plausible import Plausibility, nominal_voltage
+from .plausible import Plausibility, nominal_from_battery, nominal_voltage
+from .product import Product, family_of
 from .sampling import ERROR_BACKOFF, SAMPLE_IDS, SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale
 from .status import StatusPlan, VEBusStatus, read_status
@@ -104,6 +105,8 @@ class VEBusUnit:
         self.persist_settings = persist_settings
         self.device: DeviceInfo | None = None
         self.phases = 1
+        self.ac_inputs: int | None = None  # from 'F' 5: 0 on a Phoenix, 2 on a Quattro
+        self.nominal_voltage: float | None = None  # V, from the absorption voltage's maximum
         self.supported_ram: set[int] = set()
         self.setting_scales: dict[int, SettingScale] = {}
         self.ess: EssSetpoint | None = None
@@ -154,11 +157,21 @@ class VEBusUnit:
         await self.track_settings(settings)
         absorption = await client.setting_info(Setting.ABSORPTION_VOLTAGE)
         maximum = absorption.maximum if absorption is not None else None
-        self.plausibility.nominal_voltage = nominal_voltage(maximum)
+        if maximum is not None:
+            self.nominal_voltage = nominal_voltage(maximum)
+        else:  # no charger (a Phoenix): the battery says it
+            self.nominal_voltage = nominal_from_battery((await client.dc_info()).voltage)
+        self.plausibility.nominal_voltage = nominal_voltage(None)
+        if self.nominal_voltage is not None:
+            self.plausibility.nominal_voltage = self.nominal_voltage
         ess_ram_id = await client.find_ess_setpoint()
         if ess_ram_id is not None:
             self.ess = self._ess_at(ess_ram_id)
         self.phases = (await client.ac_info(1)).phases or 1
+        try:
+            self.ac_inputs = (await client.ac_input_config()).inputs
+        except VEBusUnsupportedError:
+            self.ac_inputs = None
         self._session_seen = client.session
 
     async def track_settings(self, settings: Iterable[int]) -> set[int]:
@@ -170,6 +183,15 @@ class VEBusUnit:
                     self.setting_scales[setting_id] = scale
                     self._settings_stale = True
         return {setting_id for setting_id in settings if setting_id in self.setting_scales}
+
+    @property
+    def product(self) -> Product:
+        """What the unit is (``discover`` learns it): family, system voltage, firmware."""
+        return Product(
+            family_of(self.ac_inputs),
+            self.nominal_voltage,
+            self.device.firmware_version if self.device is not None else None,
+        )
 
     @property
     def ess_max_power(self) -> int:

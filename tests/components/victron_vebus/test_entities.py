@@ -54,11 +54,12 @@ async def test_sensors_show_the_simulators_values(
     assert number(hass, "sensor.multiplus_ac_input_power") == -device.ram_value(15)
     assert number(hass, "sensor.multiplus_ac_output_power") == device.ram_value(16)
     assert number(hass, "sensor.multiplus_battery") == pytest.approx(device.soc, abs=0.1)
-    assert number(hass, "sensor.multiplus_ac_input_current_limit") == device.current_limit
+    assert number(hass, "sensor.multiplus_ac_input_current_limit_in_force") == device.current_limit
     assert state(hass, "sensor.multiplus_device_state") == device.device_state.name.lower()
     assert state(hass, "sensor.multiplus_charge_state") == device.charge_state.name.lower()
     assert state(hass, "sensor.multiplus_actual_mode") == "on"
-    assert state(hass, "sensor.multiplus_mains_led") == "on"
+    assert state(hass, "sensor.multiplus_ve_bus_error") == "no_error"
+    assert hass.states.get("sensor.multiplus_mains_led") is None  # LEDs start disabled
     assert state(hass, "select.multiplus_mode") == "on"
     assert state(hass, "switch.multiplus_charger") == STATE_ON
     assert state(hass, "switch.multiplus_inverter") == STATE_ON
@@ -280,3 +281,23 @@ async def test_battery_energy_is_integrated_from_battery_power(
     kwh = number(hass, "sensor.multiplus_battery_energy_in") - before
     assert min(powers) * 300 / 3_600_000 * 0.99 <= kwh <= max(powers) * 300 / 3_600_000 * 1.01
     assert number(hass, "sensor.multiplus_battery_energy_out") == 0
+
+
+@pytest.mark.parametrize(
+    ("error_byte", "shown", "code"),
+    [(0, "no_error", 0), (17, "new_master", 17), (0xE0 | 26, "internal_error", 26), (31, "other", 31)],
+)
+async def test_vebus_error_is_named_and_keeps_its_number(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    vebus_sim: Simulator,
+    error_byte: int,
+    shown: str,
+    code: int,
+) -> None:
+    vebus_sim.device.error_byte = error_byte
+    await refresh(hass, setup_integration)
+    current = hass.states.get("sensor.multiplus_ve_bus_error")
+    assert current is not None
+    assert current.state == shown
+    assert current.attributes["code"] == code

@@ -83,7 +83,7 @@ async def test_write_setting_ram_only_then_persisted_once_per_ten_minutes(
     [
         ({"setting": "no_such_setting", "value": 1}, "unknown_setting"),
         ({"setting": 999, "value": 1}, "unknown_setting"),
-        ({"setting": "absorption_voltage", "value": 99}, "out_of_range"),
+        ({"setting": "absorption_voltage", "value": 99}, "above_unit"),
     ],
 )
 async def test_bad_setting_writes_change_nothing(
@@ -173,20 +173,20 @@ NAN, INF = float("nan"), float("inf")
         ("read_setting", {"setting": -3}, "unknown_setting"),
         ("read_setting", {"setting": ""}, "unknown_setting"),
         ("write_setting", {"setting": "float_voltage", "value": NAN}, "out_of_range"),
-        ("write_setting", {"setting": "float_voltage", "value": INF}, "out_of_range"),
-        ("write_setting", {"setting": "float_voltage", "value": 1e308}, "out_of_range"),
+        ("write_setting", {"setting": "float_voltage", "value": INF}, "above_unit"),
+        ("write_setting", {"setting": "float_voltage", "value": 1e308}, "above_unit"),
         ("write_setting", {"setting": 0, "value": 1.5}, "out_of_range"),  # a flag word
         ("write_setting", {"setting": 0, "value": NAN}, "out_of_range"),
-        ("write_setting", {"setting": 0, "value": -INF}, "out_of_range"),
-        ("write_ram_var", {"variable": "ess", "value": 1e9}, "out_of_range"),
-        ("write_ram_var", {"variable": "ess", "value": INF}, "out_of_range"),
+        ("write_setting", {"setting": 0, "value": -INF}, "below_unit"),
+        ("write_ram_var", {"variable": "ess", "value": 1e9}, "below_ess_maximum"),
+        ("write_ram_var", {"variable": "ess", "value": INF}, "below_ess_maximum"),
         ("write_ram_var", {"variable": "ess", "value": NAN}, "out_of_range"),
         ("set_mode", {"mode": "on", "current_limit": NAN}, "out_of_range"),
-        ("set_mode", {"mode": "on", "current_limit": 1000}, "out_of_range"),
-        ("set_mode", {"mode": "off", "current_limit": -INF}, "out_of_range"),
+        ("set_mode", {"mode": "on", "current_limit": 1000}, "above_unit"),
+        ("set_mode", {"mode": "off", "current_limit": -INF}, "below_unit"),
         ("set_ess_setpoint", {"power": NAN}, "out_of_range"),
-        ("set_ess_setpoint", {"power": -INF}, "out_of_range"),
-        ("set_ess_setpoint", {"power": 1e12}, "out_of_range"),
+        ("set_ess_setpoint", {"power": -INF}, "below_ess_maximum"),
+        ("set_ess_setpoint", {"power": 1e12}, "above_ess_maximum"),
     ],
 )
 async def test_bad_values_get_a_translated_error_and_change_nothing(
@@ -234,3 +234,30 @@ async def test_wrong_types_are_refused_before_anything_is_sent(
     with pytest.raises(vol.Invalid):
         await call(hass, setup_integration, service, **data)
     assert len(control_requests(vebus_sim)) == before
+
+
+@pytest.mark.parametrize(
+    ("service", "data", "message"),
+    [
+        (
+            "set_ess_setpoint",
+            {"power": 5000},
+            "ESS setpoint: 5000 W is above the ESS maximum power option (3000 W)",
+        ),
+        (
+            "write_setting",
+            {"setting": "absorption_voltage", "value": 99},
+            "absorption_voltage: 99 V is above the maximum the unit allows",
+        ),
+    ],
+)
+async def test_a_refusal_names_the_bound_and_its_unit(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    service: str,
+    data: dict[str, Any],
+    message: str,
+) -> None:
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, setup_integration, service, **data)
+    assert message in str(caught.value)
