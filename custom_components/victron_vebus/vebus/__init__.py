@@ -25,6 +25,8 @@ from .errors import (
     VEBusWriteNotAppliedError,
     VEBusWriteUnconfirmedError,
 )
+from .ess_control import DecisionReason, GridTargetSettings
+from .ess_controller import EssController, EssControlState
 from .ids import (
     FLAG_SETTINGS,
     RAM_UNITS,
@@ -83,16 +85,20 @@ __all__ = [
     "ChargeState",
     "Clock",
     "DcInfo",
+    "DecisionReason",
     "DeviceInfo",
     "DeviceState",
     "DeviceStatus",
     "EepromLimiter",
     "Energy",
     "EnergyCounters",
+    "EssControlState",
+    "EssController",
     "Family",
     "Flags0",
     "Flags1",
     "ForcedChargeState",
+    "GridTargetSettings",
     "Led",
     "LedState",
     "LedStatus",

@@ -36,6 +36,20 @@ class EssSystem:
         return self.phases[0]
 
     @property
+    def ram_id(self) -> int:
+        """The master's setpoint RAM id (each phase master's is its own, usually the same)."""
+        return self.master.ram_id
+
+    @property
+    def addresses(self) -> list[int | None]:
+        """Each phase's unit: None for the client's own (the master), else an address."""
+        return [setpoint.address for setpoint in self.phases]
+
+    @property
+    def writes(self) -> int:
+        return sum(setpoint.writes for setpoint in self.phases)
+
+    @property
     def watts(self) -> int:
         """The total the units confirmed."""
         return sum(setpoint.watts for setpoint in self.phases)
