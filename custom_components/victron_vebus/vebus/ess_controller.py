@@ -210,6 +210,8 @@ class EssController:
         self, charging: bool, target: float, power: float, deadline: float | None
     ) -> None:
         ess = self._ess()
+        with contextlib.suppress(VEBusError):  # a fresh reading when there is one
+            await self._unit.sample()
         soc = self._unit.soc
         if soc is None:
             raise VEBusUnsupportedError("the unit reports no state of charge (battery monitor)")

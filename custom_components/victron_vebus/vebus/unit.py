@@ -139,6 +139,7 @@ class VEBusUnit:
         self.slow_tier = SlowTier(self._clock)
         self.energy = EnergyCounters()
         self.last_sample: PowerSample | None = None
+        self._last_soc: float | None = None  # %, from the last reading that had it
         self.on_sample: Callable[[PowerSample], None] | None = None  # each refresh and sample
 
     @property
@@ -362,6 +363,8 @@ class VEBusUnit:
 
     def _add_sample(self, sample: PowerSample) -> None:
         self.last_sample = sample
+        if sample.soc is not None and math.isfinite(sample.soc):
+            self._last_soc = sample.soc
         if self.on_sample is not None:
             self.on_sample(sample)
         if self.ess_control is not None:
@@ -442,8 +445,7 @@ class VEBusUnit:
         capacity = self._settings.get(Setting.BATTERY_CAPACITY)
         if capacity is not None and capacity.value == 0:
             return None
-        soc = self.last_sample.soc if self.last_sample is not None else None
-        return soc if soc is not None and math.isfinite(soc) else None
+        return self._last_soc
 
     @property
     def current_limit(self) -> float | None:

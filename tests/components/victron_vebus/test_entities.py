@@ -285,7 +285,12 @@ async def test_battery_energy_is_integrated_from_battery_power(
 
 @pytest.mark.parametrize(
     ("error_byte", "shown", "code"),
-    [(0, "no_error", 0), (17, "new_master", 17), (0xE0 | 26, "internal_error", 26), (31, "other", 31)],
+    [
+        (0, "no_error", 0),
+        (17, "new_master", 17),
+        (0xE0 | 26, "internal_error", 26),
+        (31, "other", 31),
+    ],
 )
 async def test_vebus_error_is_named_and_keeps_its_number(
     hass: HomeAssistant,
