@@ -34,6 +34,7 @@ from .const import (
     LOGGER,
 )
 from .errors import translated_errors
+from .grid_control import GridControl
 from .needs import Need, Part, plan_for
 from .vebus import (
     EepromLimiter,
@@ -85,6 +86,7 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         unit.ess_max_power = int(options.get(CONF_ESS_MAX_POWER, DEFAULT_ESS_MAX_POWER))
         self._settings = tuple(settings)
         self._needs: Counter[Need] = Counter()
+        self.grid_control: GridControl | None = None  # with an ESS assistant
         self._sampling: asyncio.Task[None] | None = None
         self._sample_timer: asyncio.TimerHandle | None = None
         self._store: Store[dict[str, float]] = Store(
@@ -126,6 +128,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         )
         with self._update_failed():
             await self.unit.discover(self._settings)
+        if self.unit.ess_control is not None:
+            self.grid_control = GridControl(self.hass, self)
 
     def _save_eeprom_record(self, saved: dict[int, float]) -> None:
         self._store.async_delay_save(lambda: {str(key): value for key, value in saved.items()}, 0)
@@ -177,6 +181,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
     def _failed(self, kind: str) -> None:
         self.counters["refresh_failures"] += 1
         self.counters[f"error_{kind}"] += 1
+        if kind != "other" and self.unit.ess_control is not None:
+            self.unit.ess_control.unit_lost()  # out of reach: its setpoint is gone
 
     def _issue_id(self, kind: str) -> str:
         return f"{kind}_{self.config_entry.entry_id}"
@@ -245,6 +251,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
             sampling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sampling
+        if self.grid_control is not None:
+            self.grid_control.async_unload()
         await self.unit.close()
 
     def diagnostics(self) -> dict[str, Any]:

@@ -173,8 +173,10 @@ class VEBusEssSetpointNumber(VEBusEntity, NumberEntity):
 
     @property
     def native_value(self) -> float | None:
-        value = self.coordinator.data.ess_setpoint
-        return None if value is None else float(value)
+        """The setpoint the unit holds now (the ESS control moves it between refreshes);
+        the total over the phase masters."""
+        ess = self.coordinator.unit.ess
+        return None if ess is None else float(ess.watts)
 
     async def async_set_native_value(self, value: float) -> None:
         await self.coordinator.async_control(lambda unit: unit.set_ess_setpoint(value))

@@ -33,6 +33,7 @@ from .ess_control import (
     SocProgram,
     check_soc_program,
 )
+from .ids import RamVar
 from .sampling import PowerSample
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class EssController:
         self.state = EssControlState.OFF
         self.decisions: deque[Decision] = deque(maxlen=DECISIONS_KEPT)
         self.on_change: Callable[[], None] | None = None  # the state or the setpoint moved
+        self._notified_setpoint = 0
         self.writes = 0
         self.write_failures = 0
         self._lost = False
@@ -206,13 +208,19 @@ class EssController:
         """Feed in ``power`` W until the state of charge falls to ``target`` %."""
         await self._program(False, target, power, deadline)
 
+    async def read_soc(self) -> float | None:
+        """The state of charge read now (the last one when the reading fails); None
+        without the battery monitor."""
+        if RamVar.STATE_OF_CHARGE in self._unit.supported_ram:
+            with contextlib.suppress(VEBusError):
+                await self._unit.sample()
+        return self._unit.soc
+
     async def _program(
         self, charging: bool, target: float, power: float, deadline: float | None
     ) -> None:
         ess = self._ess()
-        with contextlib.suppress(VEBusError):  # a fresh reading when there is one
-            await self._unit.sample()
-        soc = self._unit.soc
+        soc = await self.read_soc()
         if soc is None:
             raise VEBusUnsupportedError("the unit reports no state of charge (battery monitor)")
         watts = check_soc_program(
@@ -374,10 +382,14 @@ class EssController:
         self.decisions.append(decision)
 
     def _update_state(self) -> None:
+        """The state now; ``on_change`` when it or the setpoint moved."""
         state = self._state()
+        setpoint = self._unit.ess.watts if self._unit.ess is not None else 0
+        if (state, setpoint) == (self.state, self._notified_setpoint):
+            return
         if state != self.state:
             _LOGGER.debug("ESS control: %s -> %s", self.state, state)
-            self.state = state
+        self.state, self._notified_setpoint = state, setpoint
         if self.on_change is not None:
             self.on_change()
 

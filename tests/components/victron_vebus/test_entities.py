@@ -239,7 +239,7 @@ async def test_nothing_is_written_when_nothing_changed(
         await refresh(hass, setup_integration)
     # Only the energy totals count on (the simulator's battery charges all the time).
     assert writes
-    assert all("_energy_" in entity_id for entity_id in writes)
+    assert all("_energy" in entity_id for entity_id in writes), writes
 
 
 async def test_keep_awake_and_energy_survive_a_restart(
