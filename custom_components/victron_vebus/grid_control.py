@@ -19,7 +19,6 @@ from homeassistant.const import (
     UnitOfPower,
 )
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, State, callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import (
     async_track_state_change_event,
@@ -109,8 +108,7 @@ class GridControl:
 
     async def async_enable(self) -> None:
         """Hold the grid at the target: follow the sensor from its state now on."""
-        if self.sensor is None:
-            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_grid_sensor")
+        assert self.sensor is not None  # the switch exists only with a sensor
         if self.control.enabled:
             return
         await self.control.enable()

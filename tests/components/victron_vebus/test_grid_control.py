@@ -22,7 +22,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, mock_restore_cache
 
 from custom_components.victron_vebus.const import (
     CONF_ESS_MAX_POWER,
@@ -130,12 +130,20 @@ def test_the_meter_is_read_in_watts_either_sign() -> None:
 
 
 class Meter:
-    """The simulated grid meter: the simulator's AC-in plus the household beside the unit."""
+    """The simulated grid meter: the simulator's AC-in plus the household beside the unit.
 
-    def __init__(self, hass: HomeAssistant, sim: Simulator, clock: FakeClock) -> None:
-        self.hass, self.sim, self.clock = hass, sim, clock
+    Simulated time goes on a quarter second a reading, and waits for a sample of the unit
+    every second of it, so the unit is read about as often as in real time even when a
+    busy machine delays the sampler (which runs on Home Assistant's real timers)."""
+
+    def __init__(self, hass: HomeAssistant, sim: Simulator, entry: MockConfigEntry) -> None:
+        self.hass, self.sim = hass, sim
+        self.unit = coordinator_of(entry).unit
+        clock = self.unit.clock
+        assert isinstance(clock, FakeClock)
+        self.clock = clock
         self.beside = 0.0
-        self.unit = "W"
+        self._ticks = 0
 
     def grid(self) -> float:
         self.sim.device.refresh()
@@ -143,7 +151,7 @@ class Meter:
 
     def write(self, value: float | None = None) -> None:
         state = f"{self.grid() if value is None else value:.0f}"
-        attributes = {"unit_of_measurement": self.unit, "device_class": "power"}
+        attributes = {"unit_of_measurement": "W", "device_class": "power"}
         self.hass.states.async_set(METER, state, attributes, force_update=True)
 
     async def run(self, seconds: float, *, reading: bool = True) -> None:
@@ -152,7 +160,12 @@ class Meter:
             self.clock.advance(0.25)
             if reading:
                 self.write()
-            await asyncio.sleep(0.02)  # the sampler and the control run meanwhile
+            self._ticks += 1
+            if self._ticks % 4:
+                await asyncio.sleep(0.01)  # the control acts on the reading meanwhile
+            else:
+                samples = self.unit.counters["samples"]
+                await wait_for(lambda s=samples: self.unit.counters["samples"] > s, "a sample")
 
     async def until_within(self, deadband: float, what: str) -> None:
         """Run until eight readings in a row are within ``deadband`` of 0 W."""
@@ -218,7 +231,7 @@ async def switch(hass: HomeAssistant, on: bool) -> None:
 async def test_the_grid_sensor_drives_the_setpoint_and_a_stale_meter_stops_it(
     hass: HomeAssistant, live_sim: Simulator, clock: FakeClock, entry: MockConfigEntry
 ) -> None:
-    meter = Meter(hass, live_sim, clock)
+    meter = Meter(hass, live_sim, entry)
     assert hass.states.get(SWITCH).state == STATE_OFF
     assert hass.states.get(CONTROL).state == "off"
     await switch(hass, True)
@@ -250,8 +263,11 @@ async def test_the_grid_sensor_drives_the_setpoint_and_a_stale_meter_stops_it(
     assert issue(hass, "grid_meter_stale", entry) is None
     assert hass.states.get(CONTROL).state == "holding"
 
+    hass.states.async_set(METER, "a lot", {"unit_of_measurement": "W"})  # not a number
+    await wait_for(lambda: hass.states.get(CONTROL).state == "meter_unavailable", "shown")
+    assert live_sim.device.ess_setpoint == 0  # at once
     hass.states.async_set(METER, STATE_UNAVAILABLE)
-    await wait_for(lambda: live_sim.device.ess_setpoint == 0, "0 W at once")
+    await meter.run(STALE_TIME - 1, reading=False)
     assert hass.states.get(CONTROL).state == "meter_unavailable"
     assert issue(hass, "grid_meter_stale", entry) is None  # not for a moment's gap
 
@@ -270,7 +286,7 @@ async def test_the_grid_sensor_drives_the_setpoint_and_a_stale_meter_stops_it(
 async def test_a_lost_unit_raises_a_repair_and_the_control_resumes(
     hass: HomeAssistant, live_sim: Simulator, clock: FakeClock, entry: MockConfigEntry
 ) -> None:
-    meter = Meter(hass, live_sim, clock)
+    meter = Meter(hass, live_sim, entry)
     await switch(hass, True)
     live_sim.device.load = 1500.0
     await meter.until_within(50, "holding")
@@ -293,7 +309,7 @@ async def test_a_lost_unit_raises_a_repair_and_the_control_resumes(
 async def test_unloading_returns_the_setpoint_to_zero(
     hass: HomeAssistant, live_sim: Simulator, clock: FakeClock, entry: MockConfigEntry
 ) -> None:
-    meter = Meter(hass, live_sim, clock)
+    meter = Meter(hass, live_sim, entry)
     await switch(hass, True)
     live_sim.device.load = 1500.0
     await meter.until_within(50, "holding")
@@ -306,7 +322,7 @@ async def test_unloading_returns_the_setpoint_to_zero(
 async def test_unloading_removes_the_repairs(
     hass: HomeAssistant, live_sim: Simulator, clock: FakeClock, entry: MockConfigEntry
 ) -> None:
-    meter = Meter(hass, live_sim, clock)
+    meter = Meter(hass, live_sim, entry)
     await switch(hass, True)
     await meter.run(1)
     await meter.run(STALE_TIME, reading=False)
@@ -436,5 +452,37 @@ async def test_programs_are_refused_without_an_ess_assistant(hass: HomeAssistant
         assert refused.value.translation_key == "no_ess"
         assert hass.states.get(CONTROL) is None
         await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+# --- restored, and three phases --------------------------------------------------------------
+
+
+async def test_the_grid_target_is_on_again_after_a_restart(
+    hass: HomeAssistant, live_sim: Simulator
+) -> None:
+    mock_restore_cache(hass, [State(SWITCH, STATE_ON)])
+    hass.states.async_set(METER, "350", {"unit_of_measurement": "W"})
+    entry = await add_entry(hass, await live_sim.start_pty(), OPTIONS)
+    assert hass.states.get(SWITCH).state == STATE_ON
+    assert control_of(entry).enabled
+    await hass.config_entries.async_unload(entry.entry_id)
+    assert live_sim.device.ess_setpoint == 0
+
+
+async def test_three_phases_show_each_share_and_the_total(hass: HomeAssistant) -> None:
+    sim = Simulator("multiplus2-48", phases=3, paced=False, live=False, seed=2)
+    try:
+        entry = await add_entry(hass, await sim.start_pty(), {CONF_ESS_MAX_POWER: 6000})
+        await hass.services.async_call(
+            "number", "set_value", {"entity_id": SETPOINT, "value": 1000}, blocking=True
+        )
+        assert [unit.ess_setpoint for unit in sim.device.units] == [-334, -333, -333]
+        assert float(hass.states.get(SETPOINT).state) == 1000
+        shares = [hass.states.get(f"sensor.multiplus_ess_setpoint_l{phase}") for phase in (1, 2, 3)]
+        assert [share.state for share in shares if share is not None] == ["334", "333", "333"]
+        await hass.config_entries.async_unload(entry.entry_id)
+        assert [unit.ess_setpoint for unit in sim.device.units] == [0, 0, 0]
     finally:
         await sim.stop()
