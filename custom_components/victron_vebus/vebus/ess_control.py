@@ -132,7 +132,10 @@ class GridTarget:
         self.meter_available = False
 
     def read_unit(self, ac_in: float | None, soc: float | None) -> None:
-        self.ac_in = ac_in
+        """A reading of the unit; what it lacks (a refresh without the AC-in, a phase not
+        read) keeps the last value, which the next meter reading then starts from."""
+        if ac_in is not None:
+            self.ac_in = ac_in
         if soc is not None:
             self.soc = soc
 
