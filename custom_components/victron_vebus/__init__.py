@@ -9,10 +9,8 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_PORT, DOMAIN
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
-from .number import SETTING_IDS as NUMBER_SETTINGS
 from .services import async_setup_services
-from .switch import SETTING_IDS as SWITCH_SETTINGS
-from .vebus import VEBusClient, VEBusUnit
+from .vebus import CONTROL_SETTINGS, VEBusClient, VEBusUnit
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -34,7 +32,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: VEBusConfigEntry) -> bool:
     """Open the interface, learn the unit and set up its entities."""
     unit = VEBusUnit(VEBusClient(entry.data[CONF_PORT]))
-    coordinator = VEBusCoordinator(hass, entry, unit, (*NUMBER_SETTINGS, *SWITCH_SETTINGS))
+    coordinator = VEBusCoordinator(hass, entry, unit, CONTROL_SETTINGS)
     try:
         await coordinator.async_config_entry_first_refresh()
     except BaseException:

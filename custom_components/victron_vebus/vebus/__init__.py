@@ -5,12 +5,26 @@ files are the integration's bundled copy and the ``victron-serial`` distribution
 the public API: the integration imports only from here (docs/design.md §1-§2).
 """
 
+from .backup import SavedRamVar, SavedSetting, SettingsBackup, UnitIdentity, backup_settings
 from .client import VEBusClient
 from .clock import Clock, SystemClock
+from .controls import (
+    BATTERY_MONITOR_SETTING,
+    CONTROL_SETTINGS,
+    FLAG_SWITCHES,
+    SETTING_CONTROLS,
+    FlagSwitch,
+    Needs,
+    SettingControl,
+    flag_mask,
+)
 from .eeprom import EEPROM_INTERVAL, EepromLimiter
 from .energy import Energy, EnergyCounters
 from .errors import (
     VEBusAccessDeniedError,
+    VEBusAsleepError,
+    VEBusBackupError,
+    VEBusBackupMismatchError,
     VEBusConnectionError,
     VEBusError,
     VEBusInvalidPortError,
@@ -20,6 +34,7 @@ from .errors import (
     VEBusPortNotFoundError,
     VEBusProtocolError,
     VEBusRateLimitedError,
+    VEBusRestoreOutOfRangeError,
     VEBusTimeoutError,
     VEBusUnsupportedError,
     VEBusWriteNotAppliedError,
@@ -35,6 +50,7 @@ from .ids import (
     Alarm,
     Flags0,
     Flags1,
+    Flags2,
     Led,
     RamVar,
     Setting,
@@ -62,20 +78,35 @@ from .models import (
     VEBusErrorCode,
 )
 from .product import Family, Product, firmware_type, firmware_version_text
+from .restore import (
+    Difference,
+    Outcome,
+    RestoreReport,
+    RestoreResult,
+    SettingDifference,
+    SettingsDiff,
+    compare_backups,
+    diff_settings,
+    restore_settings,
+)
 from .sampling import SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale, VarScale
-from .status import StatusPlan, VEBusStatus, read_status, status_to_json
+from .status import StatusPlan, UnitAc, UnitStatus, VEBusStatus, read_status, status_to_json
 from .tiers import SLOW_INTERVAL
 from .transport import describe_port
 from .unit import SettingState, UnitState, VEBusUnit
 
 __all__ = [
     "ALARM_NAMES",
+    "BATTERY_MONITOR_SETTING",
+    "CONTROL_SETTINGS",
     "EEPROM_INTERVAL",
     "FLAG_SETTINGS",
+    "FLAG_SWITCHES",
     "LED_NAMES",
     "RAM_UNITS",
     "SAMPLE_PERIOD",
+    "SETTING_CONTROLS",
     "SETTING_UNITS",
     "SLOW_INTERVAL",
     "SNAPSHOT_POWER_IDS",
@@ -89,14 +120,17 @@ __all__ = [
     "DeviceInfo",
     "DeviceState",
     "DeviceStatus",
+    "Difference",
     "EepromLimiter",
     "Energy",
     "EnergyCounters",
     "EssControlState",
     "EssController",
     "Family",
+    "FlagSwitch",
     "Flags0",
     "Flags1",
+    "Flags2",
     "ForcedChargeState",
     "GridTargetSettings",
     "Led",
@@ -104,17 +138,33 @@ __all__ = [
     "LedStatus",
     "LinkStats",
     "Mode",
+    "Needs",
+    "Outcome",
     "PowerSample",
     "Product",
     "RamVar",
+    "RestoreReport",
+    "RestoreResult",
+    "SavedRamVar",
+    "SavedSetting",
     "Setting",
+    "SettingControl",
+    "SettingDifference",
     "SettingScale",
     "SettingState",
+    "SettingsBackup",
+    "SettingsDiff",
     "StatusPlan",
     "SwitchState",
     "SystemClock",
+    "UnitAc",
+    "UnitIdentity",
     "UnitState",
+    "UnitStatus",
     "VEBusAccessDeniedError",
+    "VEBusAsleepError",
+    "VEBusBackupError",
+    "VEBusBackupMismatchError",
     "VEBusClient",
     "VEBusConnectionError",
     "VEBusError",
@@ -126,6 +176,7 @@ __all__ = [
     "VEBusPortNotFoundError",
     "VEBusProtocolError",
     "VEBusRateLimitedError",
+    "VEBusRestoreOutOfRangeError",
     "VEBusStatus",
     "VEBusTimeoutError",
     "VEBusUnit",
@@ -133,12 +184,17 @@ __all__ = [
     "VEBusWriteNotAppliedError",
     "VEBusWriteUnconfirmedError",
     "VarScale",
+    "backup_settings",
+    "compare_backups",
     "describe_port",
+    "diff_settings",
     "firmware_type",
     "firmware_version_text",
+    "flag_mask",
     "ram_id",
     "ram_name",
     "read_status",
+    "restore_settings",
     "setting_id",
     "setting_name",
     "status_to_json",

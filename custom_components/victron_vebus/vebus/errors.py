@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class VEBusError(Exception):
     """Base of every error the library raises.
@@ -35,6 +37,10 @@ class VEBusInvalidPortError(VEBusConnectionError):
 
 class VEBusTimeoutError(VEBusError):
     """No reply in time: the unit is asleep, off, or the port has no VE.Bus interface."""
+
+
+class VEBusAsleepError(VEBusError):
+    """The unit was sent to sleep and has not woken: nothing was sent (wake it first)."""
 
 
 class VEBusUnsupportedError(VEBusError):
@@ -111,6 +117,38 @@ class VEBusWriteUnconfirmedError(VEBusError):
     went away after the request was sent, or the value cannot be read back at all (settings
     written RAM only). Callers must not count it as done.
     """
+
+
+class VEBusBackupError(VEBusError):
+    """A settings backup that cannot be used: not one, damaged, or of a newer schema."""
+
+
+class VEBusBackupMismatchError(VEBusBackupError):
+    """A backup of another product or firmware: restoring it needs ``force``.
+
+    ``differences`` names each one ("firmware: file 2629304, unit 2629508").
+    """
+
+    def __init__(self, differences: Sequence[str]) -> None:
+        super().__init__(
+            "the backup is of another unit ("
+            + "; ".join(differences)
+            + "); nothing was written, force the restore to write it anyway"
+        )
+        self.differences = tuple(differences)
+
+
+class VEBusRestoreOutOfRangeError(VEBusError, ValueError):
+    """Settings of a backup outside what the unit allows; nothing was written.
+
+    ``problems`` names each setting with its value and the unit's bounds.
+    """
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__(
+            "the unit does not allow these values, nothing was written: " + "; ".join(problems)
+        )
+        self.problems = tuple(problems)
 
 
 class VEBusRateLimitedError(VEBusError):

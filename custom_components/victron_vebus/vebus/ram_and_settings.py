@@ -223,8 +223,21 @@ class RamAndSettings:
                 self._snapshot_supported = False  # older firmware: read the ids directly
         missing = [i for i in supported if i not in raw]
         if missing:  # a short reply (seen on real units): read the rest directly
-            raw |= await self.read_ram_raw(missing)
+            raw |= await self._read_what_answers(missing)
         return {i: _scaled(scales[i], raw.get(i)) for i in ram_ids}
+
+    async def _read_what_answers(self, ram_ids: list[int]) -> dict[int, int]:
+        """``read_ram_raw``, leaving out what the unit no longer answers: the state of
+        charge goes when the battery monitor is switched off."""
+        try:
+            return await self.read_ram_raw(ram_ids)
+        except VEBusUnsupportedError:
+            if len(ram_ids) == 1:
+                return {}
+        values: dict[int, int] = {}
+        for ram_id in ram_ids:
+            values |= await self._read_what_answers([ram_id])
+        return values
 
     async def _snapshot_raw(self, ram_ids: list[int], retries: int | None) -> dict[int, int]:
         # 'F' 6 has no reply; it goes out in the same write as the read, as Venus OS sends it.

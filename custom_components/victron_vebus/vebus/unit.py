@@ -7,6 +7,8 @@
   known at the next refresh: the unit may hold the new value or the old one, and only the
   old one is known.
 - EEPROM saves go through the limiter (``eeprom``): once per setting per interval.
+- A flag switch changes the bits it owns and no other: read-modify-write on the word the
+  unit confirmed last (``controls``).
 - The ESS setpoint is kept alive while set and returned to 0 W on ``close`` (``ess``);
   in a system of several phases each phase master has its own (``ess_system``). The ESS
   control (``ess_controller``) drives it from a grid meter, or to a state of charge.
@@ -14,6 +16,9 @@
   refresh reads them back, so a second control builds on the first.
 - Writes, re-applying and the keep-alive run one at a time (the control lock), so none of
   them undoes another.
+- Sleep is a state, not a fault: after ``sleep`` a refresh asks once whether the unit
+  answers and, while it does not, reports it asleep without reading anything; a standing
+  ESS setpoint is released to 0 W first and does not come back on waking.
 """
 
 from __future__ import annotations
@@ -29,14 +34,28 @@ from typing import Any
 
 from .client import VEBusClient
 from .clock import Clock, SystemClock
+from .controls import (
+    BATTERY_MONITOR_SETTING,
+    CHARGING_ALLOWED,
+    FlagSwitch,
+    SettingControl,
+)
 from .eeprom import EepromLimiter
 from .energy import Energy, EnergyCounters
-from .errors import VEBusError, VEBusUnsupportedError, VEBusWriteUnconfirmedError
+from .errors import (
+    VEBusAsleepError,
+    VEBusError,
+    VEBusTimeoutError,
+    VEBusUnsupportedError,
+    VEBusWriteNotAppliedError,
+    VEBusWriteUnconfirmedError,
+)
 from .ess import DEFAULT_MAX_POWER, KEEPALIVE_INTERVAL, EssSetpoint
 from .ess_controller import EssController
 from .ess_system import EssSystem
 from .ids import (
     ASSISTANT_START,
+    FLAG_SETTINGS,
     RAM_UNITS,
     SETTING_UNITS,
     SNAPSHOT_POWER_IDS,
@@ -46,15 +65,30 @@ from .ids import (
     ram_name,
     setting_name,
 )
-from .models import DeviceInfo, ForcedChargeState, Mode
+from .models import ChargeState, DeviceInfo, DeviceStatus, ForcedChargeState, Mode
 from .plausible import Plausibility, nominal_from_battery, nominal_voltage
 from .product import Product, family_of
 from .sampling import ERROR_BACKOFF, SAMPLE_IDS, SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale
-from .status import StatusPlan, VEBusStatus, read_status
+from .status import StatusPlan, VEBusStatus, find_units, read_status
 from .tiers import Events, SlowTier
 
 _LOGGER = logging.getLogger(__name__)
+
+# The charge states a unit may answer to each forced charge state.
+FORCED_ANSWERS = {
+    ForcedChargeState.ABSORPTION: {
+        ChargeState.FORCED_ABSORPTION,
+        ChargeState.ABSORPTION,
+        ChargeState.REPEATED_ABSORPTION,
+    },
+    ForcedChargeState.FLOAT: {ChargeState.FLOAT},
+    ForcedChargeState.EQUALISE: {ChargeState.EQUALISE},
+}
+
+# A unit may take minutes to fall asleep after the command (martiby/multiplus2#5); one that
+# still answers after this long did not go to sleep.
+SLEEP_SETTLE = 300.0  # s
 
 # Worth knowing whether the unit has them before anything asks.
 DISCOVERED_RAM = (
@@ -64,6 +98,9 @@ DISCOVERED_RAM = (
     RamVar.STATE_OF_CHARGE,
     RamVar.BATTERY_RIPPLE,
     RamVar.BATTERY_TEMPERATURE,
+    RamVar.VIRTUAL_SWITCH_POSITION,
+    RamVar.IGNORE_AC_INPUT,
+    RamVar.MULTIFUNCTION_RELAY,
 )
 
 
@@ -81,11 +118,16 @@ class UnitState:
 
     status: VEBusStatus
     settings: dict[int, SettingState] = field(default_factory=dict)
-    flags0: int | None = None
+    flags: dict[int, int] = field(default_factory=dict)  # flags words in force, raw
     ess_setpoint: int | None = None  # W, + = charging from AC-in; None: no ESS assistant
     ess_phase_setpoints: tuple[int, ...] = ()  # W, each phase master's share (L1 first)
     standby: bool = False
     energy: dict[Energy, float] = field(default_factory=dict)  # kWh totals (``EnergyCounters``)
+    asleep: bool = False  # sent to sleep and silent since: ``status`` holds nothing read
+
+    @property
+    def flags0(self) -> int | None:
+        return self.flags.get(Setting.FLAGS0)
 
     @property
     def charging_allowed(self) -> bool | None:
@@ -111,6 +153,7 @@ class VEBusUnit:
         self.persist_settings = persist_settings
         self.device: DeviceInfo | None = None
         self.phases = 1
+        self.addresses: tuple[int, ...] = ()  # of each unit, in a system of several
         self.ac_inputs: int | None = None  # from 'F' 5: 0 on a Phoenix, 2 on a Quattro
         self.nominal_voltage: float | None = None  # V, from the absorption voltage's maximum
         self.supported_ram: set[int] = set()
@@ -125,11 +168,15 @@ class VEBusUnit:
         self._ram_only: dict[int, int] = {}  # setting id -> raw value written RAM only
         self._unsure_settings: set[int] = set()  # RAM-only writes left unconfirmed
         self._settings: dict[int, SettingState] = {}
-        self._flags0: int | None = None
-        self._settings_stale = True
-        self._setting_writes = 0  # so a refresh keeps a value written while it read
+        self._stored: dict[int, int] = {}  # raw EEPROM values as last read or saved
+        self._flags: dict[int, int] = {}  # flags words in force, raw
+        self._capacity_on: int | None = None  # raw battery capacity last seen above 0
+        self._settings_stale = True  # every setting is read with the next refresh
+        self._stale_settings: set[int] = set()  # these are
+        self._setting_writes: Counter[int] = Counter()  # so a refresh keeps newer writes
         self._standby = False
         self._lines_unsure = False
+        self._standby_before: bool | None = None  # Keep awake before ``standby``, until back on
         self._confirmed_mode: Mode | None = None
         self._confirmed_limit: float | None = None
         self._panel_writes = 0
@@ -141,6 +188,8 @@ class VEBusUnit:
         self.last_sample: PowerSample | None = None
         self._last_soc: float | None = None  # %, from the last reading that had it
         self.on_sample: Callable[[PowerSample], None] | None = None  # each refresh and sample
+        self.asleep = False  # sent to sleep, and silent since
+        self._sleep_sent_at: float | None = None  # until it answers again (or never slept)
 
     @property
     def clock(self) -> Clock:
@@ -172,7 +221,10 @@ class VEBusUnit:
         self.plausibility.nominal_voltage = nominal_voltage(None)
         if self.nominal_voltage is not None:
             self.plausibility.nominal_voltage = self.nominal_voltage
-        self.phases = (await client.ac_info(1)).phases or 1
+        first = await client.ac_info(1)
+        self.phases = first.phases or 1
+        if self.phases > 1 or first.units > 1:  # several units: learn their addresses
+            self.addresses = await find_units(client)
         await self._find_ess()
         try:
             self.ac_inputs = (await client.ac_input_config()).inputs
@@ -227,6 +279,16 @@ class VEBusUnit:
         )
 
     @property
+    def has_charger(self) -> bool:
+        """False for an inverter (a Phoenix has no AC input); True while not known."""
+        return self.ac_inputs != 0
+
+    @property
+    def modes(self) -> tuple[Mode, ...]:
+        """The remote switch positions this unit has: an inverter is on or off."""
+        return tuple(Mode) if self.has_charger else (Mode.ON, Mode.OFF)
+
+    @property
     def ess_max_power(self) -> int:
         return self.ess.max_power if self.ess is not None else self._ess_max_power
 
@@ -246,6 +308,8 @@ class VEBusUnit:
         """
         client = self.client
         await client.ensure_connected()
+        if self._sleep_sent_at is not None and not await self._answers_after_sleep():
+            return self._asleep_state()
         if client.session != self._session_seen:
             await self._restore_session()
         if self._unsure_settings:
@@ -261,15 +325,42 @@ class VEBusUnit:
         if self._standby or self._lines_unsure:
             # The MK3 forgets its lines when the VE.Bus loses power: say it again.
             await self._send_lines(self._standby)
-        await self._read_settings()
+        await self._read_settings(plan.setting_ids)
         return UnitState(
             status=status,
             settings=dict(self._settings),
-            flags0=self._flags0,
+            flags=dict(self._flags),
             ess_setpoint=self.ess.watts if self.ess is not None else None,
             ess_phase_setpoints=tuple(self.ess.phase_watts) if self.ess is not None else (),
             standby=self._standby,
             energy=dict(self.energy.kwh),
+        )
+
+    async def _answers_after_sleep(self) -> bool:
+        """One 'V', tried once: False while the unit sleeps (asleep from then on)."""
+        try:
+            await self.client.version(retries=0)
+        except VEBusTimeoutError:
+            if not self.asleep:
+                _LOGGER.info("%s is asleep", self.client.url)
+            self.asleep = True
+            return False
+        sent_at = self._sleep_sent_at or 0.0
+        if self.asleep or self.clock.time() - sent_at > SLEEP_SETTLE:
+            if self.asleep:
+                _LOGGER.info("%s woke up", self.client.url)
+            self.asleep, self._sleep_sent_at = False, None
+        return True
+
+    def _asleep_state(self) -> UnitState:
+        return UnitState(
+            status=VEBusStatus(self.client.interface_version, self.client.address),
+            settings=dict(self._settings),
+            flags=dict(self._flags),
+            ess_setpoint=0 if self.ess is not None else None,
+            standby=self._standby,
+            energy=dict(self.energy.kwh),
+            asleep=True,
         )
 
     async def _read(self, plan: StatusPlan) -> tuple[VEBusStatus, bool]:
@@ -331,7 +422,7 @@ class VEBusUnit:
         step: what is left of ``SAMPLE_PERIOD``, or ``ERROR_BACKOFF`` after a failed
         reading (unplugged, asleep: reconnecting is the refresh's business)."""
         started = self.clock.time()
-        if not active():
+        if not active() or self._sleep_sent_at is not None:
             return SAMPLE_PERIOD
         if not self.client.connected:
             return ERROR_BACKOFF
@@ -404,29 +495,99 @@ class VEBusUnit:
                     _LOGGER.debug("%s not set back yet: %s", setting_name(setting_id), err)
                     continue
                 self._unsure_settings.discard(setting_id)
-                self._settings_stale = True
+                self._stale_settings.add(setting_id)
                 self.counters["settings_set_back"] += 1
 
-    async def _read_settings(self) -> None:
-        if not self._settings_stale:
+    async def _read_settings(self, wanted: Iterable[int] | None) -> None:
+        """Every setting when the slow tier says so, else those written since; of those,
+        the ``wanted`` ones (None: all). The others are read once they are wanted."""
+        tracked = set(self.setting_scales)
+        every = self._settings_stale
+        stale = tracked if every else self._stale_settings & tracked
+        if wanted is not None:
+            stale &= set(wanted)
+        writes = self._setting_writes.copy()
+        stored: dict[int, int] = {}
+        for setting_id in sorted(stale):
+            stored[setting_id] = await self.client.read_setting_raw(setting_id)
+        if every:
+            self._stale_settings |= tracked
+            self._settings_stale = False
+        self._stale_settings -= stale
+        for setting_id, stored_raw in stored.items():
+            if self._setting_writes[setting_id] != writes[setting_id]:
+                # Written meanwhile: what was read is old, read again next time.
+                self._stale_settings.add(setting_id)
+                continue
+            self._known(setting_id, self.setting_in_force(setting_id, stored_raw), stored_raw)
+
+    def _known(self, setting_id: int, raw: int, stored_raw: int) -> None:
+        """What the unit holds of a setting, as read or as a confirmed write set it."""
+        scale = self.setting_scales.get(setting_id)
+        if scale is None:
             return
-        writes = self._setting_writes
-        settings: dict[int, SettingState] = {}
-        for setting_id, scale in self.setting_scales.items():
-            stored = await self.client.read_setting_raw(setting_id)
-            raw = self.setting_in_force(setting_id, stored)
-            if setting_id == Setting.FLAGS0:
-                self._flags0 = raw
-            settings[setting_id] = SettingState(scale.value(raw), scale.value(stored))
-        self._settings = settings
-        # A write meanwhile makes what was read old: read again next time.
-        self._settings_stale = writes != self._setting_writes
+        self._settings[setting_id] = SettingState(scale.value(raw), scale.value(stored_raw))
+        self._stored[setting_id] = stored_raw
+        if setting_id in FLAG_SETTINGS:
+            self._flags[setting_id] = raw
+        if setting_id == BATTERY_MONITOR_SETTING:
+            for candidate in (raw, stored_raw):
+                if candidate > 0:
+                    self._capacity_on = candidate
+                    break
 
     # --- what the unit holds ----------------------------------------------------------------------
 
     def setting_in_force(self, setting_id: int, stored_raw: int) -> int:
         """The raw value the unit works with: a RAM-only write wins over EEPROM."""
         return self._ram_only.get(setting_id, stored_raw)
+
+    def setting_state(self, setting_id: int) -> SettingState | None:
+        """A setting in force and stored: as last read, or as a confirmed write set it."""
+        return self._settings.get(setting_id)
+
+    def flag(self, flag: FlagSwitch) -> bool | None:
+        """A flag switch as the unit holds it (None until its word was read)."""
+        word = self._flags.get(flag.setting_id)
+        return None if word is None else flag.is_on(word)
+
+    @property
+    def battery_monitor(self) -> bool | None:
+        """On while the battery capacity is above 0."""
+        state = self._settings.get(BATTERY_MONITOR_SETTING)
+        return None if state is None else state.value > 0
+
+    @property
+    def battery_monitor_can_resume(self) -> bool:
+        """A capacity to turn the battery monitor on with is known."""
+        return self._capacity_to_resume() is not None
+
+    def _capacity_to_resume(self) -> int | None:
+        scale = self.setting_scales.get(BATTERY_MONITOR_SETTING)
+        if self._capacity_on is not None:
+            return self._capacity_on
+        if scale is not None and scale.info.default > 0:
+            return scale.info.default
+        return None
+
+    # --- what the unit offers ---------------------------------------------------------------
+
+    def _has_needs(self, control: FlagSwitch | SettingControl) -> bool:
+        return control.needs.met_by(self.product, self.ac_inputs)
+
+    def offers(self, control: FlagSwitch | SettingControl) -> bool:
+        """The unit has this control: it reports the setting (and, for a flag switch, its
+        bits as supported), and it has what the control needs."""
+        scale = self.setting_scales.get(control.setting_id)
+        if scale is None or not self._has_needs(control):
+            return False
+        return not isinstance(control, FlagSwitch) or control.supported_by(scale.info.maximum)
+
+    @property
+    def offers_battery_monitor(self) -> bool:
+        """The battery capacity can be set to 0 (off) and back."""
+        scale = self.setting_scales.get(BATTERY_MONITOR_SETTING)
+        return scale is not None and scale.info.minimum <= 0 < scale.info.maximum
 
     @property
     def remote_mode(self) -> Mode | None:
@@ -493,6 +654,7 @@ class VEBusUnit:
 
     @contextlib.asynccontextmanager
     async def _control(self) -> AsyncIterator[None]:
+        self._refuse_asleep()
         self.counters["writes"] += 1
         self._controls += 1
         try:
@@ -502,7 +664,13 @@ class VEBusUnit:
             self.counters["writes_failed"] += 1
             raise
 
+    def _refuse_asleep(self) -> None:
+        if self.asleep:
+            raise VEBusAsleepError(f"{self.client.url}: the unit is asleep; wake it up first")
+
     async def set_mode(self, mode: Mode, current_limit: float | None = None) -> None:
+        if mode not in self.modes:
+            raise VEBusUnsupportedError(f"an inverter without charger has no mode {mode}")
         async with self._control():
             await self._set_panel(mode, current_limit)
 
@@ -528,19 +696,27 @@ class VEBusUnit:
         if current_limit is not None:
             self._confirmed_limit = current_limit
         self._panel_writes += 1
+        if mode is not Mode.OFF and self._standby_before is not None:
+            # Switched on again after ``standby``: Keep awake goes back to what it was.
+            await self._send_lines(self._standby_before)
+            self._standby_before = None
 
     async def set_standby(self, standby: bool) -> None:
         """Hold the MK3's standby line (the unit stays reachable while switched off)."""
         async with self._control():
             await self._send_lines(standby)
+            self._standby_before = None  # asked for: it stays as it is now
 
     def restore_standby(self, standby: bool) -> None:
         """Standby as it was before a restart of the owner; sent with the next refresh."""
         self._standby = standby
 
     async def standby(self) -> None:
-        """Off, with the standby line held so the unit can be switched on again."""
+        """Off, with the standby line held so the unit can be switched on again; the
+        line goes back to what it was when the unit is switched on again."""
         async with self._control():
+            if self._standby_before is None:
+                self._standby_before = self._standby
             await self._send_lines(True)
             await self._set_panel(Mode.OFF, None)
 
@@ -565,18 +741,50 @@ class VEBusUnit:
 
     async def set_charging_allowed(self, allowed: bool) -> None:
         """DisableCharge (flags0 bit 6), RAM only, read-modify-write."""
+        await self.set_flag(CHARGING_ALLOWED, allowed)
+
+    async def set_flag(self, flag: FlagSwitch, on: bool, *, persist: bool | None = None) -> bool:
+        """One flag switch: RAM only unless saved permanently (never for a ``frequent`` one).
+
+        Read-modify-write on the word the unit confirmed last (the RAM-only value written,
+        else the word read from the unit now): the bits the switch does not own keep their
+        value. True when the unit needs a restart for it.
+        """
+        persist = (self.persist_settings if persist is None else persist) and not flag.frequent
         async with self._control():
-            current = self._ram_only.get(Setting.FLAGS0)
-            if current is None:
-                current = await self.client.read_setting_raw(Setting.FLAGS0)
-            flags = current & ~Flags0.DISABLE_CHARGE
-            if not allowed:
-                flags |= Flags0.DISABLE_CHARGE
-            # Bit 7 must stay the inverse of bit 3 (protocol.md §6).
-            flags &= ~Flags0.WAVE_CHECK_INVERSE
-            if not flags & Flags0.DISABLE_WAVE_CHECK:
-                flags |= Flags0.WAVE_CHECK_INVERSE
-            await self._write_setting_raw(Setting.FLAGS0, int(flags), persist=False)
+            scale = await self.client.setting_info(flag.setting_id)
+            if scale is None or not flag.supported_by(scale.info.maximum):
+                raise VEBusUnsupportedError(f"{flag.key} is not supported by this unit")
+            setting_id = flag.setting_id
+            ram_word = self._ram_only.get(setting_id)
+            if not persist:
+                if ram_word is None:
+                    ram_word = await self.client.read_setting_raw(setting_id)
+                return await self._write_setting_raw(setting_id, flag.apply(ram_word, on), False)
+            saved = flag.apply(await self.client.read_setting_raw(setting_id), on)
+            reset = await self._write_setting_raw(setting_id, saved, True)
+            if ram_word is not None and flag.apply(ram_word, on) != saved:
+                # Bits written RAM only (charging allowed) stay so, on top of what was saved.
+                await self._write_setting_raw(setting_id, flag.apply(ram_word, on), False)
+            return reset
+
+    async def set_battery_monitor(self, on: bool, *, persist: bool | None = None) -> bool:
+        """The battery monitor: off sets the battery capacity to 0, on puts back the
+        capacity it had (the last one seen above 0, else the unit's default)."""
+        capacity = 0 if not on else self._capacity_to_resume()
+        if capacity is None:
+            raise VEBusUnsupportedError(
+                "no battery capacity to turn the battery monitor on with: set battery_capacity"
+            )
+        persist = self.persist_settings if persist is None else persist
+        async with self._control():
+            scale = await self.client.setting_info(BATTERY_MONITOR_SETTING)
+            if scale is None:
+                raise VEBusUnsupportedError("battery_capacity is not supported by this unit")
+            raw = await self.client.checked_setting_raw(
+                BATTERY_MONITOR_SETTING, scale.value(capacity)
+            )
+            return await self._write_setting_raw(BATTERY_MONITOR_SETTING, raw, persist)
 
     async def _write_setting_raw(self, setting_id: int, raw: int, persist: bool) -> bool:
         client = self.client
@@ -589,11 +797,14 @@ class VEBusUnit:
                 reset = await client.write_setting_raw(setting_id, raw, persist=False)
         if persist:
             self._ram_only.pop(setting_id, None)
+            self._known(setting_id, raw & 0xFFFF, raw & 0xFFFF)
         else:
             self._ram_only[setting_id] = raw
+            if setting_id in self._stored:  # else the stored value is read next refresh
+                self._known(setting_id, raw & 0xFFFF, self._stored[setting_id])
         self._unsure_settings.discard(setting_id)
-        self._settings_stale = True
-        self._setting_writes += 1
+        self._stale_settings.add(setting_id)
+        self._setting_writes[setting_id] += 1
         return reset
 
     @contextlib.contextmanager
@@ -607,7 +818,7 @@ class VEBusUnit:
         except (VEBusWriteUnconfirmedError, asyncio.CancelledError):
             if not persist:
                 self._unsure_settings.add(setting_id)
-            self._settings_stale = True
+            self._stale_settings.add(setting_id)
             raise
 
     async def write_ram_var(self, ram_id: int, value: float) -> None:
@@ -640,6 +851,7 @@ class VEBusUnit:
         """ESS mode 3 setpoint in W (+ = charge from AC-in), kept alive while not 0; the
         system's total, split over the phase masters. Ends a running state-of-charge
         program (the grid target, when on, goes on from this setpoint)."""
+        self._refuse_asleep()
         if self.ess is None:
             ram_id = await self._ess_ram_id()
             if ram_id is None:
@@ -655,17 +867,41 @@ class VEBusUnit:
             self.counters["writes_failed"] += 1
             raise
 
-    async def force_charge_state(self, state: ForcedChargeState) -> None:
+    async def force_charge_state(self, state: ForcedChargeState) -> DeviceStatus:
+        """Force a charge state; the state the unit answered shows at once (and a unit
+        that answers another one, not charging say, raises VEBusWriteNotAppliedError)."""
         async with self._control():
-            await self.client.force_charge_state(state)
+            answered = await self.client.force_charge_state(state)
+        if self._last_status is not None:
+            self._last_status.device = answered
+        if answered.charge_state not in FORCED_ANSWERS.get(state, {answered.charge_state}):
+            raise VEBusWriteNotAppliedError(
+                f"forced {state.name.lower()}: the unit answered "
+                f"{answered.state.name.lower()}, {answered.charge_state.name.lower()}"
+            )
+        return answered
 
     async def sleep(self) -> None:
+        """Low-power sleep. A standing ESS setpoint goes to 0 W first: nobody keeps a
+        sleeping unit's setpoint alive, and waking does not bring it back."""
+        if self.ess is not None:
+            await self.ess.release()
         async with self._control():
             await self.client.sleep()
+            self._sleep_sent_at = self.clock.time()
 
     async def wake(self) -> None:
-        async with self._control():
-            await self.client.wake()
+        """Wake the unit; returns once it answers (VEBusTimeoutError if it does not)."""
+        self.counters["writes"] += 1
+        try:
+            async with self._lock:
+                await self.client.wake()
+        except BaseException:
+            self.counters["writes_failed"] += 1
+            raise
+        if self.asleep:
+            _LOGGER.info("%s woke up", self.client.url)
+        self.asleep, self._sleep_sent_at = False, None
 
     # --- the end ----------------------------------------------------------------------------------
 
@@ -689,15 +925,18 @@ class VEBusUnit:
                 "serial_number": device.serial_number,
             },
             "phases": self.phases,
+            "unit_addresses": list(self.addresses),
             "ess_ram_id": self.ess.ram_id if self.ess else None,
             "ess_setpoint": self.ess.watts if self.ess else None,
             "ess_setpoint_unconfirmed": bool(self.ess and self.ess.unsure),
             "ess_phase_setpoints": self.ess.phase_watts if self.ess else [],
             "ess_control": self.ess_control.diagnostics() if self.ess_control else None,
-            "supported_ram": sorted(self.supported_ram),
-            "settings": sorted(self.setting_scales),
+            "supported_ram": [ram_name(i) for i in sorted(self.supported_ram)],
+            "settings": [setting_name(i) for i in sorted(self.setting_scales)],
             "ram_only_settings": {setting_name(k): v for k, v in sorted(self._ram_only.items())},
-            "unconfirmed_ram_only_settings": sorted(self._unsure_settings),
+            "unconfirmed_ram_only_settings": [
+                setting_name(i) for i in sorted(self._unsure_settings)
+            ],
             "eeprom_saved": {setting_name(k): v for k, v in sorted(self.eeprom.saved.items())},
             "session": self.client.session,
             "counters": dict(sorted(self.counters.items())),

@@ -54,6 +54,8 @@ async def test_ess_setpoint_is_kept_alive_and_released_on_unload(
     attributes = hass.states.get(ESS).attributes
     assert attributes["min"] == -3000
     assert "charges the battery" in attributes["direction"]
+    # The sign is part of the name, where the value is set; the entity id stays short.
+    assert attributes["friendly_name"] == "MultiPlus ESS setpoint (+ charge, − feed in)"
     await hass.services.async_call(
         "number", "set_value", {"entity_id": ESS, "value": 400}, blocking=True
     )
@@ -61,7 +63,7 @@ async def test_ess_setpoint_is_kept_alive_and_released_on_unload(
     for _ in range(12):  # 60 s, far past the device's own 15 s timeout
         await later.tick(5)
     assert vebus_sim.device.ess_setpoint == -400
-    assert hass.states.get(ESS).state == "400.0"
+    assert hass.states.get(ESS).state == "400"  # whole watts, no ".0" (issue 20)
     await hass.config_entries.async_unload(setup_integration.entry_id)
     assert vebus_sim.device.ess_setpoint == 0
 
