@@ -9,7 +9,9 @@
 - EEPROM saves go through the limiter (``eeprom``): once per setting per interval.
 - A flag switch changes the bits it owns and no other: read-modify-write on the word the
   unit confirmed last (``controls``).
-- The ESS setpoint is kept alive while set and returned to 0 W on ``close`` (``ess``).
+- The ESS setpoint is kept alive while set and returned to 0 W on ``close`` (``ess``);
+  in a system of several phases each phase master has its own (``ess_system``). The ESS
+  control (``ess_controller``) drives it from a grid meter, or to a state of charge.
 - The remote switch and the current limit the unit acknowledged are the truth until a
   refresh reads them back, so a second control builds on the first.
 - Writes, re-applying and the keep-alive run one at a time (the control lock), so none of
@@ -27,6 +29,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 import contextlib
 from dataclasses import asdict, dataclass, field, replace
 import logging
+import math
 from typing import Any
 
 from .client import VEBusClient
@@ -48,6 +51,8 @@ from .errors import (
     VEBusWriteUnconfirmedError,
 )
 from .ess import DEFAULT_MAX_POWER, KEEPALIVE_INTERVAL, EssSetpoint
+from .ess_controller import EssController
+from .ess_system import EssSystem
 from .ids import (
     ASSISTANT_START,
     FLAG_SETTINGS,
@@ -115,6 +120,7 @@ class UnitState:
     settings: dict[int, SettingState] = field(default_factory=dict)
     flags: dict[int, int] = field(default_factory=dict)  # flags words in force, raw
     ess_setpoint: int | None = None  # W, + = charging from AC-in; None: no ESS assistant
+    ess_phase_setpoints: tuple[int, ...] = ()  # W, each phase master's share (L1 first)
     standby: bool = False
     energy: dict[Energy, float] = field(default_factory=dict)  # kWh totals (``EnergyCounters``)
     asleep: bool = False  # sent to sleep and silent since: ``status`` holds nothing read
@@ -152,7 +158,8 @@ class VEBusUnit:
         self.nominal_voltage: float | None = None  # V, from the absorption voltage's maximum
         self.supported_ram: set[int] = set()
         self.setting_scales: dict[int, SettingScale] = {}
-        self.ess: EssSetpoint | None = None
+        self.ess: EssSystem | None = None
+        self.ess_control: EssController | None = None  # with an ESS assistant
         self.counters: Counter[str] = Counter()
         self._ess_max_power = ess_max_power
         self._ess_keepalive = ess_keepalive
@@ -179,6 +186,7 @@ class VEBusUnit:
         self.slow_tier = SlowTier(self._clock)
         self.energy = EnergyCounters()
         self.last_sample: PowerSample | None = None
+        self._last_soc: float | None = None  # %, from the last reading that had it
         self.on_sample: Callable[[PowerSample], None] | None = None  # each refresh and sample
         self.asleep = False  # sent to sleep, and silent since
         self._sleep_sent_at: float | None = None  # until it answers again (or never slept)
@@ -213,18 +221,43 @@ class VEBusUnit:
         self.plausibility.nominal_voltage = nominal_voltage(None)
         if self.nominal_voltage is not None:
             self.plausibility.nominal_voltage = self.nominal_voltage
-        ess_ram_id = await client.find_ess_setpoint()
-        if ess_ram_id is not None:
-            self.ess = self._ess_at(ess_ram_id)
         first = await client.ac_info(1)
         self.phases = first.phases or 1
         if self.phases > 1 or first.units > 1:  # several units: learn their addresses
             self.addresses = await find_units(client)
+        await self._find_ess()
         try:
             self.ac_inputs = (await client.ac_input_config()).inputs
         except VEBusUnsupportedError:
             self.ac_inputs = None
         self._session_seen = client.session
+
+    async def _find_ess(self) -> None:
+        """The ESS setpoint of each phase master (addresses 0, 1, 2: protocol.md §8)."""
+        ram_id = await self.client.find_ess_setpoint()
+        if ram_id is None:
+            return
+        setpoints = [self._ess_at(ram_id)]
+        for address in range(1, self.phases):
+            try:
+                phase_id = await self.client.find_ess_setpoint(address=address)
+            except VEBusError as err:
+                phase_id = None
+                _LOGGER.debug("No ESS assistant found at address %s: %s", address, err)
+            if phase_id is None:
+                _LOGGER.warning(
+                    "The phase master at address %s has no ESS assistant: the ESS setpoint "
+                    "goes to the other phases only",
+                    address,
+                )
+                continue
+            setpoints.append(self._ess_at(phase_id, address))
+        self._use_ess(EssSystem(setpoints))
+
+    def _use_ess(self, ess: EssSystem) -> None:
+        self.ess = ess
+        if self.ess_control is None:
+            self.ess_control = EssController(self)
 
     async def track_settings(self, settings: Iterable[int]) -> set[int]:
         """Learn the scales of ``settings``; those the unit has are read on refresh."""
@@ -298,6 +331,7 @@ class VEBusUnit:
             settings=dict(self._settings),
             flags=dict(self._flags),
             ess_setpoint=self.ess.watts if self.ess is not None else None,
+            ess_phase_setpoints=tuple(self.ess.phase_watts) if self.ess is not None else (),
             standby=self._standby,
             energy=dict(self.energy.kwh),
         )
@@ -366,8 +400,22 @@ class VEBusUnit:
         in one round trip; tried once (the sampler comes back soon)."""
         ram = await self.client.snapshot(list(self._snapshot_ids()), retries=0)
         sample = PowerSample.from_ram(self.clock.time(), self.plausibility.ram(ram))
+        if self.ess_control is not None and self.ess_control.active:
+            sample = await self._with_phases(sample)
         self._add_sample(sample)
         return sample
+
+    async def _with_phases(self, sample: PowerSample) -> PowerSample:
+        """The other phase masters' AC-in as well, for the ESS control's total."""
+        addresses = [a for a in (self.ess.addresses if self.ess else []) if a is not None]
+        if not addresses:
+            return sample
+        grid = [sample.grid_power]
+        for address in addresses:
+            ram = await self.client.read_ram_vars([RamVar.INPUT_POWER], address=address)
+            value = self.plausibility.ram(ram).get(RamVar.INPUT_POWER)
+            grid.append(None if value is None else -value)
+        return replace(sample, phase_grid_power=tuple(grid))
 
     async def sampling_step(self, active: Callable[[], bool] = lambda: True) -> float:
         """One sample when ``active()`` and connected; returns the seconds until the next
@@ -406,8 +454,12 @@ class VEBusUnit:
 
     def _add_sample(self, sample: PowerSample) -> None:
         self.last_sample = sample
+        if sample.soc is not None and math.isfinite(sample.soc):
+            self._last_soc = sample.soc
         if self.on_sample is not None:
             self.on_sample(sample)
+        if self.ess_control is not None:
+            self.ess_control.on_sample(sample)
         self.energy.add(
             sample.at,
             battery=sample.battery_power,
@@ -544,6 +596,17 @@ class VEBusUnit:
             return self._confirmed_mode
         config = self._last_status.ac_input if self._last_status else None
         return config.remote_mode if config is not None else None
+
+    @property
+    def soc(self) -> float | None:
+        """The battery monitor's state of charge (%) as last read; None without one (the
+        unit lacks the RAM variable, or its battery capacity setting is 0: monitor off)."""
+        if RamVar.STATE_OF_CHARGE not in self.supported_ram:
+            return None
+        capacity = self._settings.get(Setting.BATTERY_CAPACITY)
+        if capacity is not None and capacity.value == 0:
+            return None
+        return self._last_soc
 
     @property
     def current_limit(self) -> float | None:
@@ -768,7 +831,7 @@ class VEBusUnit:
         async with self._control():
             await self.client.write_ram_var(ram_id, value)
 
-    def _ess_at(self, ram_id: int) -> EssSetpoint:
+    def _ess_at(self, ram_id: int, address: int | None = None) -> EssSetpoint:
         return EssSetpoint(
             self.client,
             ram_id,
@@ -776,6 +839,7 @@ class VEBusUnit:
             self.clock,
             max_power=self._ess_max_power,
             interval=self._ess_keepalive,
+            address=address,
         )
 
     async def _ess_ram_id(self) -> int | None:
@@ -784,13 +848,18 @@ class VEBusUnit:
         return self.ess.ram_id if self.ess is not None else None
 
     async def set_ess_setpoint(self, watts: float, duration: float | None = None) -> None:
-        """ESS mode 3 setpoint in W (+ = charge from AC-in), kept alive while not 0."""
+        """ESS mode 3 setpoint in W (+ = charge from AC-in), kept alive while not 0; the
+        system's total, split over the phase masters. Ends a running state-of-charge
+        program (the grid target, when on, goes on from this setpoint)."""
         self._refuse_asleep()
         if self.ess is None:
             ram_id = await self._ess_ram_id()
             if ram_id is None:
                 raise VEBusUnsupportedError("this unit has no ESS assistant")
-            self.ess = self._ess_at(ram_id)
+            self._use_ess(EssSystem([self._ess_at(ram_id)]))
+        assert self.ess is not None
+        if self.ess_control is not None:
+            self.ess_control.setpoint_set_by_hand()
         self.counters["writes"] += 1
         try:
             await self.ess.set(watts, duration)
@@ -837,7 +906,9 @@ class VEBusUnit:
     # --- the end ----------------------------------------------------------------------------------
 
     async def close(self) -> None:
-        """ESS back to 0 W, keep-alive off, port closed."""
+        """ESS control off, ESS back to 0 W, keep-alive off, port closed."""
+        if self.ess_control is not None:
+            await self.ess_control.close()
         if self.ess is not None:
             await self.ess.release()
         await self.client.close()
@@ -858,6 +929,8 @@ class VEBusUnit:
             "ess_ram_id": self.ess.ram_id if self.ess else None,
             "ess_setpoint": self.ess.watts if self.ess else None,
             "ess_setpoint_unconfirmed": bool(self.ess and self.ess.unsure),
+            "ess_phase_setpoints": self.ess.phase_watts if self.ess else [],
+            "ess_control": self.ess_control.diagnostics() if self.ess_control else None,
             "supported_ram": [ram_name(i) for i in sorted(self.supported_ram)],
             "settings": [setting_name(i) for i in sorted(self.setting_scales)],
             "ram_only_settings": {setting_name(k): v for k, v in sorted(self._ram_only.items())},
