@@ -18,13 +18,14 @@ PARALLEL_UPDATES = 1
 
 @dataclass(frozen=True, kw_only=True)
 class VEBusButtonDescription(ButtonEntityDescription):
-    press_fn: Callable[[VEBusUnit], Awaitable[None]]
+    press_fn: Callable[[VEBusUnit], Awaitable[object]]
     mk3_only: bool = False
+    charger_only: bool = False  # not on an inverter without charger (a Phoenix)
     # Wake must work exactly when the unit is gone quiet and everything else is unavailable.
     available_when_silent: bool = False
 
 
-def _force(state: ForcedChargeState) -> Callable[[VEBusUnit], Awaitable[None]]:
+def _force(state: ForcedChargeState) -> Callable[[VEBusUnit], Awaitable[object]]:
     return lambda unit: unit.force_charge_state(state)
 
 
@@ -47,14 +48,19 @@ BUTTONS: tuple[VEBusButtonDescription, ...] = (
     VEBusButtonDescription(
         key="force_absorption",
         translation_key="force_absorption",
+        charger_only=True,
         press_fn=_force(ForcedChargeState.ABSORPTION),
     ),
     VEBusButtonDescription(
-        key="force_float", translation_key="force_float", press_fn=_force(ForcedChargeState.FLOAT)
+        key="force_float",
+        translation_key="force_float",
+        charger_only=True,
+        press_fn=_force(ForcedChargeState.FLOAT),
     ),
     VEBusButtonDescription(
         key="force_equalise",
         translation_key="force_equalise",
+        charger_only=True,
         press_fn=_force(ForcedChargeState.EQUALISE),
     ),
 )
@@ -69,7 +75,8 @@ async def async_setup_entry(
     async_add_entities(
         VEBusButton(coordinator, description)
         for description in BUTTONS
-        if coordinator.unit.client.is_mk3 or not description.mk3_only
+        if (coordinator.unit.client.is_mk3 or not description.mk3_only)
+        and (coordinator.unit.has_charger or not description.charger_only)
     )
 
 

@@ -41,6 +41,7 @@ from .vebus import (
     UnitState,
     VEBusConnectionError,
     VEBusError,
+    VEBusErrorCode,
     VEBusPortBusyError,
     VEBusTimeoutError,
     VEBusUnit,
@@ -49,6 +50,7 @@ from .vebus import (
 type VEBusConfigEntry = ConfigEntry[VEBusCoordinator]
 
 WRITE_REFRESH_COOLDOWN = 0.5  # s
+VEBUS_ERROR_CODES_URL = "https://www.victronenergy.com/live/ve.bus:ve.bus_error_codes"
 STORAGE_VERSION = 1
 
 
@@ -112,7 +114,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         return remove
 
     def _plan(self) -> StatusPlan:
-        return plan_for(self._needs, self.unit.supported_ram, self.unit.phases)
+        unit = self.unit
+        return plan_for(self._needs, unit.supported_ram, unit.phases, unit.addresses)
 
     # --- refresh ------------------------------------------------------------------------------
 
@@ -138,7 +141,33 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
             self.counters["recoveries"] += 1
         for kind in ("port_busy", "not_vebus"):
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(kind))
+        self._show_vebus_error(state)
         return state
+
+    def _show_vebus_error(self, state: UnitState) -> None:
+        """A repair issue while the unit reports a VE.Bus error, gone when it clears."""
+        leds = state.status.leds
+        if leds is None or state.asleep:
+            return
+        issue_id = self._issue_id("vebus_error")
+        if not leds.vebus_error:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        code = VEBusErrorCode(leds.vebus_error)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="vebus_error",
+            translation_placeholders={
+                "code": str(leds.vebus_error),
+                "name": code.name.lower().replace("_", " ") if code.name != "unknown" else "?",
+                "device": self.config_entry.title,
+            },
+            learn_more_url=VEBUS_ERROR_CODES_URL,
+        )
 
     @contextlib.contextmanager
     def _update_failed(self) -> Iterator[None]:

@@ -10,14 +10,16 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import VEBusCoordinator
-from .needs import Need
-from .vebus import firmware_type
+from .needs import Need, Part
+from .vebus import UnitStatus, firmware_type
 
 
 class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
     """An entity of one VE.Bus unit."""
 
     _attr_has_entity_name = True
+    # Most entities mean nothing while the unit sleeps; those that do (its state) say so.
+    _available_asleep = False
 
     def __init__(
         self,
@@ -51,7 +53,45 @@ class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
             serial_number=device.serial_number if device else None,
         )
 
+    @property
+    def available(self) -> bool:
+        data = self.coordinator.data
+        asleep = data is not None and data.asleep
+        return super().available and (self._available_asleep or not asleep)
+
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
         if self._needs:
             self.async_on_remove(self.coordinator.async_add_needs(self._needs))
+
+
+class VEBusMemberEntity(VEBusEntity):
+    """An entity of one unit in a system of several: a device of its own, via the system."""
+
+    def __init__(
+        self,
+        coordinator: VEBusCoordinator,
+        description: EntityDescription,
+        address: int,
+        needs: Iterable[Need] = (),
+    ) -> None:
+        super().__init__(coordinator, description, (*needs, Part.UNITS), f"_unit_{address}")
+        self.address = address
+        entry = coordinator.config_entry
+        system_id = entry.unique_id or entry.entry_id
+        product = coordinator.unit.product
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, f"{system_id}_unit_{address}")},
+            manufacturer=MANUFACTURER,
+            name=f"{product.family} unit {address}",
+            model=product.name,
+            via_device=(DOMAIN, system_id),
+        )
+
+    @property
+    def member(self) -> UnitStatus | None:
+        """What the last refresh read from this unit (None until read)."""
+        for unit in self.coordinator.data.status.units:
+            if unit.address == self.address:
+                return unit
+        return None

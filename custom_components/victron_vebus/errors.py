@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN
 from .vebus import (
     VEBusAccessDeniedError,
+    VEBusAsleepError,
     VEBusError,
     VEBusOutOfRangeError,
     VEBusRateLimitedError,
@@ -59,6 +60,8 @@ def translated_errors() -> Iterator[None]:
             translation_key="access_denied",
             translation_placeholders={"item": err.item, "level": str(err.level)},
         ) from err
+    except VEBusAsleepError as err:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="asleep") from err
     except VEBusUnsupportedError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,

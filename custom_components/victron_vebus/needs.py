@@ -24,6 +24,7 @@ class Part(StrEnum):
     AC_INPUT = "ac_input"
     DEVICE_STATE = "device_state"
     SAMPLES = "samples"  # the key values several times a second, between refreshes
+    UNITS = "units"  # each unit's own LEDs, DC and AC values, in a system of several
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,12 @@ class Ram:
 type Need = Part | Snapshot | Ram
 
 
-def plan_for(needs: Collection[Need], supported_ram: Collection[int], phases: int) -> StatusPlan:
+def plan_for(
+    needs: Collection[Need],
+    supported_ram: Collection[int],
+    phases: int,
+    addresses: tuple[int, ...] = (),
+) -> StatusPlan:
     """The requests that read what ``needs`` name, and nothing else."""
     if not needs:
         return StatusPlan(phases=None)
@@ -56,4 +62,5 @@ def plan_for(needs: Collection[Need], supported_ram: Collection[int], phases: in
         device_state=Part.DEVICE_STATE in needs,
         snapshot_ids=tuple(i for i in SNAPSHOT_IDS if Snapshot(i) in needs and i in supported_ram),
         ram_ids=tuple(i for i in sorted(supported_ram) if Ram(i) in needs),
+        units=addresses if Part.UNITS in needs else (),
     )

@@ -20,6 +20,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import slugify
 
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
@@ -164,6 +165,10 @@ class VEBusEssSetpointNumber(VEBusEntity, NumberEntity):
 
     def __init__(self, coordinator: VEBusCoordinator) -> None:
         super().__init__(coordinator, ESS_SETPOINT)
+        # The name carries the sign convention (where the value is set, it must be seen);
+        # the entity id stays number.<unit>_ess_setpoint without it.
+        family = slugify(str(coordinator.unit.product.family))
+        self.entity_id = f"number.{family}_ess_setpoint"
         self._attr_native_min_value = -coordinator.unit.ess_max_power
         self._attr_native_max_value = coordinator.unit.ess_max_power
 

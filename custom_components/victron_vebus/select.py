@@ -31,6 +31,7 @@ class VEBusModeSelect(VEBusEntity, SelectEntity):
 
     def __init__(self, coordinator: VEBusCoordinator) -> None:
         super().__init__(coordinator, MODE, (Part.AC_INPUT,))
+        self._attr_options = [str(mode) for mode in coordinator.unit.modes]
 
     @property
     def current_option(self) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -28,7 +28,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
-from .entity import VEBusEntity
+from .entity import VEBusEntity, VEBusMemberEntity
 from .needs import Need, Part, Ram, Snapshot
 from .vebus import (
     LED_NAMES,
@@ -41,15 +41,18 @@ from .vebus import (
     Mode,
     RamVar,
     UnitState,
+    UnitStatus,
     VEBusErrorCode,
 )
 
 PARALLEL_UPDATES = 0
 
-DEVICE_STATES = [s.name.lower() for s in DeviceState]
+# "sleeping": sent to sleep and silent since (the unit reports nothing then).
+DEVICE_STATES = [s.name.lower() for s in DeviceState] + ["sleeping"]
 CHARGE_STATES = [s.name.lower() for s in ChargeState]
 MODES = [str(m) for m in Mode]
 LED_STATES = [str(s) for s in LedState]
+AC_INPUTS = ["ac_in_1", "ac_in_2"]  # F5 bits 0-1: the input in use (or last used)
 # Each known VE.Bus error code by name; a code not listed shows as "other" with its number.
 VEBUS_ERRORS = [code.name.lower() for code in VEBusErrorCode] + ["other"]
 RAM_BATTERY_RIPPLE = 6
@@ -78,6 +81,7 @@ class VEBusSensorDescription(SensorEntityDescription):
     needs: tuple[Need, ...]
     exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
     attributes_fn: Callable[[UnitState], dict[str, Any] | None] = lambda _: None
+    available_asleep: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +113,12 @@ def _input_power(data: UnitState) -> StateType:
     value = _watts(data, INPUT_POWER)
     # The unit counts + as feeding into AC-in; users expect + = drawn from the grid.
     return None if value is None else -value
+
+
+def _device_state(data: UnitState) -> StateType:
+    if data.asleep:
+        return "sleeping"
+    return _enum_name(data.status.device.state if data.status.device else None)
 
 
 def _vebus_error(data: UnitState) -> StateType:
@@ -148,8 +158,41 @@ def _led(index: int) -> Callable[[UnitState], StateType]:
     return value
 
 
+def _active_input(data: UnitState) -> StateType:
+    config = data.status.ac_input
+    return None if config is None else AC_INPUTS[config.active_input % len(AC_INPUTS)]
+
+
+def _ram_whole(ram_id: int) -> Callable[[UnitState], StateType]:
+    def value(data: UnitState) -> StateType:
+        raw = data.status.ram.get(ram_id)
+        return None if raw is None else int(raw)
+
+    return value
+
+
+def _phase_total(attr: str) -> Callable[[UnitState], StateType]:
+    def value(data: UnitState) -> StateType:
+        values: list[float | None] = [getattr(ac, attr) for ac in data.status.ac]
+        known = [v for v in values if v is not None]
+        if not values or len(known) < len(values):
+            return None
+        return round(sum(known), 2)
+
+    return value
+
+
 def _supports(ram_id: int) -> Callable[[VEBusCoordinator], bool]:
     return lambda coordinator: ram_id in coordinator.unit.supported_ram
+
+
+def _has_input(coordinator: VEBusCoordinator) -> bool:
+    """An AC input, and a charger behind it: not on a Phoenix."""
+    return coordinator.unit.has_charger
+
+
+def _input_supports(ram_id: int) -> Callable[[VEBusCoordinator], bool]:
+    return lambda coordinator: _has_input(coordinator) and _supports(ram_id)(coordinator)
 
 
 SENSORS: tuple[VEBusSensorDescription, ...] = (
@@ -171,6 +214,27 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         suggested_display_precision=1,
         value_fn=_dc("current"),
+        needs=(Part.DC,),
+    ),
+    VEBusSensorDescription(
+        key="charger_dc_current",
+        translation_key="charger_dc_current",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=1,
+        value_fn=_dc("charger_current"),
+        needs=(Part.DC,),
+        exists_fn=_has_input,
+    ),
+    VEBusSensorDescription(
+        key="inverter_dc_current",
+        translation_key="inverter_dc_current",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=1,
+        value_fn=_dc("inverter_current"),
         needs=(Part.DC,),
     ),
     VEBusSensorDescription(
@@ -223,7 +287,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfPower.WATT,
         value_fn=_input_power,
         needs=(Snapshot(INPUT_POWER),),
-        exists_fn=_supports(INPUT_POWER),
+        exists_fn=_input_supports(INPUT_POWER),
     ),
     VEBusSensorDescription(
         key="ac_output_power",
@@ -264,6 +328,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         value_fn=_ac_input("current_limit"),
         needs=(Part.AC_INPUT,),
+        exists_fn=_has_input,
     ),
     VEBusSensorDescription(
         key="ac_input_current_limit_minimum",
@@ -274,6 +339,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=_ac_input("minimum"),
         needs=(Part.AC_INPUT,),
+        exists_fn=_has_input,
     ),
     VEBusSensorDescription(
         key="ac_input_current_limit_maximum",
@@ -284,14 +350,16 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=_ac_input("maximum"),
         needs=(Part.AC_INPUT,),
+        exists_fn=_has_input,
     ),
     VEBusSensorDescription(
         key="device_state",
         translation_key="device_state",
         device_class=SensorDeviceClass.ENUM,
         options=DEVICE_STATES,
-        value_fn=lambda data: _enum_name(data.status.device.state if data.status.device else None),
+        value_fn=_device_state,
         needs=(Part.DEVICE_STATE,),
+        available_asleep=True,
     ),
     VEBusSensorDescription(
         key="charge_state",
@@ -302,6 +370,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
             data.status.device.charge_state if data.status.device else None
         ),
         needs=(Part.DEVICE_STATE,),
+        exists_fn=_has_input,
     ),
     VEBusSensorDescription(
         key="actual_mode",
@@ -344,6 +413,33 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
             needs=(Part.LEDS,),
         )
         for index, name in enumerate(LED_NAMES)
+    ),
+    VEBusSensorDescription(
+        key="active_ac_input",
+        translation_key="active_ac_input",
+        device_class=SensorDeviceClass.ENUM,
+        options=AC_INPUTS,
+        value_fn=_active_input,
+        needs=(Part.AC_INPUT,),
+        exists_fn=lambda coordinator: (coordinator.unit.ac_inputs or 0) >= 2,
+    ),
+    VEBusSensorDescription(
+        key="ac_inputs",
+        translation_key="ac_inputs",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=_ac_input("inputs"),
+        needs=(Part.AC_INPUT,),
+        exists_fn=_has_input,
+    ),
+    VEBusSensorDescription(
+        key="virtual_switch_position",
+        translation_key="virtual_switch_position",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=_ram_whole(RamVar.VIRTUAL_SWITCH_POSITION),
+        needs=(Ram(RamVar.VIRTUAL_SWITCH_POSITION),),
+        exists_fn=_supports(RamVar.VIRTUAL_SWITCH_POSITION),
     ),
     VEBusSensorDescription(
         key="interface_version",
@@ -395,6 +491,76 @@ PHASE_SENSORS: tuple[VEBusPhaseSensorDescription, ...] = (
 
 
 @dataclass(frozen=True, kw_only=True)
+class VEBusMemberSensorDescription(SensorEntityDescription):
+    """One unit's own value, in a system of several."""
+
+    value_fn: Callable[[UnitStatus], StateType]
+    phases_only: bool = False
+
+
+def _member_ac(attr: str) -> Callable[[UnitStatus], StateType]:
+    def value(unit: UnitStatus) -> StateType:
+        return None if unit.ac is None else cast(StateType, getattr(unit.ac, attr))
+
+    return value
+
+
+MEMBER_SENSORS: tuple[VEBusMemberSensorDescription, ...] = (
+    *(
+        VEBusMemberSensorDescription(
+            key=description.key,
+            translation_key=description.key,
+            device_class=description.device_class,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=description.native_unit_of_measurement,
+            suggested_display_precision=description.suggested_display_precision,
+            value_fn=_member_ac(description.key.removeprefix("ac_")),
+        )
+        for description in PHASE_SENSORS
+    ),
+    VEBusMemberSensorDescription(
+        key="battery_voltage",
+        translation_key="battery_voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+        value_fn=lambda unit: None if unit.dc is None else unit.dc.voltage,
+    ),
+    VEBusMemberSensorDescription(
+        key="battery_current",
+        translation_key="battery_current",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        value_fn=lambda unit: None if unit.dc is None else unit.dc.current,
+    ),
+)
+
+# The system's totals over its phases, on the main device.
+TOTAL_SENSORS: tuple[VEBusSensorDescription, ...] = tuple(
+    VEBusSensorDescription(
+        key=f"{key}_total",
+        translation_key=f"{key}_total",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=2,
+        value_fn=_phase_total(attr),
+        needs=(Part.AC,),
+        exists_fn=exists,
+    )
+    for key, attr, exists in (
+        ("ac_input_current", "input_current", _has_input),
+        ("ac_output_current", "output_current", lambda _: True),
+    )
+)
+
+
+@dataclass(frozen=True, kw_only=True)
 class VEBusEnergySensorDescription(SensorEntityDescription):
     """A kWh total the library integrates from every power reading (``vebus.Energy``)."""
 
@@ -418,8 +584,8 @@ ENERGY_SENSORS = tuple(
     for counter, needs, exists in (
         (Energy.BATTERY_IN, (Part.DC,), lambda _: True),
         (Energy.BATTERY_OUT, (Part.DC,), lambda _: True),
-        (Energy.GRID_IMPORT, (Snapshot(INPUT_POWER),), _supports(INPUT_POWER)),
-        (Energy.GRID_EXPORT, (Snapshot(INPUT_POWER),), _supports(INPUT_POWER)),
+        (Energy.GRID_IMPORT, (Snapshot(INPUT_POWER),), _input_supports(INPUT_POWER)),
+        (Energy.GRID_EXPORT, (Snapshot(INPUT_POWER),), _input_supports(INPUT_POWER)),
         (Energy.AC_OUTPUT, (Snapshot(OUTPUT_POWER),), _supports(OUTPUT_POWER)),
     )
 )
@@ -440,6 +606,17 @@ async def async_setup_entry(
         entities.extend(
             VEBusPhaseSensor(coordinator, description, phase, coordinator.unit.phases)
             for description in PHASE_SENSORS
+            if _has_input(coordinator) or not description.key.startswith("ac_input")
+        )
+    if coordinator.unit.phases > 1:
+        entities.extend(
+            VEBusSensor(coordinator, d) for d in TOTAL_SENSORS if d.exists_fn(coordinator)
+        )
+    for address in coordinator.unit.addresses:
+        entities.extend(
+            VEBusMemberSensor(coordinator, description, address)
+            for description in MEMBER_SENSORS
+            if _has_input(coordinator) or not description.key.startswith("ac_input")
         )
     entities.extend(
         VEBusEnergySensor(coordinator, description)
@@ -454,6 +631,7 @@ class VEBusSensor(VEBusEntity, SensorEntity):
 
     def __init__(self, coordinator: VEBusCoordinator, description: VEBusSensorDescription) -> None:
         super().__init__(coordinator, description, description.needs)
+        self._available_asleep = description.available_asleep
 
     @property
     def native_value(self) -> StateType:
@@ -517,3 +695,22 @@ class VEBusEnergySensor(VEBusEntity, RestoreSensor):
     @property
     def native_value(self) -> float:
         return round(self.coordinator.unit.energy.kwh[self.entity_description.counter], 6)
+
+
+class VEBusMemberSensor(VEBusMemberEntity, SensorEntity):
+    """One unit's own value, on that unit's device."""
+
+    entity_description: VEBusMemberSensorDescription
+
+    def __init__(
+        self,
+        coordinator: VEBusCoordinator,
+        description: VEBusMemberSensorDescription,
+        address: int,
+    ) -> None:
+        super().__init__(coordinator, description, address)
+
+    @property
+    def native_value(self) -> StateType:
+        member = self.member
+        return None if member is None else self.entity_description.value_fn(member)

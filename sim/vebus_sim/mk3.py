@@ -75,7 +75,7 @@ _RAW_SWITCH_STATES = {
 }
 _FORCED: dict[int, ChargeState] = {
     ForcedChargeState.EQUALISE: ChargeState.EQUALISE,
-    ForcedChargeState.ABSORPTION: ChargeState.ABSORPTION,
+    ForcedChargeState.ABSORPTION: ChargeState.FORCED_ABSORPTION,
     ForcedChargeState.FLOAT: ChargeState.FLOAT,
 }
 _SWITCH_VALUES = frozenset(int(state) for state in SwitchState)

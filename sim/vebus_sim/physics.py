@@ -142,7 +142,9 @@ class PowerModel:
                 d.force_charge_state(ChargeState.ABSORPTION)
         elif state in _ABSORPTION_STATES:
             limit = min(d.setting(Setting.MAXIMUM_ABSORPTION_DURATION) * 60, MAX_ABSORPTION_TIME)
-            if self.soc >= FULL_SOC or self.stage_time >= limit:
+            # A forced absorption is held for the absorption time, however full the battery.
+            full = self.soc >= FULL_SOC and state != ChargeState.FORCED_ABSORPTION
+            if full or self.stage_time >= limit:
                 d.force_charge_state(ChargeState.FLOAT)
         elif state == ChargeState.EQUALISE:
             if self.stage_time >= EQUALISE_TIME:

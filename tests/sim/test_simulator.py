@@ -509,7 +509,7 @@ async def test_two_step_writes(connect: Connect) -> None:
 async def test_device_state_and_forced_charge(connect: Connect) -> None:
     sim, wire = await connect()
     assert await wire.ask(x(0x0E, b"\x00\x00")) == reply(0x94, h("09 02"))
-    for request, state in ((1, ChargeState.EQUALISE), (2, ChargeState.ABSORPTION), (3, 3)):
+    for request, state in ((1, ChargeState.EQUALISE), (2, ChargeState.FORCED_ABSORPTION), (3, 3)):
         frame = await wire.ask(x(0x0E, bytes((request, 0))))
         assert frame == reply(0x94, bytes((9, state)))
         assert sim.device.charge_state == state
@@ -948,6 +948,18 @@ def test_live_charge_stages_move_over_time() -> None:
     assert device.charge_state == ChargeState.FLOAT
     assert device.ram_value(4) == pytest.approx(13.8)
     assert device.leds[0] & 0x08
+
+
+def test_a_forced_absorption_is_held_for_the_absorption_time_on_a_full_battery() -> None:
+    device = live_device()
+    device.load = 0
+    device.soc = 99.8
+    device.force_charge_state(ChargeState.FORCED_ABSORPTION)
+    device.refresh()
+    device.advance(3600)  # a plain absorption ends at once on a full battery
+    assert device.charge_state == ChargeState.FORCED_ABSORPTION
+    device.advance(4 * 3600)  # the absorption time is up
+    assert device.charge_state == ChargeState.FLOAT
     assert device.soc is not None
     assert device.soc > 99
     device.advance(24 * 3600)

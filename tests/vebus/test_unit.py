@@ -22,17 +22,20 @@ from vebus import (
     Setting,
     StatusPlan,
     SwitchState,
+    VEBusAsleepError,
     VEBusClient,
     VEBusConnectionError,
     VEBusOutOfRangeError,
     VEBusRateLimitedError,
     VEBusUnit,
+    VEBusUnsupportedError,
     VEBusWriteNotAppliedError,
     VEBusWriteUnconfirmedError,
 )
 from vebus.ids import Lines
 from vebus.protocol import Frame
 from vebus.protocol.variables import WRITE_SETTING
+from vebus.unit import SLEEP_SETTLE
 from vebus_sim import Simulator
 
 ABSORPTION, FLOAT = Setting.ABSORPTION_VOLTAGE, Setting.FLOAT_VOLTAGE
@@ -260,6 +263,49 @@ async def test_the_ess_setpoint_is_kept_alive_and_released_on_close(
     assert sim.device.ess_setpoint == 0
 
 
+# --- sleep ---------------------------------------------------------------------------------
+
+
+async def test_a_sleeping_unit_is_asked_once_per_refresh_and_reported_asleep(
+    sim: Simulator, unit: VEBusUnit
+) -> None:
+    await unit.set_ess_setpoint(1500)
+    await unit.sleep()
+    assert sim.device.ess_setpoint == 0  # released first: nobody keeps it alive asleep
+    await wait_for(lambda: sim.device.asleep, "the unit asleep")
+    full = StatusPlan()
+    for _ in range(3):
+        sent = len(sim.requests)
+        state = await unit.refresh(full)
+        assert state.asleep
+        assert state.status.dc is None and not state.status.ram
+        assert len(sim.requests) == sent + 1  # one 'V', tried once
+    assert unit.asleep
+    with pytest.raises(VEBusAsleepError):
+        await unit.set_ess_setpoint(500)
+    with pytest.raises(VEBusAsleepError):
+        await unit.write_setting(ABSORPTION, 14.1)
+    assert await unit.sampling_step() > 0 and len(sim.requests) == sent + 1
+    await unit.wake()
+    state = await unit.refresh(full)
+    assert not state.asleep and state.status.dc is not None
+    assert state.ess_setpoint == 0 and sim.device.ess_setpoint == 0  # not resumed
+
+
+async def test_a_unit_that_never_falls_asleep_is_read_as_usual(
+    sim: Simulator, unit: VEBusUnit, clock: FakeClock
+) -> None:
+    sim.handler._raw_switch = lambda command: None  # type: ignore[method-assign]
+    await unit.sleep()
+    state = await unit.refresh(PLAN)
+    assert not state.asleep  # still answering: it may take minutes to fall asleep
+    clock.advance(SLEEP_SETTLE + 1)
+    await unit.refresh(PLAN)
+    sent = len(sim.requests)
+    await unit.refresh(PLAN)
+    assert len(sim.requests) == sent  # no 'V' check any more: PLAN reads nothing else
+
+
 async def test_an_ess_setpoint_with_a_duration_ends_by_itself(
     sim: Simulator, unit: VEBusUnit, clock: FakeClock
 ) -> None:
@@ -343,3 +389,19 @@ async def test_values_no_quantity_can_have_are_unknown_and_logged_once(
     lines = [r for r in caplog.records if "battery_voltage" in r.getMessage()]
     assert len(lines) == 1
     assert unit.diagnostics()["implausible_values"]["battery_voltage"] == 6
+
+
+async def test_an_inverter_is_on_or_off(tmp_path: Path) -> None:
+    sim = Simulator("phoenix-24", paced=False, live=False)
+    try:
+        unit = VEBusUnit(VEBusClient(await sim.start_pty()))
+        await unit.discover()
+        assert not unit.has_charger
+        assert unit.modes == (Mode.ON, Mode.OFF)
+        with pytest.raises(VEBusUnsupportedError):
+            await unit.set_mode(Mode.CHARGER_ONLY)
+        await unit.set_mode(Mode.OFF)
+        assert sim.device.switch_state == SwitchState.OFF
+        await unit.close()
+    finally:
+        await sim.stop()

@@ -11,6 +11,7 @@ from .eeprom import EEPROM_INTERVAL, EepromLimiter
 from .energy import Energy, EnergyCounters
 from .errors import (
     VEBusAccessDeniedError,
+    VEBusAsleepError,
     VEBusConnectionError,
     VEBusError,
     VEBusInvalidPortError,
@@ -62,7 +63,7 @@ from .models import (
 from .product import Family, Product, firmware_type, firmware_version_text
 from .sampling import SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale, VarScale
-from .status import StatusPlan, VEBusStatus, read_status, status_to_json
+from .status import StatusPlan, UnitAc, UnitStatus, VEBusStatus, read_status, status_to_json
 from .tiers import SLOW_INTERVAL
 from .transport import describe_port
 from .unit import SettingState, UnitState, VEBusUnit
@@ -107,8 +108,11 @@ __all__ = [
     "StatusPlan",
     "SwitchState",
     "SystemClock",
+    "UnitAc",
     "UnitState",
+    "UnitStatus",
     "VEBusAccessDeniedError",
+    "VEBusAsleepError",
     "VEBusClient",
     "VEBusConnectionError",
     "VEBusError",

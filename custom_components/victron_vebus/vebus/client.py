@@ -157,9 +157,9 @@ class VEBusClient(RamAndSettings):
 
     # --- identity -------------------------------------------------------------------------------
 
-    async def version(self) -> int:
+    async def version(self, retries: int | None = None) -> int:
         """Interface firmware version ('V'); also proves something answers."""
-        reply = await self.link.exchange(VersionRequest())
+        reply = await self.link.exchange(VersionRequest(), retries=retries)
         self.link.interface_version = reply.version
         return reply.version
 
@@ -233,6 +233,7 @@ class VEBusClient(RamAndSettings):
             input_frequency=period.frequency(reply.mains_period),
             output_voltage=inv_v.value(reply.inverter_voltage),
             output_current=inv_i.value_wide(reply.inverter_current) * reply.inverter_factor,
+            units=max(1, reply.bf_factor),
         )
 
     async def ac_input_config(self) -> AcInputConfig:

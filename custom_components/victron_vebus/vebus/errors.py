@@ -37,6 +37,10 @@ class VEBusTimeoutError(VEBusError):
     """No reply in time: the unit is asleep, off, or the port has no VE.Bus interface."""
 
 
+class VEBusAsleepError(VEBusError):
+    """The unit was sent to sleep and has not woken: nothing was sent (wake it first)."""
+
+
 class VEBusUnsupportedError(VEBusError):
     """The unit says it does not support this variable, setting or command."""
 

@@ -205,6 +205,7 @@ class AcInfo:
     input_frequency: float | None
     output_voltage: float | None
     output_current: float | None
+    units: int = 1  # units on this phase (the frame's current factor; protocol.md §3.3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +226,11 @@ class AcInputConfig:
         return Mode.from_flags(
             bool(register & SwitchRegister.CHARGER), bool(register & SwitchRegister.INVERTER)
         )
+
+    @property
+    def remote_generator_selected(self) -> bool:
+        """Switch register bit 7 (protocol.md §7.4)."""
+        return bool(self.switch_register & SwitchRegister.REMOTE_GENERATOR_SELECTED)
 
     @property
     def remote_mode(self) -> Mode:

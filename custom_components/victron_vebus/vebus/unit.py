@@ -12,6 +12,9 @@
   refresh reads them back, so a second control builds on the first.
 - Writes, re-applying and the keep-alive run one at a time (the control lock), so none of
   them undoes another.
+- Sleep is a state, not a fault: after ``sleep`` a refresh asks once whether the unit
+  answers and, while it does not, reports it asleep without reading anything; a standing
+  ESS setpoint is released to 0 W first and does not come back on waking.
 """
 
 from __future__ import annotations
@@ -28,7 +31,14 @@ from .client import VEBusClient
 from .clock import Clock, SystemClock
 from .eeprom import EepromLimiter
 from .energy import Energy, EnergyCounters
-from .errors import VEBusError, VEBusUnsupportedError, VEBusWriteUnconfirmedError
+from .errors import (
+    VEBusAsleepError,
+    VEBusError,
+    VEBusTimeoutError,
+    VEBusUnsupportedError,
+    VEBusWriteNotAppliedError,
+    VEBusWriteUnconfirmedError,
+)
 from .ess import DEFAULT_MAX_POWER, KEEPALIVE_INTERVAL, EssSetpoint
 from .ids import (
     ASSISTANT_START,
@@ -41,15 +51,30 @@ from .ids import (
     ram_name,
     setting_name,
 )
-from .models import DeviceInfo, ForcedChargeState, Mode
+from .models import ChargeState, DeviceInfo, DeviceStatus, ForcedChargeState, Mode
 from .plausible import Plausibility, nominal_from_battery, nominal_voltage
 from .product import Product, family_of
 from .sampling import ERROR_BACKOFF, SAMPLE_IDS, SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale
-from .status import StatusPlan, VEBusStatus, read_status
+from .status import StatusPlan, VEBusStatus, find_units, read_status
 from .tiers import Events, SlowTier
 
 _LOGGER = logging.getLogger(__name__)
+
+# The charge states a unit may answer to each forced charge state.
+FORCED_ANSWERS = {
+    ForcedChargeState.ABSORPTION: {
+        ChargeState.FORCED_ABSORPTION,
+        ChargeState.ABSORPTION,
+        ChargeState.REPEATED_ABSORPTION,
+    },
+    ForcedChargeState.FLOAT: {ChargeState.FLOAT},
+    ForcedChargeState.EQUALISE: {ChargeState.EQUALISE},
+}
+
+# A unit may take minutes to fall asleep after the command (martiby/multiplus2#5); one that
+# still answers after this long did not go to sleep.
+SLEEP_SETTLE = 300.0  # s
 
 # Worth knowing whether the unit has them before anything asks.
 DISCOVERED_RAM = (
@@ -59,6 +84,9 @@ DISCOVERED_RAM = (
     RamVar.STATE_OF_CHARGE,
     RamVar.BATTERY_RIPPLE,
     RamVar.BATTERY_TEMPERATURE,
+    RamVar.VIRTUAL_SWITCH_POSITION,
+    RamVar.IGNORE_AC_INPUT,
+    RamVar.MULTIFUNCTION_RELAY,
 )
 
 
@@ -80,6 +108,7 @@ class UnitState:
     ess_setpoint: int | None = None  # W, + = charging from AC-in; None: no ESS assistant
     standby: bool = False
     energy: dict[Energy, float] = field(default_factory=dict)  # kWh totals (``EnergyCounters``)
+    asleep: bool = False  # sent to sleep and silent since: ``status`` holds nothing read
 
     @property
     def charging_allowed(self) -> bool | None:
@@ -105,6 +134,7 @@ class VEBusUnit:
         self.persist_settings = persist_settings
         self.device: DeviceInfo | None = None
         self.phases = 1
+        self.addresses: tuple[int, ...] = ()  # of each unit, in a system of several
         self.ac_inputs: int | None = None  # from 'F' 5: 0 on a Phoenix, 2 on a Quattro
         self.nominal_voltage: float | None = None  # V, from the absorption voltage's maximum
         self.supported_ram: set[int] = set()
@@ -123,6 +153,7 @@ class VEBusUnit:
         self._setting_writes = 0  # so a refresh keeps a value written while it read
         self._standby = False
         self._lines_unsure = False
+        self._standby_before: bool | None = None  # Keep awake before ``standby``, until back on
         self._confirmed_mode: Mode | None = None
         self._confirmed_limit: float | None = None
         self._panel_writes = 0
@@ -133,6 +164,8 @@ class VEBusUnit:
         self.energy = EnergyCounters()
         self.last_sample: PowerSample | None = None
         self.on_sample: Callable[[PowerSample], None] | None = None  # each refresh and sample
+        self.asleep = False  # sent to sleep, and silent since
+        self._sleep_sent_at: float | None = None  # until it answers again (or never slept)
 
     @property
     def clock(self) -> Clock:
@@ -167,7 +200,10 @@ class VEBusUnit:
         ess_ram_id = await client.find_ess_setpoint()
         if ess_ram_id is not None:
             self.ess = self._ess_at(ess_ram_id)
-        self.phases = (await client.ac_info(1)).phases or 1
+        first = await client.ac_info(1)
+        self.phases = first.phases or 1
+        if self.phases > 1 or first.units > 1:  # several units: learn their addresses
+            self.addresses = await find_units(client)
         try:
             self.ac_inputs = (await client.ac_input_config()).inputs
         except VEBusUnsupportedError:
@@ -194,6 +230,16 @@ class VEBusUnit:
         )
 
     @property
+    def has_charger(self) -> bool:
+        """False for an inverter (a Phoenix has no AC input); True while not known."""
+        return self.ac_inputs != 0
+
+    @property
+    def modes(self) -> tuple[Mode, ...]:
+        """The remote switch positions this unit has: an inverter is on or off."""
+        return tuple(Mode) if self.has_charger else (Mode.ON, Mode.OFF)
+
+    @property
     def ess_max_power(self) -> int:
         return self.ess.max_power if self.ess is not None else self._ess_max_power
 
@@ -213,6 +259,8 @@ class VEBusUnit:
         """
         client = self.client
         await client.ensure_connected()
+        if self._sleep_sent_at is not None and not await self._answers_after_sleep():
+            return self._asleep_state()
         if client.session != self._session_seen:
             await self._restore_session()
         if self._unsure_settings:
@@ -236,6 +284,33 @@ class VEBusUnit:
             ess_setpoint=self.ess.watts if self.ess is not None else None,
             standby=self._standby,
             energy=dict(self.energy.kwh),
+        )
+
+    async def _answers_after_sleep(self) -> bool:
+        """One 'V', tried once: False while the unit sleeps (asleep from then on)."""
+        try:
+            await self.client.version(retries=0)
+        except VEBusTimeoutError:
+            if not self.asleep:
+                _LOGGER.info("%s is asleep", self.client.url)
+            self.asleep = True
+            return False
+        sent_at = self._sleep_sent_at or 0.0
+        if self.asleep or self.clock.time() - sent_at > SLEEP_SETTLE:
+            if self.asleep:
+                _LOGGER.info("%s woke up", self.client.url)
+            self.asleep, self._sleep_sent_at = False, None
+        return True
+
+    def _asleep_state(self) -> UnitState:
+        return UnitState(
+            status=VEBusStatus(self.client.interface_version, self.client.address),
+            settings=dict(self._settings),
+            flags0=self._flags0,
+            ess_setpoint=0 if self.ess is not None else None,
+            standby=self._standby,
+            energy=dict(self.energy.kwh),
+            asleep=True,
         )
 
     async def _read(self, plan: StatusPlan) -> tuple[VEBusStatus, bool]:
@@ -283,7 +358,7 @@ class VEBusUnit:
         step: what is left of ``SAMPLE_PERIOD``, or ``ERROR_BACKOFF`` after a failed
         reading (unplugged, asleep: reconnecting is the refresh's business)."""
         started = self.clock.time()
-        if not active():
+        if not active() or self._sleep_sent_at is not None:
             return SAMPLE_PERIOD
         if not self.client.connected:
             return ERROR_BACKOFF
@@ -430,6 +505,7 @@ class VEBusUnit:
 
     @contextlib.asynccontextmanager
     async def _control(self) -> AsyncIterator[None]:
+        self._refuse_asleep()
         self.counters["writes"] += 1
         self._controls += 1
         try:
@@ -439,7 +515,13 @@ class VEBusUnit:
             self.counters["writes_failed"] += 1
             raise
 
+    def _refuse_asleep(self) -> None:
+        if self.asleep:
+            raise VEBusAsleepError(f"{self.client.url}: the unit is asleep; wake it up first")
+
     async def set_mode(self, mode: Mode, current_limit: float | None = None) -> None:
+        if mode not in self.modes:
+            raise VEBusUnsupportedError(f"an inverter without charger has no mode {mode}")
         async with self._control():
             await self._set_panel(mode, current_limit)
 
@@ -465,19 +547,27 @@ class VEBusUnit:
         if current_limit is not None:
             self._confirmed_limit = current_limit
         self._panel_writes += 1
+        if mode is not Mode.OFF and self._standby_before is not None:
+            # Switched on again after ``standby``: Keep awake goes back to what it was.
+            await self._send_lines(self._standby_before)
+            self._standby_before = None
 
     async def set_standby(self, standby: bool) -> None:
         """Hold the MK3's standby line (the unit stays reachable while switched off)."""
         async with self._control():
             await self._send_lines(standby)
+            self._standby_before = None  # asked for: it stays as it is now
 
     def restore_standby(self, standby: bool) -> None:
         """Standby as it was before a restart of the owner; sent with the next refresh."""
         self._standby = standby
 
     async def standby(self) -> None:
-        """Off, with the standby line held so the unit can be switched on again."""
+        """Off, with the standby line held so the unit can be switched on again; the
+        line goes back to what it was when the unit is switched on again."""
         async with self._control():
+            if self._standby_before is None:
+                self._standby_before = self._standby
             await self._send_lines(True)
             await self._set_panel(Mode.OFF, None)
 
@@ -574,6 +664,7 @@ class VEBusUnit:
 
     async def set_ess_setpoint(self, watts: float, duration: float | None = None) -> None:
         """ESS mode 3 setpoint in W (+ = charge from AC-in), kept alive while not 0."""
+        self._refuse_asleep()
         if self.ess is None:
             ram_id = await self._ess_ram_id()
             if ram_id is None:
@@ -586,17 +677,41 @@ class VEBusUnit:
             self.counters["writes_failed"] += 1
             raise
 
-    async def force_charge_state(self, state: ForcedChargeState) -> None:
+    async def force_charge_state(self, state: ForcedChargeState) -> DeviceStatus:
+        """Force a charge state; the state the unit answered shows at once (and a unit
+        that answers another one, not charging say, raises VEBusWriteNotAppliedError)."""
         async with self._control():
-            await self.client.force_charge_state(state)
+            answered = await self.client.force_charge_state(state)
+        if self._last_status is not None:
+            self._last_status.device = answered
+        if answered.charge_state not in FORCED_ANSWERS.get(state, {answered.charge_state}):
+            raise VEBusWriteNotAppliedError(
+                f"forced {state.name.lower()}: the unit answered "
+                f"{answered.state.name.lower()}, {answered.charge_state.name.lower()}"
+            )
+        return answered
 
     async def sleep(self) -> None:
+        """Low-power sleep. A standing ESS setpoint goes to 0 W first: nobody keeps a
+        sleeping unit's setpoint alive, and waking does not bring it back."""
+        if self.ess is not None:
+            await self.ess.release()
         async with self._control():
             await self.client.sleep()
+            self._sleep_sent_at = self.clock.time()
 
     async def wake(self) -> None:
-        async with self._control():
-            await self.client.wake()
+        """Wake the unit; returns once it answers (VEBusTimeoutError if it does not)."""
+        self.counters["writes"] += 1
+        try:
+            async with self._lock:
+                await self.client.wake()
+        except BaseException:
+            self.counters["writes_failed"] += 1
+            raise
+        if self.asleep:
+            _LOGGER.info("%s woke up", self.client.url)
+        self.asleep, self._sleep_sent_at = False, None
 
     # --- the end ----------------------------------------------------------------------------------
 
@@ -618,13 +733,16 @@ class VEBusUnit:
                 "serial_number": device.serial_number,
             },
             "phases": self.phases,
+            "unit_addresses": list(self.addresses),
             "ess_ram_id": self.ess.ram_id if self.ess else None,
             "ess_setpoint": self.ess.watts if self.ess else None,
             "ess_setpoint_unconfirmed": bool(self.ess and self.ess.unsure),
-            "supported_ram": sorted(self.supported_ram),
-            "settings": sorted(self.setting_scales),
+            "supported_ram": [ram_name(i) for i in sorted(self.supported_ram)],
+            "settings": [setting_name(i) for i in sorted(self.setting_scales)],
             "ram_only_settings": {setting_name(k): v for k, v in sorted(self._ram_only.items())},
-            "unconfirmed_ram_only_settings": sorted(self._unsure_settings),
+            "unconfirmed_ram_only_settings": [
+                setting_name(i) for i in sorted(self._unsure_settings)
+            ],
             "eeprom_saved": {setting_name(k): v for k, v in sorted(self.eeprom.saved.items())},
             "session": self.client.session,
             "counters": dict(sorted(self.counters.items())),

@@ -49,3 +49,41 @@ async def test_the_device_is_named_after_the_unit(
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()
+
+
+CHARGER_ENTITIES = (
+    "button.{}_force_absorption",
+    "button.{}_force_float",
+    "button.{}_force_equalise",
+    "sensor.{}_charge_state",
+    "sensor.{}_ac_input_current_limit_in_force",
+    "sensor.{}_ac_input_voltage",
+    "sensor.{}_grid_energy_import",
+)
+
+
+@pytest.mark.parametrize(
+    ("model", "name", "has_charger"),
+    [("multiplus-12", "multiplus", True), ("phoenix-24", "phoenix", False)],
+)
+async def test_an_inverter_has_no_charger_entities_and_two_modes(
+    hass: HomeAssistant, model: str, name: str, has_charger: bool
+) -> None:
+    sim = Simulator(model, paced=False, live=False)
+    try:
+        port = await sim.start_pty()
+        entry = MockConfigEntry(
+            domain=DOMAIN, unique_id=model, data={CONF_PORT: port, CONF_INTERFACE: "MK3"}
+        )
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        for entity_id in CHARGER_ENTITIES:
+            assert (hass.states.get(entity_id.format(name)) is not None) is has_charger, entity_id
+        assert hass.states.get(f"sensor.{name}_ac_output_voltage") is not None
+        options = hass.states.get(f"select.{name}_mode").attributes["options"]
+        modes = ["on", "charger_only", "inverter_only", "off"] if has_charger else ["on", "off"]
+        assert options == modes
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.victron_vebus.coordinator import VEBusCoordinator
 from custom_components.victron_vebus.diagnostics import async_get_config_entry_diagnostics
 from custom_components.victron_vebus.vebus import describe_port as redact_port
+from tests.waiting import wait_for_async
 from vebus_sim import Simulator
+
+from .conftest import add_entry
 
 
 def test_port_redaction() -> None:
@@ -38,3 +43,45 @@ async def test_diagnostics(
     assert coordinator["client"]["requests"] > 0
     assert diagnostics["state"]["status"]["dc"]["voltage"] > 0
     assert diagnostics["entry"]["data"]["interface"] == "MK3"
+    assert diagnostics["coordinator"]["last_exception"] is None
+    state = diagnostics["state"]
+    assert "absorption_voltage" in state["settings"]  # by name, not by id
+    assert "battery_voltage" in coordinator["supported_ram"]
+    assert all(not key.isdigit() for key in state["status"]["ram"])
+    assert all(len(str(v).partition(".")[2]) <= 4 for v in floats(diagnostics))
+
+
+def floats(value: object) -> list[float]:
+    if isinstance(value, dict):
+        return [f for item in value.values() for f in floats(item)]
+    if isinstance(value, list):
+        return [f for item in value for f in floats(item)]
+    return [value] if isinstance(value, float) else []
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_a_network_port_hides_its_host_and_a_past_error_is_not_shown(
+    hass: HomeAssistant, vebus_sim: Simulator
+) -> None:
+    url = await vebus_sim.start_tcp()
+    host = "localhost"
+    url = url.replace("127.0.0.1", host)
+    entry = await add_entry(hass, url)
+    coordinator = entry.runtime_data
+    await vebus_sim.unplug()
+    await coordinator.async_refresh()
+    failing = await async_get_config_entry_diagnostics(hass, entry)
+    assert failing["coordinator"]["last_exception"] is not None
+    await vebus_sim.replug()
+    await wait_for_async(lambda: refreshed(coordinator), "a refresh after the port came back")
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    for past in (failing, diagnostics):
+        assert host not in json.dumps(past, default=str)
+    assert diagnostics["entry"]["data"]["port"].startswith("socket://**REDACTED**:")
+    assert diagnostics["coordinator"]["last_exception"] is None
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def refreshed(coordinator: VEBusCoordinator) -> bool:
+    await coordinator.async_refresh()
+    return coordinator.last_update_success

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.victron_vebus.const import DOMAIN
+from custom_components.victron_vebus.const import CONF_PORT, DOMAIN
+from tests.waiting import wait_for, wait_for_async
 from vebus_sim import Simulator
 
 from .conftest import add_entry
 
 BATTERY_VOLTAGE = "sensor.multiplus_battery_voltage"
+DEVICE_STATE = "sensor.multiplus_device_state"
+ESS_SETPOINT = "number.multiplus_ess_setpoint"
 
 
 async def test_setup_and_unload_close_the_port(
@@ -85,25 +91,71 @@ async def test_unplug_makes_entities_unavailable_and_they_recover(
     await coordinator.async_refresh()  # still gone: stays unavailable, no crash
     assert hass.states.get(BATTERY_VOLTAGE).state == STATE_UNAVAILABLE
     await vebus_sim.replug()
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
+
+    async def recovered() -> bool:  # the next refresh, or one soon after on a busy machine
+        await coordinator.async_refresh()
+        await hass.async_block_till_done()
+        return coordinator.last_update_success
+
+    await wait_for_async(recovered, "a refresh after the port came back")
     state = hass.states.get(BATTERY_VOLTAGE)
     assert state.state == f"{vebus_sim.device.ram_value(4):.2f}".rstrip("0").rstrip(".")
 
 
-async def test_sleeping_device_goes_unavailable_and_wakes(
-    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+async def test_sleep_is_a_state_not_an_error(
+    hass: HomeAssistant,
+    vebus_sim: Simulator,
+    setup_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     coordinator = setup_integration.runtime_data
     await hass.services.async_call(
-        "button", "press", {"entity_id": "button.multiplus_sleep"}, blocking=True
+        "number", "set_value", {"entity_id": ESS_SETPOINT, "value": 1500}, blocking=True
     )
-    assert vebus_sim.device.asleep
-    await coordinator.async_refresh()
-    assert hass.states.get(BATTERY_VOLTAGE).state == STATE_UNAVAILABLE
-    await hass.services.async_call(
-        "button", "press", {"entity_id": "button.multiplus_wake_up"}, blocking=True
-    )
+    assert vebus_sim.device.ess_setpoint == -1500
+    caplog.clear()
+    await press(hass, "button.multiplus_sleep")
+    await wait_for(lambda: vebus_sim.device.asleep, "the unit asleep")  # no reply to wait for
+    assert vebus_sim.device.ess_setpoint == 0  # released before the unit went to sleep
+    for _ in range(3):  # silent refreshes: asleep, not failed
+        await coordinator.async_refresh()
+        await hass.async_block_till_done()
+        assert coordinator.last_update_success
+        assert hass.states.get(DEVICE_STATE).state == "sleeping"
+        assert hass.states.get(BATTERY_VOLTAGE).state == STATE_UNAVAILABLE
+        assert hass.states.get(ESS_SETPOINT).state == STATE_UNAVAILABLE
+        assert hass.states.get("button.multiplus_wake_up").state != STATE_UNAVAILABLE
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in caplog.records if "asleep" in r.getMessage()] == [
+        f"{setup_integration.data[CONF_PORT]} is asleep"
+    ]
+    with pytest.raises(ServiceValidationError, match="asleep"):
+        await coordinator.async_control(lambda unit: unit.set_ess_setpoint(500))
+    await press(hass, "button.multiplus_wake_up")
     assert not vebus_sim.device.asleep
     await coordinator.async_refresh()
+    await hass.async_block_till_done()
     assert hass.states.get(BATTERY_VOLTAGE).state != STATE_UNAVAILABLE
+    assert hass.states.get(DEVICE_STATE).state != "sleeping"
+    assert float(hass.states.get(ESS_SETPOINT).state) == 0  # the setpoint did not come back
+    assert vebus_sim.device.ess_setpoint == 0
+
+
+async def test_a_unit_that_wakes_by_itself_is_read_again(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    coordinator = setup_integration.runtime_data
+    await press(hass, "button.multiplus_sleep")
+    await wait_for(lambda: vebus_sim.device.asleep, "the unit asleep")
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(DEVICE_STATE).state == "sleeping"
+    vebus_sim.device.asleep = False  # AC on the input wakes it (or the front switch)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(DEVICE_STATE).state not in ("sleeping", STATE_UNAVAILABLE)
+    assert hass.states.get(BATTERY_VOLTAGE).state != STATE_UNAVAILABLE
+
+
+async def press(hass: HomeAssistant, entity_id: str) -> None:
+    await hass.services.async_call("button", "press", {"entity_id": entity_id}, blocking=True)

@@ -54,6 +54,8 @@ async def test_ess_setpoint_is_kept_alive_and_released_on_unload(
     attributes = hass.states.get(ESS).attributes
     assert attributes["min"] == -3000
     assert "charges the battery" in attributes["direction"]
+    # The sign is part of the name, where the value is set; the entity id stays short.
+    assert attributes["friendly_name"] == "MultiPlus ESS setpoint (+ charge, − feed in)"
     await hass.services.async_call(
         "number", "set_value", {"entity_id": ESS, "value": 400}, blocking=True
     )
