@@ -53,7 +53,8 @@ import yaml  # type: ignore[import-untyped]
 REPO = develop_config.REPO
 README = REPO / "README.md"
 IMAGES = REPO / "docs" / "images"
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium; VEBUS_CHROMIUM names another build of Chromium or Chrome (a CI image's).
+CHROMIUM = Path(os.environ.get("VEBUS_CHROMIUM", "/usr/bin/chromium"))
 WIDTH = 1280
 HEIGHT = 900  # taller for the pages whose point is further down
 

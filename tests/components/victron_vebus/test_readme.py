@@ -3,7 +3,8 @@
 Every ```yaml block of README.md is read (the dashboard card, the automations) and every
 entity id in it must exist in a fresh install against the simulator, enabled by default and
 with a value: a user who pastes the YAML sees no "Entity not available". The guides in docs/
-may also name entities that start disabled (they say so); those must exist too.
+may also name entities that start disabled (they say so) and those of a three-phase system;
+those must exist too.
 
 Which ids are this integration's: an entity id's object id starts with the name of the device
 that creates it, and the test knows how to create each of these devices (FAMILIES). Any other
@@ -15,11 +16,17 @@ from __future__ import annotations
 
 from pathlib import Path
 import re
+from typing import Any
 
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
+import yaml
+
+from vebus_sim import Simulator
+
+from .conftest import add_entry
 
 ROOT = Path(__file__).parents[3]
 README = ROOT / "README.md"
@@ -34,6 +41,10 @@ FAMILIES = ("multiplus_",)
 USERS_OWN = frozenset({"switch.heat_pump"})
 
 
+# Keys whose value is an action (number.set_value), not an entity.
+ACTION_KEYS = frozenset({"action", "service"})
+
+
 def yaml_blocks(text: str) -> list[str]:
     return re.findall(r"^```yaml\n(.*?)^```", text, flags=re.M | re.S)
 
@@ -42,12 +53,29 @@ def ids_in(text: str) -> set[str]:
     return set(ENTITY_ID.findall(text))
 
 
+def ids_in_yaml(data: Any) -> set[str]:
+    """Entity ids in every string of ``data`` (templates included), actions left out."""
+    if isinstance(data, str):
+        return ids_in(data)
+    if isinstance(data, dict):
+        return {
+            entity_id
+            for key, value in data.items()
+            if key not in ACTION_KEYS
+            for entity_id in ids_in_yaml(value)
+        }
+    if isinstance(data, list):
+        return {entity_id for item in data for entity_id in ids_in_yaml(item)}
+    return set()
+
+
 def ours(entity_id: str) -> bool:
     return entity_id.split(".", 1)[1].startswith(FAMILIES)
 
 
 def readme_ids() -> set[str]:
-    return {entity_id for block in yaml_blocks(README.read_text()) for entity_id in ids_in(block)}
+    blocks = yaml_blocks(README.read_text())
+    return {entity_id for block in blocks for entity_id in ids_in_yaml(yaml.safe_load(block))}
 
 
 def test_the_readme_yaml_names_only_entities_the_test_can_check() -> None:
@@ -79,15 +107,30 @@ async def test_every_entity_in_the_readme_yaml_exists_enabled_with_a_value(
     assert not problems, "README.md's YAML: " + "; ".join(problems)
 
 
-@pytest.mark.usefixtures("setup_integration")
+async def installed_ids(hass: HomeAssistant, phases: int) -> set[str]:
+    """The entity ids (enabled or not) a fresh install of one system creates."""
+    sim = Simulator("multiplus-12", paced=False, live=False, seed=7, phases=phases)
+    try:
+        entry = await add_entry(hass, await sim.start_pty())
+        ids = set(er.async_get(hass).entities)
+        await hass.config_entries.async_remove(entry.entry_id)
+        await hass.async_block_till_done()
+    finally:
+        await sim.stop()
+    return ids
+
+
 async def test_every_entity_a_guide_names_exists(hass: HomeAssistant) -> None:
-    registry = er.async_get(hass)
+    """Guides may name entities that start disabled and those of a three-phase system."""
     named = {
         (guide.name, entity_id)
         for guide in GUIDES
         for entity_id in ids_in(guide.read_text())
         if ours(entity_id)
     }
-    assert any(name == "energy-dashboard.md" for name, _ in named)
-    missing = sorted(f"{name}: {entity_id}" for name, entity_id in named if entity_id not in registry.entities)
+    assert {name for name, _ in named} >= {"energy-dashboard.md", "migrating-from-victron-mk3.md"}
+    existing = await installed_ids(hass, phases=1) | await installed_ids(hass, phases=3)
+    missing = sorted(
+        f"{name}: {entity_id}" for name, entity_id in named if entity_id not in existing
+    )
     assert not missing, f"docs/ names entities a fresh install does not have: {missing}"
