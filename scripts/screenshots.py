@@ -1,6 +1,6 @@
 """Pictures of the integration as a user sees it, in a real browser; fails on what looks broken.
 
-    scripts/screenshots [--keep] [--out DIR]     (runs this file with the project's venv)
+    scripts/screenshots [--out DIR] [--keep] [--quick]     (runs this file with the project's venv)
 
 Starts the simulator and Home Assistant the way scripts/develop does (scripts/develop_config.py,
 scripts/hass.py), in a temporary configuration folder on free ports, onboards an owner through
@@ -19,6 +19,8 @@ Exits non-zero, saying which page and what, when a page shows "Entity not availa
 entity the README names does not exist or has no value, or when the integration logs an error.
 Every wait is on a condition with a generous deadline (a slow 2-core machine in CI).
 --keep leaves the configuration folder and Home Assistant's log in place and prints where.
+--quick takes the Energy picture before Home Assistant's first statistics run (up to 5 minutes
+away), with its "Statistics not defined" notes: for checks whose pictures are not kept (CI).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+import functools
 import json
 import os
 from pathlib import Path
@@ -434,10 +437,17 @@ async def config_flow_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
         PAGE_DEADLINE,
     )
     step = next(step for step in steps.values() if step["title"] == text)
-    # Descriptions are rendered from markdown after the form: wait for their first words.
-    described = [step["description"], *step.get("data_description", {}).values()]
-    await wait_for_text(page, "config-flow", (text, *(d.split('"')[0][:40] for d in described)))
+    await wait_for_text(page, "config-flow", (*form_texts(step), "Submit"))
     return await shoot(page, out, "config-flow")
+
+
+def form_texts(step: dict[str, Any]) -> tuple[str, ...]:
+    """What a form step shows once drawn: its title, its fields' labels, and the first words
+    of its descriptions (rendered from markdown after the form, so they come last)."""
+    described = [step.get("description", ""), *step.get("data_description", {}).values()]
+    words = (text.split('"')[0][:40] for text in described if text)
+    texts = (step["title"], *step.get("data", {}).values(), *words)
+    return tuple(text for text in texts if "[%key:" not in text)  # references: resolved elsewhere
 
 
 async def _any_text(page: Page, *texts: str) -> str | None:
@@ -452,7 +462,7 @@ async def options_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
     configure = page.get_by_role("button", name="Configure").first
     await configure.wait_for(timeout=PAGE_DEADLINE * 1000)
     await configure.click()
-    await wait_for_text(page, "options", (init["title"], *init["data"].values()))
+    await wait_for_text(page, "options", (*form_texts(init), "Submit"))
     return await shoot(page, out, "options")
 
 
@@ -565,7 +575,9 @@ async def energy_issues(hass: HomeAssistant) -> list[dict[str, Any]]:
     ]
 
 
-async def energy_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
+async def energy_page(
+    page: Page, hass: HomeAssistant, out: Path, *, wait_for_statistics: bool = True
+) -> Path:
     prefs = energy_preferences(await hass.states())
     await hass.ws("energy/save_prefs", **prefs)
 
@@ -574,7 +586,7 @@ async def energy_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
         faults = [issue for issue in issues if issue["type"] != NOT_YET]
         if faults:
             raise Failure(f"energy: Home Assistant finds fault with the sensors: {faults}")
-        return not issues
+        return not issues or not wait_for_statistics
 
     await wait_for("energy: statistics of the new sensors", valid, STATISTICS_DEADLINE)
     await page.set_viewport_size({"width": WIDTH, "height": 1400})
@@ -641,24 +653,33 @@ def integration_errors(log: Path) -> list[str]:
     return [line for line in lines if " ERROR " in line and develop_config.DOMAIN in line]
 
 
-async def take_pictures(browser: Browser, hass: HomeAssistant, out: Path) -> list[Path]:
+async def take_pictures(
+    browser: Browser, hass: HomeAssistant, out: Path, *, quick: bool = False
+) -> list[Path]:
     context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="en-GB")
     await context.add_init_script(
         f"window.localStorage.setItem('hassTokens', {json.dumps(hass.browser_tokens())});"
     )
     page = await context.new_page()
     saved = []
+    energy = functools.partial(energy_page, wait_for_statistics=not quick)
     # The Energy settings last: they wait for Home Assistant's statistics run.
-    for take in (device_page, dashboard_page, options_page, config_flow_page, energy_page):
+    for name, take in (
+        ("device", device_page),
+        ("dashboard", dashboard_page),
+        ("options", options_page),
+        ("config flow", config_flow_page),
+        ("energy", energy),
+    ):
         try:
             saved.append(await take(page, hass, out))
         except PlaywrightTimeoutError as err:
-            raise Failure(f"{take.__name__}: {err}") from None
+            raise Failure(f"{name}: {err}") from None
     await context.close()
     return saved
 
 
-async def main_async(out: Path, keep: bool) -> list[Path]:
+async def main_async(out: Path, keep: bool, quick: bool = False) -> list[Path]:
     if not CHROMIUM.exists():
         raise Failure(f"no {CHROMIUM} (scripts/screenshots installs Debian's chromium)")
     out.mkdir(parents=True, exist_ok=True)
@@ -681,7 +702,7 @@ async def main_async(out: Path, keep: bool) -> list[Path]:
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(executable_path=str(CHROMIUM))
                 try:
-                    saved = await take_pictures(browser, hass, out)
+                    saved = await take_pictures(browser, hass, out, quick=quick)
                 finally:
                     await browser.close()
         errors = integration_errors(config / "home-assistant.log")
@@ -710,10 +731,16 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, default=IMAGES, help="where the PNGs go")
     parser.add_argument("--keep", action="store_true", help="keep the configuration folder")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="do not wait up to 5 minutes for Home Assistant's first statistics run: the Energy "
+        'picture then shows "Statistics not defined" (for checks whose pictures are not kept)',
+    )
     args = parser.parse_args()
     started = time.monotonic()
     try:
-        saved = asyncio.run(main_async(args.out, args.keep))
+        saved = asyncio.run(main_async(args.out, args.keep, args.quick))
     except Failure as failure:
         print(f"scripts/screenshots: FAILED: {failure}", file=sys.stderr)
         return 1
