@@ -2,7 +2,7 @@
 
     scripts/screenshots [--out DIR] [--keep] [--quick]     (runs this file with the project's venv)
 
-Starts the simulator and Home Assistant the way scripts/develop does (scripts/develop_config.py,
+Starts the simulators and Home Assistant the way scripts/develop does (scripts/develop_entries.py,
 scripts/hass.py), in a temporary configuration folder on free ports, onboards an owner through
 Home Assistant's onboarding API, and with headless Chromium (Debian's, driven by Playwright)
 takes, into docs/images/:
@@ -44,7 +44,7 @@ import time
 from typing import Any, TypeVar
 
 import aiohttp
-import develop_config
+from develop_entries import CHARGER_MODEL, DOMAIN, seed
 from playwright.async_api import (
     Browser,
     Page,
@@ -53,7 +53,9 @@ from playwright.async_api import (
 )
 import yaml  # type: ignore[import-untyped]
 
-REPO = develop_config.REPO
+REPO = Path(__file__).resolve().parent.parent
+CONFIGURATION = REPO / "config" / "configuration.yaml"  # scripts/develop's
+VEBUS_TITLE = "MultiPlus (simulator)"  # the entry develop_entries.py makes for vebus-sim
 README = REPO / "README.md"
 IMAGES = REPO / "docs" / "images"
 # Debian's chromium; VEBUS_CHROMIUM names another build of Chromium or Chrome (a CI image's).
@@ -171,21 +173,21 @@ class Processes:
                     process.wait()
 
 
-async def start_simulator(processes: Processes, config: Path, port: int) -> str:
-    """``vebus-sim`` on 127.0.0.1:``port`` as scripts/develop starts it; its URL."""
-    output = config / "simulator.out"
+async def start_simulator(processes: Processes, config: Path, command: str, *args: str) -> str:
+    """``command`` (vebus-sim, vedirect-sim) on a free port, as scripts/develop starts it."""
+    output = config / f"{command}.out"
     with output.open("wb") as out:
         sim = processes.start(
-            [str(PYTHON.parent / "vebus-sim"), "--tcp", f"127.0.0.1:{port}"], stdout=out
+            [str(PYTHON.parent / command), "--tcp", f"127.0.0.1:{free_port()}", *args], stdout=out
         )
 
     async def listening() -> str | None:  # it prints its URL once it listens
         if sim.poll() is not None:
-            raise Failure(f"the simulator ended: {output.read_text(errors='replace')}")
+            raise Failure(f"{command} ended: {output.read_text(errors='replace')}")
         line = output.read_text().strip()
         return line if line.startswith("socket://") else None
 
-    return await wait_for("the simulator starting", listening, PAGE_DEADLINE)
+    return await wait_for(f"{command} starting", listening, PAGE_DEADLINE)
 
 
 def start_home_assistant(processes: Processes, config: Path, port: int) -> None:
@@ -405,7 +407,7 @@ async def shoot(page: Page, out: Path, name: str) -> Path:
 async def device_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
     devices = await hass.ws("config/device_registry/list")
     device = next(
-        (d for d in devices if any(i[0] == develop_config.DOMAIN for i in d["identifiers"])),
+        (d for d in devices if d["name"] == "MultiPlus" and d["via_device_id"] is None),
         None,
     )
     if device is None:
@@ -419,14 +421,14 @@ async def device_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
 
 
 def strings() -> dict[str, Any]:
-    path = REPO / "custom_components" / develop_config.DOMAIN / "strings.json"
+    path = REPO / "custom_components" / DOMAIN / "strings.json"
     return json.loads(path.read_text())  # type: ignore[no-any-return]
 
 
 async def config_flow_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
     """Add integration › this one, as Home Assistant's "add" link opens it."""
     steps = strings()["config"]["step"]
-    await page.goto(f"{hass.base}/config/integrations/dashboard/add?domain={develop_config.DOMAIN}")
+    await page.goto(f"{hass.base}/config/integrations/dashboard/add?domain={DOMAIN}")
     # Home Assistant asks before it starts the flow of an integration given by a link.
     confirm = page.get_by_role("button", name="OK")
     await confirm.wait_for(timeout=PAGE_DEADLINE * 1000)
@@ -456,10 +458,11 @@ async def _any_text(page: Page, *texts: str) -> str | None:
 
 
 async def options_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
-    """The entry's cog (Configure) on the integration's page."""
+    """The MultiPlus entry's cog (Configure) on the integration's page."""
     init = strings()["options"]["step"]["init"]
-    await page.goto(f"{hass.base}/config/integrations/integration/{develop_config.DOMAIN}")
-    configure = page.get_by_role("button", name="Configure").first
+    await page.goto(f"{hass.base}/config/integrations/integration/{DOMAIN}")
+    entry = page.locator("ha-md-list-item", has_text=VEBUS_TITLE).first
+    configure = entry.get_by_role("button", name="Configure").first
     await configure.wait_for(timeout=PAGE_DEADLINE * 1000)
     await configure.click()
     await wait_for_text(page, "options", (*form_texts(init), "Submit"))
@@ -643,14 +646,14 @@ async def remove_other_entries(hass: HomeAssistant) -> None:
     except Failure as failure:  # another Home Assistant may add others: remove what is there
         print(f"scripts/screenshots: note: {failure}", file=sys.stderr)
     for entry in await hass.ws("config_entries/get"):
-        if entry["domain"] != develop_config.DOMAIN:
+        if entry["domain"] != DOMAIN:
             await hass.delete_entry(entry["entry_id"])
 
 
 def integration_errors(log: Path) -> list[str]:
     """ERROR lines and tracebacks of this integration in Home Assistant's log."""
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    return [line for line in lines if " ERROR " in line and develop_config.DOMAIN in line]
+    return [line for line in lines if " ERROR " in line and DOMAIN in line]
 
 
 async def take_pictures(
@@ -686,8 +689,12 @@ async def main_async(out: Path, keep: bool, quick: bool = False) -> list[Path]:
     config = Path(tempfile.mkdtemp(prefix="vebus-screenshots-"))
     processes = Processes()
     try:
-        url = await start_simulator(processes, config, free_port())
-        develop_config.fresh_config(config, url)
+        url = await start_simulator(processes, config, "vebus-sim")
+        charger_url = await start_simulator(
+            processes, config, "vedirect-sim", "--model", CHARGER_MODEL
+        )
+        shutil.copy(CONFIGURATION, config / "configuration.yaml")
+        seed(config, url, charger_url)
         port = free_port()
         start_home_assistant(processes, config, port)
         async with aiohttp.ClientSession() as session:

@@ -1,8 +1,8 @@
 """The library's errors as translated Home Assistant errors (strings.json "exceptions").
 
-Bad input (out of range, saved to EEPROM too recently, no ESS assistant) is a
-ServiceValidationError: nothing was sent. The rest are HomeAssistantErrors saying what the
-unit did or did not do.
+Bad input (out of range, saved to EEPROM too recently, no ESS assistant, a backup that
+cannot be restored) is a ServiceValidationError: nothing was sent. The rest are
+HomeAssistantErrors saying what the unit did or did not do.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from .const import DOMAIN
 from .vebus import (
     VEBusAccessDeniedError,
     VEBusAsleepError,
+    VEBusBackupError,
+    VEBusBackupMismatchError,
     VEBusError,
     VEBusOutOfRangeError,
     VEBusRateLimitedError,
+    VEBusRestoreOutOfRangeError,
     VEBusUnsupportedError,
 )
 
@@ -53,6 +56,24 @@ def translated_errors() -> Iterator[None]:
             translation_domain=DOMAIN,
             translation_key="eeprom_rate_limited",
             translation_placeholders={"item": err.item, "retry_at": retry_at.strftime("%H:%M:%S")},
+        ) from err
+    except VEBusRestoreOutOfRangeError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="restore_out_of_range",
+            translation_placeholders={"problems": "; ".join(err.problems)},
+        ) from err
+    except VEBusBackupMismatchError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="backup_other_unit",
+            translation_placeholders={"differences": "; ".join(err.differences)},
+        ) from err
+    except VEBusBackupError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="backup_invalid",
+            translation_placeholders={"error": str(err)},
         ) from err
     except VEBusAccessDeniedError as err:
         raise HomeAssistantError(

@@ -41,7 +41,14 @@ class Ram:
     ram_id: int
 
 
-type Need = Part | Snapshot | Ram
+@dataclass(frozen=True, slots=True)
+class SettingRead:
+    """A setting read back (0x31) after a write and now and then."""
+
+    setting_id: int
+
+
+type Need = Part | Snapshot | Ram | SettingRead
 
 
 def plan_for(
@@ -51,8 +58,9 @@ def plan_for(
     addresses: tuple[int, ...] = (),
 ) -> StatusPlan:
     """The requests that read what ``needs`` name, and nothing else."""
-    if not needs:
+    if not needs:  # before any entity said what it shows (the first refresh): everything
         return StatusPlan(phases=None)
+    setting_ids = tuple(sorted(n.setting_id for n in needs if isinstance(n, SettingRead)))
     return StatusPlan(
         leds=Part.LEDS in needs,
         dc=Part.DC in needs,
@@ -62,5 +70,6 @@ def plan_for(
         device_state=Part.DEVICE_STATE in needs,
         snapshot_ids=tuple(i for i in SNAPSHOT_IDS if Snapshot(i) in needs and i in supported_ram),
         ram_ids=tuple(i for i in sorted(supported_ram) if Ram(i) in needs),
+        setting_ids=setting_ids,
         units=addresses if Part.UNITS in needs else (),
     )

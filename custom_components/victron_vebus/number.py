@@ -13,19 +13,24 @@ from homeassistant.components.number import (
     NumberMode,
 )
 from homeassistant.const import (
+    PERCENTAGE,
     EntityCategory,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
     UnitOfPower,
+    UnitOfTime,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import slugify
 
-from .coordinator import VEBusConfigEntry, VEBusCoordinator
+from .charger_coordinator import ChargerCoordinator
+from .charger_number import charger_numbers
+from .coordinator import VEBusCoordinator
 from .entity import VEBusEntity
-from .needs import Part
-from .vebus import Setting
+from .needs import Part, SettingRead
+from .runtime import VictronConfigEntry
+from .vebus import SETTING_CONTROLS, SETTING_UNITS, SettingControl
 
 PARALLEL_UPDATES = 1
 
@@ -51,83 +56,56 @@ ESS_SETPOINT = NumberEntityDescription(
 class VEBusSettingNumberDescription(NumberEntityDescription):
     """A number for one setting; bounds and step come from the unit's setting info."""
 
-    setting_id: int
+    control: SettingControl
 
 
-SETTING_NUMBERS: tuple[VEBusSettingNumberDescription, ...] = (
-    VEBusSettingNumberDescription(
-        setting_id=Setting.ABSORPTION_VOLTAGE,
-        key="absorption_voltage",
-        translation_key="absorption_voltage",
-        device_class=NumberDeviceClass.VOLTAGE,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+# Home Assistant's device class and unit for the unit each setting is in (SETTING_UNITS).
+_KINDS: dict[str, tuple[NumberDeviceClass | None, str]] = {
+    "V": (NumberDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT),
+    "A": (NumberDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE),
+    "min": (NumberDeviceClass.DURATION, UnitOfTime.MINUTES),
+    "%": (None, PERCENTAGE),
+    "Ah": (None, "Ah"),
+}
+
+
+def _description(control: SettingControl) -> VEBusSettingNumberDescription:
+    device_class, unit = _KINDS.get(SETTING_UNITS.get(control.setting_id, ""), (None, None))
+    return VEBusSettingNumberDescription(
+        key=control.key,
+        translation_key=control.key,
+        device_class=device_class,
+        native_unit_of_measurement=unit,
         entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=not control.advanced,
         mode=NumberMode.BOX,
-    ),
-    VEBusSettingNumberDescription(
-        setting_id=Setting.FLOAT_VOLTAGE,
-        key="float_voltage",
-        translation_key="float_voltage",
-        device_class=NumberDeviceClass.VOLTAGE,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        entity_category=EntityCategory.CONFIG,
-        mode=NumberMode.BOX,
-    ),
-    VEBusSettingNumberDescription(
-        setting_id=Setting.CHARGE_CURRENT,
-        key="charge_current",
-        translation_key="charge_current",
-        device_class=NumberDeviceClass.CURRENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        entity_category=EntityCategory.CONFIG,
-        mode=NumberMode.BOX,
-    ),
-    VEBusSettingNumberDescription(
-        setting_id=Setting.LOW_BATTERY_SHUTDOWN,
-        key="low_battery_shutdown",
-        translation_key="low_battery_shutdown",
-        device_class=NumberDeviceClass.VOLTAGE,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        entity_category=EntityCategory.CONFIG,
-        entity_registry_enabled_default=False,
-        mode=NumberMode.BOX,
-    ),
-    VEBusSettingNumberDescription(
-        setting_id=Setting.LOW_BATTERY_RESTART_HYSTERESIS,
-        key="low_battery_restart_hysteresis",
-        translation_key="low_battery_restart_hysteresis",
-        device_class=NumberDeviceClass.VOLTAGE,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        entity_category=EntityCategory.CONFIG,
-        entity_registry_enabled_default=False,
-        mode=NumberMode.BOX,
-    ),
-    VEBusSettingNumberDescription(
-        setting_id=Setting.BATTERY_CAPACITY,
-        key="battery_capacity",
-        translation_key="battery_capacity",
-        native_unit_of_measurement="Ah",
-        entity_category=EntityCategory.CONFIG,
-        entity_registry_enabled_default=False,
-        mode=NumberMode.BOX,
-    ),
+        control=control,
+    )
+
+
+SETTING_NUMBERS: tuple[VEBusSettingNumberDescription, ...] = tuple(
+    _description(control) for control in SETTING_CONTROLS
 )
-SETTING_IDS = tuple(description.setting_id for description in SETTING_NUMBERS)
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: VEBusConfigEntry,
+    entry: VictronConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     coordinator = entry.runtime_data
-    entities: list[NumberEntity] = [VEBusCurrentLimitNumber(coordinator)]
+    if isinstance(coordinator, ChargerCoordinator):
+        async_add_entities(charger_numbers(coordinator))
+        return
+    entities: list[NumberEntity] = []
+    if coordinator.unit.ac_inputs != 0:  # a Phoenix has no AC input to limit
+        entities.append(VEBusCurrentLimitNumber(coordinator))
     if coordinator.unit.ess is not None:
         entities.append(VEBusEssSetpointNumber(coordinator))
     entities.extend(
         VEBusSettingNumber(coordinator, description)
         for description in SETTING_NUMBERS
-        if description.setting_id in coordinator.unit.setting_scales
+        if coordinator.unit.offers(description.control)
     )
     async_add_entities(entities)
 
@@ -177,9 +155,11 @@ class VEBusEssSetpointNumber(VEBusEntity, NumberEntity):
     }
 
     @property
-    def native_value(self) -> float | None:
-        value = self.coordinator.data.ess_setpoint
-        return None if value is None else float(value)
+    def native_value(self) -> int | None:
+        """The setpoint the unit holds now (the ESS control moves it between refreshes),
+        the total over the phase masters; whole watts, shown without ".0"."""
+        ess = self.coordinator.unit.ess
+        return None if ess is None else ess.watts
 
     async def async_set_native_value(self, value: float) -> None:
         await self.coordinator.async_control(lambda unit: unit.set_ess_setpoint(value))
@@ -193,22 +173,27 @@ class VEBusSettingNumber(VEBusEntity, NumberEntity):
     def __init__(
         self, coordinator: VEBusCoordinator, description: VEBusSettingNumberDescription
     ) -> None:
-        super().__init__(coordinator, description)
-        self._setting_id = description.setting_id
-        scale = coordinator.unit.setting_scales[description.setting_id]
-        self._attr_native_min_value = scale.minimum
-        self._attr_native_max_value = scale.maximum
-        self._attr_native_step = scale.step
+        super().__init__(coordinator, description, (SettingRead(description.control.setting_id),))
+        self._setting_id = description.control.setting_id
+        scale = coordinator.unit.setting_scales[self._setting_id]
+        # A whole step (1 V, 15 min) gives whole values: shown as 230, not 230.0.
+        self._whole = scale.step.is_integer()
+        self._attr_native_min_value = self._shown(scale.minimum)
+        self._attr_native_max_value = self._shown(scale.maximum)
+        self._attr_native_step = round(scale.step) if self._whole else scale.step
+
+    def _shown(self, value: float) -> float:
+        return round(value) if self._whole else round(value, 3)
 
     @property
     def native_value(self) -> float | None:
-        state = self.coordinator.data.settings.get(self._setting_id)
-        return None if state is None else round(state.value, 3)
+        state = self.coordinator.unit.setting_state(self._setting_id)
+        return None if state is None else self._shown(state.value)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        state = self.coordinator.data.settings.get(self._setting_id)
-        return None if state is None else {"stored_value": round(state.stored, 3)}
+        state = self.coordinator.unit.setting_state(self._setting_id)
+        return None if state is None else {"stored_value": self._shown(state.stored)}
 
     async def async_set_native_value(self, value: float) -> None:
         setting_id = self._setting_id

@@ -1,20 +1,35 @@
-"""Actions: set_mode, read/write settings and RAM variables, ESS setpoint."""
+"""Actions: set_mode, read/write settings and RAM variables, ESS setpoint, charging or
+discharging to a state of charge, settings backups."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util, slugify
 import voluptuous as vol
 
+from .backup_files import BACKUP_FOLDER, read_backup, write_backup
 from .const import DOMAIN
 from .coordinator import VEBusCoordinator
-from .vebus import Mode, ram_id, setting_id
+from .errors import translated_errors
+from .vebus import (
+    EssController,
+    Mode,
+    Outcome,
+    SettingsBackup,
+    backup_settings,
+    diff_settings,
+    ram_id,
+    restore_settings,
+    setting_id,
+    setting_name,
+)
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_MODE = "mode"
@@ -25,6 +40,11 @@ ATTR_VALUE = "value"
 ATTR_PERSIST = "persist"
 ATTR_POWER = "power"
 ATTR_DURATION = "duration"
+ATTR_SOC = "soc"
+ATTR_DEADLINE = "deadline"
+ATTR_FILE = "file"
+ATTR_SAVE_PERMANENTLY = "save_permanently"
+ATTR_FORCE = "force"
 
 SERVICE_SET_MODE = "set_mode"
 SERVICE_READ_SETTING = "read_setting"
@@ -32,6 +52,11 @@ SERVICE_WRITE_SETTING = "write_setting"
 SERVICE_READ_RAM_VAR = "read_ram_var"
 SERVICE_WRITE_RAM_VAR = "write_ram_var"
 SERVICE_SET_ESS_SETPOINT = "set_ess_setpoint"
+SERVICE_CHARGE_TO_SOC = "charge_to_soc"
+SERVICE_DISCHARGE_TO_SOC = "discharge_to_soc"
+SERVICE_BACKUP_SETTINGS = "backup_settings"
+SERVICE_DIFF_SETTINGS = "diff_settings"
+SERVICE_RESTORE_SETTINGS = "restore_settings"
 
 _ENTRY: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
 _KEY = vol.Any(vol.Coerce(int), cv.string)
@@ -64,7 +89,26 @@ SCHEMAS = {
             vol.Optional(ATTR_DURATION): cv.positive_time_period,
         }
     ),
+    SERVICE_BACKUP_SETTINGS: vol.Schema({**_ENTRY, vol.Optional(ATTR_FILE): cv.string}),
+    SERVICE_DIFF_SETTINGS: vol.Schema({**_ENTRY, vol.Required(ATTR_FILE): cv.string}),
+    SERVICE_RESTORE_SETTINGS: vol.Schema(
+        {
+            **_ENTRY,
+            vol.Required(ATTR_FILE): cv.string,
+            vol.Optional(ATTR_SAVE_PERMANENTLY, default=False): cv.boolean,
+            vol.Optional(ATTR_FORCE, default=False): cv.boolean,
+        }
+    ),
 }
+_TO_SOC = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required(ATTR_SOC): vol.Coerce(float),
+        vol.Required(ATTR_POWER): vol.Coerce(float),
+        vol.Optional(ATTR_DEADLINE): cv.datetime,
+    }
+)
+SCHEMAS[SERVICE_CHARGE_TO_SOC] = SCHEMAS[SERVICE_DISCHARGE_TO_SOC] = _TO_SOC
 
 
 def _coordinator(hass: HomeAssistant, call: ServiceCall) -> VEBusCoordinator:
@@ -82,7 +126,13 @@ def _coordinator(hass: HomeAssistant, call: ServiceCall) -> VEBusCoordinator:
             translation_key="entry_not_loaded",
             translation_placeholders={"title": entry.title},
         )
-    coordinator: VEBusCoordinator = entry.runtime_data
+    coordinator = entry.runtime_data
+    if not isinstance(coordinator, VEBusCoordinator):  # a charger: its numbers are its controls
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_vebus_entry",
+            translation_placeholders={"title": entry.title},
+        )
     return coordinator
 
 
@@ -144,6 +194,101 @@ async def _set_ess_setpoint(hass: HomeAssistant, call: ServiceCall) -> None:
     await coordinator.async_control(lambda unit: unit.set_ess_setpoint(power, seconds))
 
 
+def _ess_control(coordinator: VEBusCoordinator) -> EssController:
+    control = coordinator.unit.ess_control
+    if coordinator.unit.ess is None or control is None:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_ess")
+    return control
+
+
+def _deadline(call: ServiceCall, control: EssController) -> float | None:
+    """The deadline on the unit's clock, or a refusal when it has passed."""
+    deadline: datetime | None = call.data.get(ATTR_DEADLINE)
+    if deadline is None:
+        return None
+    if deadline.tzinfo is None:  # as the date and time selector gives it: local time
+        deadline = deadline.replace(tzinfo=dt_util.get_default_time_zone())
+    seconds = (deadline - dt_util.utcnow()).total_seconds()
+    if seconds <= 0:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="deadline_passed",
+            translation_placeholders={"deadline": dt_util.as_local(deadline).isoformat()},
+        )
+    return control.clock.time() + seconds
+
+
+async def _to_soc(hass: HomeAssistant, call: ServiceCall, charging: bool) -> None:
+    coordinator = _coordinator(hass, call)
+    control = _ess_control(coordinator)
+    deadline = _deadline(call, control)
+    if await coordinator.async_read(control.read_soc()) is None:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_soc")
+    target, power = call.data[ATTR_SOC], call.data[ATTR_POWER]
+    program = control.charge_to_soc if charging else control.discharge_to_soc
+    await coordinator.async_control(lambda _unit: program(target, power, deadline))
+
+
+async def _charge_to_soc(hass: HomeAssistant, call: ServiceCall) -> None:
+    await _to_soc(hass, call, charging=True)
+
+
+async def _discharge_to_soc(hass: HomeAssistant, call: ServiceCall) -> None:
+    await _to_soc(hass, call, charging=False)
+
+
+async def _backup_settings(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(hass, call)
+    document = await coordinator.async_read(backup_settings(coordinator.unit))
+    file = call.data.get(ATTR_FILE)
+    if file is None:
+        taken = dt_util.as_local(dt_util.utc_from_timestamp(document.created))
+        name = slugify(coordinator.config_entry.title) or "unit"
+        file = f"{BACKUP_FOLDER}/{name}-{taken:%Y%m%d-%H%M%S}.json"
+    path = await hass.async_add_executor_job(
+        write_backup, hass.config.config_dir, file, document.dumps()
+    )
+    return {"path": str(path), "settings": len(document.settings)}
+
+
+async def _document(hass: HomeAssistant, call: ServiceCall) -> SettingsBackup:
+    text = await hass.async_add_executor_job(
+        read_backup, hass.config.config_dir, call.data[ATTR_FILE]
+    )
+    with translated_errors():
+        return SettingsBackup.loads(text)
+
+
+async def _diff_settings(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(hass, call)
+    document = await _document(hass, call)
+    return (await coordinator.async_read(diff_settings(coordinator.unit, document))).to_json()
+
+
+async def _restore_settings(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """The report is the response; without a response asked for, a setting not restored
+    raises (it must not pass unnoticed)."""
+    coordinator = _coordinator(hass, call)
+    document = await _document(hass, call)
+    persist, force = call.data[ATTR_SAVE_PERMANENTLY], call.data[ATTR_FORCE]
+    report = await coordinator.async_control(
+        lambda unit: restore_settings(unit, document, persist=persist, force=force)
+    )
+    if not report.ok and not call.return_response:
+        missed = [r for r in report.results if r.outcome in (Outcome.REFUSED, Outcome.FAILED)]
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="restore_incomplete",
+            translation_placeholders={
+                "written": str(report.count(Outcome.WRITTEN)),
+                "settings": "; ".join(
+                    f"{setting_name(r.setting_id)} {r.outcome}: {r.reason}" for r in missed
+                ),
+            },
+        )
+    return report.to_json()
+
+
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions (called from async_setup, once)."""
 
@@ -162,6 +307,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
         (SERVICE_READ_RAM_VAR, _read_ram_var, SupportsResponse.ONLY),
         (SERVICE_WRITE_RAM_VAR, _write_ram_var, SupportsResponse.NONE),
         (SERVICE_SET_ESS_SETPOINT, _set_ess_setpoint, SupportsResponse.NONE),
+        (SERVICE_CHARGE_TO_SOC, _charge_to_soc, SupportsResponse.NONE),
+        (SERVICE_DISCHARGE_TO_SOC, _discharge_to_soc, SupportsResponse.NONE),
+        (SERVICE_BACKUP_SETTINGS, _backup_settings, SupportsResponse.OPTIONAL),
+        (SERVICE_DIFF_SETTINGS, _diff_settings, SupportsResponse.ONLY),
+        (SERVICE_RESTORE_SETTINGS, _restore_settings, SupportsResponse.OPTIONAL),
     ):
         hass.services.async_register(
             DOMAIN, name, handler(function), schema=SCHEMAS[name], supports_response=response

@@ -1,5 +1,6 @@
-"""Switches: charger and inverter (the remote switch as two halves), standby,
-charging allowed."""
+"""Switches: charger and inverter (the remote switch as two halves), standby, the flag
+switches of the library's table (charging allowed, PowerAssist, UPS function...) and the
+battery monitor; each where the unit has it. The ESS grid target."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from typing import Any
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import STATE_ON, EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
+from .const import DOMAIN
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
-from .needs import Need, Part
-from .vebus import Setting, VEBusUnit
+from .grid_control import GridControl
+from .needs import Need, Part, SettingRead
+from .vebus import BATTERY_MONITOR_SETTING, FLAG_SWITCHES, FlagSwitch, VEBusUnit
 
 PARALLEL_UPDATES = 1
 
@@ -26,7 +30,7 @@ class VEBusSwitchDescription(SwitchEntityDescription):
     is_on_fn: Callable[[VEBusCoordinator], bool | None]
     set_fn: Callable[[VEBusUnit, bool], Awaitable[None]]
     needs: tuple[Need, ...] = ()
-    setting_id: int | None = None  # read on refresh; the switch exists where the unit has it
+    charger: bool = False  # none on a unit without a charger (a Phoenix)
 
 
 def _charger_on(coordinator: VEBusCoordinator) -> bool | None:
@@ -46,6 +50,7 @@ SWITCHES: tuple[VEBusSwitchDescription, ...] = (
         is_on_fn=_charger_on,
         set_fn=lambda unit, on: unit.set_charger(on),
         needs=(Part.AC_INPUT,),
+        charger=True,
     ),
     VEBusSwitchDescription(
         key="inverter",
@@ -54,20 +59,34 @@ SWITCHES: tuple[VEBusSwitchDescription, ...] = (
         set_fn=lambda unit, on: unit.set_inverter(on),
         needs=(Part.AC_INPUT,),
     ),
-    VEBusSwitchDescription(
-        key="charging_allowed",
-        translation_key="charging_allowed",
-        entity_category=EntityCategory.CONFIG,
-        is_on_fn=lambda coordinator: coordinator.data.charging_allowed,
-        set_fn=lambda unit, on: unit.set_charging_allowed(on),
-        setting_id=Setting.FLAGS0,
-    ),
 )
-SETTING_IDS = tuple(d.setting_id for d in SWITCHES if d.setting_id is not None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VEBusFlagSwitchDescription(SwitchEntityDescription):
+    """A switch of one flag bit (or complementary pair) of a flags word."""
+
+    flag: FlagSwitch
+
+
+FLAG_SWITCH_DESCRIPTIONS: tuple[VEBusFlagSwitchDescription, ...] = tuple(
+    VEBusFlagSwitchDescription(
+        key=flag.key,
+        translation_key=flag.key,
+        entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=not flag.advanced,
+        flag=flag,
+    )
+    for flag in FLAG_SWITCHES
+)
+BATTERY_MONITOR = SwitchEntityDescription(
+    key="battery_monitor", translation_key="battery_monitor", entity_category=EntityCategory.CONFIG
+)
 
 STANDBY = SwitchEntityDescription(
     key="standby", translation_key="standby", entity_category=EntityCategory.CONFIG
 )
+GRID_TARGET = SwitchEntityDescription(key="ess_grid_target", translation_key="ess_grid_target")
 
 
 async def async_setup_entry(
@@ -76,14 +95,24 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     coordinator = entry.runtime_data
+    unit = coordinator.unit
     entities: list[SwitchEntity] = [
         VEBusSwitch(coordinator, description)
         for description in SWITCHES
-        if description.setting_id is None
-        or description.setting_id in coordinator.unit.setting_scales
+        if unit.has_charger or not description.charger
     ]
-    if coordinator.unit.client.is_mk3:
+    entities.extend(
+        VEBusFlagSwitch(coordinator, description)
+        for description in FLAG_SWITCH_DESCRIPTIONS
+        if unit.offers(description.flag)
+    )
+    if unit.offers_battery_monitor:
+        entities.append(VEBusBatteryMonitorSwitch(coordinator))
+    if unit.client.is_mk3:
         entities.append(VEBusStandbySwitch(coordinator))
+    grid_control = coordinator.grid_control
+    if grid_control is not None and grid_control.sensor is not None:
+        entities.append(VEBusGridTargetSwitch(coordinator, grid_control))
     async_add_entities(entities)
 
 
@@ -104,6 +133,52 @@ class VEBusSwitch(VEBusEntity, SwitchEntity):
     async def async_turn_off(self, **kwargs: Any) -> None:
         set_fn = self.entity_description.set_fn
         await self.coordinator.async_control(lambda unit: set_fn(unit, False))
+
+
+class VEBusFlagSwitch(VEBusEntity, SwitchEntity):
+    """One flag of a flags word: RAM only unless settings are saved permanently."""
+
+    entity_description: VEBusFlagSwitchDescription
+
+    def __init__(
+        self, coordinator: VEBusCoordinator, description: VEBusFlagSwitchDescription
+    ) -> None:
+        super().__init__(coordinator, description, (SettingRead(description.flag.setting_id),))
+
+    @property
+    def is_on(self) -> bool | None:
+        return self.coordinator.unit.flag(self.entity_description.flag)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        await self._set(True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        await self._set(False)
+
+    async def _set(self, on: bool) -> None:
+        flag = self.entity_description.flag
+        await self.coordinator.async_control(lambda unit: unit.set_flag(flag, on))
+
+
+class VEBusBatteryMonitorSwitch(VEBusEntity, SwitchEntity):
+    """The battery monitor: on while the battery capacity is above 0."""
+
+    def __init__(self, coordinator: VEBusCoordinator) -> None:
+        super().__init__(coordinator, BATTERY_MONITOR, (SettingRead(BATTERY_MONITOR_SETTING),))
+
+    @property
+    def is_on(self) -> bool | None:
+        return self.coordinator.unit.battery_monitor
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        if not self.coordinator.unit.battery_monitor_can_resume:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="battery_capacity_needed"
+            )
+        await self.coordinator.async_control(lambda unit: unit.set_battery_monitor(True))
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        await self.coordinator.async_control(lambda unit: unit.set_battery_monitor(False))
 
 
 class VEBusStandbySwitch(VEBusEntity, SwitchEntity, RestoreEntity):
@@ -131,3 +206,30 @@ class VEBusStandbySwitch(VEBusEntity, SwitchEntity, RestoreEntity):
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         await self.coordinator.async_control(lambda unit: unit.set_standby(False))
+
+
+class VEBusGridTargetSwitch(VEBusEntity, SwitchEntity, RestoreEntity):
+    """Holds the grid meter at the target with the ESS setpoint (the options say how).
+
+    Restored after a restart; off returns the setpoint to 0 W.
+    """
+
+    def __init__(self, coordinator: VEBusCoordinator, grid_control: GridControl) -> None:
+        super().__init__(coordinator, GRID_TARGET)
+        self._grid_control = grid_control
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        last = await self.async_get_last_state()
+        if last is not None and last.state == STATE_ON:
+            await self._grid_control.async_enable()
+
+    @property
+    def is_on(self) -> bool:
+        return self._grid_control.control.enabled
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        await self._grid_control.async_enable()
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        await self._grid_control.async_disable()

@@ -17,16 +17,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from vebus import DeviceState
-from vebus.ids import Led
+from vebus.ids import Flags0, Flags2, Led
+from vebus.product import family_of
 from vebus.protocol.variables import RawSettingInfo, RawVarInfo
 
 from .settings import (
+    FLAGS2_MASK,
     SettingTable,
     ac_input,
     charger,
     flags,
     ignore_ac_switch,
     inverter,
+    product_flags,
     virtual_switch,
 )
 
@@ -112,6 +115,13 @@ class DeviceModel:
     start_state: int = DeviceState.CHARGE  # what a frozen unit shows (vectors #18)
     start_leds: tuple[int, int] = field(default=_CAPTURED_LEDS)
 
+    def __post_init__(self) -> None:
+        # No flag bit its kind of product could not use (settings.product_flags).
+        table = product_flags(
+            dict(self.setting_info), family_of(self.ac_inputs), self.ac_inputs, self.firmware
+        )
+        object.__setattr__(self, "setting_info", table)
+
     @property
     def firmware_version(self) -> int:
         return self.firmware % 1000
@@ -142,6 +152,10 @@ def _multi_settings(k: int, flags0: RawSettingInfo, charge: int, power: int) -> 
 
 _FLAGS0_12V = RawSettingInfo(1, 0, 35248, 0, 28668, 0)  # NR dump
 _FLAGS0_48V = RawSettingInfo(1, 0, 0x89B4, 0, 0x6FFC, 0)  # vectors #67
+# Not captured: a Quattro's flags0 has the second input's bit 15 too.
+_FLAGS0_QUATTRO = RawSettingInfo(1, 0, 0x89B4, 0, 0x6FFC | Flags0.REMOTE_OVERRULES_AC2, 0)
+# Firmware 506 and later: flags2 bit 9, Solar & Wind priority (protocol.md §6).
+_FLAGS2_506 = FLAGS2_MASK | Flags2.SOLAR_WIND_PRIORITY
 
 MULTIPLUS_12 = DeviceModel(
     name="multiplus-12",
@@ -217,7 +231,7 @@ MULTIPLUS2_48 = DeviceModel(
     serial="HQ2241XYZ12",
     # RAM 10 has no info on a MultiPlus-II (NR dump), its virtual switch settings do.
     var_info=_var_table(_SIGNED_DECI, virtual_switch=False),
-    setting_info=_multi_settings(4, _FLAGS0_48V, 70, 5000),
+    setting_info=_multi_settings(4, _FLAGS0_48V, 70, 5000) | flags(_FLAGS0_48V, _FLAGS2_506),
     stored_settings={6: 160, 64: 200},
     ram={
         MAINS_VOLTAGE: 22881,
@@ -249,7 +263,7 @@ QUATTRO_48 = DeviceModel(
     firmware_remainder=b"\x07\x01",
     serial="HQ2033QUA48",
     var_info=_var_table(_SIGNED_DECI, virtual_switch=True),
-    setting_info=flags(_FLAGS0_48V)
+    setting_info=flags(_FLAGS0_QUATTRO)
     | inverter(4)
     | charger(4, 70)
     | ac_input((1000, 10, 1000), second_input=True)

@@ -5,11 +5,16 @@ Ids 0..12 of the 12 V and 48 V tables are the NR dump of a MultiPlus-II 12/3000
 captured: the scales follow protocol.md §5 (volts in 0.01 V, currents in 0.1 A or A,
 virtual switch times in seconds as raw - 1, setting 46 with offset +100, setting 63 with a
 +0x8000 bias); defaults and bounds are plausible values for the product, not a capture.
-Voltage settings are given for 12 V and multiplied for 24 V and 48 V systems.
+Voltage settings are given for 12 V and multiplied for 24 V and 48 V systems. The flag
+words' masks of the products without a capture follow the library's table of flag switches
+(``vebus.controls``): a product has no bit its kind could not use (``product_flags``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from vebus import FLAG_SETTINGS, Family, Product, flag_mask
 from vebus.ids import Setting as S
 from vebus.protocol.variables import RawSettingInfo
 
@@ -36,14 +41,33 @@ def _seconds(default: int) -> RawSettingInfo:
     return _s(1, default + 1, 1, 0xFFFF, offset=-1)  # value = raw - 1 (protocol.md §5)
 
 
-def flags(flags0: RawSettingInfo) -> SettingTable:
+# Flags2 bit 0 (the second virtual switch off while AC1 is there) is left out of the
+# mask: a flag bit a unit does not support, for the tests of what is offered.
+FLAGS2_MASK = 0x00FE
+
+
+def flags(flags0: RawSettingInfo, flags2_mask: int = FLAGS2_MASK) -> SettingTable:
     """Flag registers: the maximum is the mask of supported bits (protocol.md §3.5)."""
     return {
         S.FLAGS0: flags0,
         S.FLAGS1: _s(2, 19966, 0, 0xFFFF),
-        S.FLAGS2: _s(1, 0, 0, 0x00FE),
+        S.FLAGS2: _s(1, 0, 0, flags2_mask),
         S.FLAGS3: _s(1, 0, 0, 0x0003),
     }
+
+
+def product_flags(
+    table: SettingTable, family: Family, ac_inputs: int, firmware: int
+) -> SettingTable:
+    """``table`` with each flag word's mask cut to what the product can use: no charger
+    bits on a Phoenix, no AC-input bits without an input, no bit of a newer firmware."""
+    product = Product(family, None, firmware)
+    masked = dict(table)
+    for setting, info in table.items():
+        if setting in FLAG_SETTINGS:
+            mask = flag_mask(setting, info.maximum, lambda needs: needs.met_by(product, ac_inputs))
+            masked[setting] = replace(info, maximum=mask)
+    return masked
 
 
 def inverter(k: int) -> SettingTable:
@@ -72,6 +96,8 @@ def charger(k: int, charge_current: int) -> SettingTable:
         S.MAXIMUM_ABSORPTION_DURATION: _s(60, 8, 1, 24),
         S.CHARGE_CHARACTERISTIC: _s(1, 3, 1, 3),
         S.SOC_WHEN_BULK_FINISHED: _s(-2, 170, 0, 200),
+        # (raw + 1) / 256: 242 is 0.95 (the id and the scale from usersaynoso's integration)
+        S.CHARGE_EFFICIENCY: _s(-256, 242, 127, 255, offset=1),
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 import concurrent.futures
 import json
 from pathlib import Path
@@ -204,5 +204,167 @@ async def test_every_ending_signal_returns_the_ess_setpoint_to_zero(signum: int)
         process.send_signal(signum)
         assert await asyncio.wait_for(process.wait(), DEADLINE) == 128 + signum
         assert sim.device.ess_setpoint == 0
+    finally:
+        await sim.stop()
+
+
+# --- backup, diff, restore ---------------------------------------------------------------------
+
+
+@pytest.fixture
+async def sim_url() -> AsyncIterator[tuple[Simulator, str]]:
+    """A simulator in this process, so the test can change the unit between commands."""
+    sim = Simulator("multiplus-12", paced=False, live=False, seed=4)
+    try:
+        yield sim, await sim.start_tcp()
+    finally:
+        await sim.stop()
+
+
+async def run_async(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``vebus ARGV`` in a thread while this loop serves the simulator."""
+    code = await asyncio.get_running_loop().run_in_executor(None, main, list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+async def test_backup_diff_and_restore(
+    sim_url: tuple[Simulator, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, url = sim_url
+    file = str(tmp_path / "multiplus.json")
+    code, out, _ = await run_async(capsys, "backup", url, file)
+    assert code == 0
+    assert out.startswith("65 settings of the MultiPlus 12 V (firmware 304) saved to ")
+    assert json.loads(Path(file).read_text())["settings"]["2"]["value"] == 14.4
+
+    sim.device.set_setting(2, 14.0)  # changed elsewhere
+    code, out, _ = await run_async(capsys, "diff", url, file)
+    assert code == 0
+    assert "changed (file | unit):\n  absorption_voltage" in out
+    assert "14.4 V | 14 V" in out
+
+    code, out, _ = await run_async(capsys, "restore", url, file)
+    assert code == 0
+    assert "written   absorption_voltage" in out
+    assert "(RAM only)" in out
+    assert "1 written, 64 unchanged, 0 refused, 0 failed" in out
+    assert sim.device.setting(2) == pytest.approx(14.4)
+    assert sim.device.eeprom_writes == {}
+
+    code, out, _ = await run_async(capsys, "restore", url, file, "--save-permanently", "--json")
+    assert code == 0
+    assert json.loads(out)["written"] == 1
+    assert sim.device.eeprom_writes == {2: 1}
+    code, out, _ = await run_async(capsys, "diff", url, file, "--json")
+    assert (code, json.loads(out)["same"]) == (0, True)
+
+
+async def test_backup_refusals_exit_non_zero_with_nothing_written(
+    sim_url: tuple[Simulator, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, url = sim_url
+    file = tmp_path / "multiplus.json"
+    assert (await run_async(capsys, "backup", url, str(file)))[0] == 0
+    code, _, err = await run_async(capsys, "backup", url, str(file))
+    assert (code, "exists; give another name, or --overwrite" in err) == (1, True)
+    assert (await run_async(capsys, "backup", url, str(file), "--overwrite"))[0] == 0
+
+    data = json.loads(file.read_text())
+    data["settings"]["2"] |= {"raw": 1700, "value": 17.0}
+    beyond = tmp_path / "beyond.json"
+    beyond.write_text(json.dumps(data))
+    sim.device.set_setting(3, 13.0)
+    code, _, err = await run_async(capsys, "restore", url, str(beyond))
+    assert code == 1
+    assert err == (
+        "vebus: error: the unit does not allow these values, nothing was written: "
+        "absorption_voltage: 17 V is outside 12 to 16 V\n"
+    )
+    assert sim.device.setting(3) == pytest.approx(13.0)
+
+    data = json.loads(file.read_text())
+    data["unit"]["firmware"] += 1
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(data))
+    code, _, err = await run_async(capsys, "restore", url, str(other))
+    assert (code, "the backup is of another unit (firmware: file" in err) == (1, True)
+    assert sim.device.setting(3) == pytest.approx(13.0)
+    code, out, _ = await run_async(capsys, "restore", url, str(other), "--force")
+    assert (code, out.startswith("forced onto another unit: firmware")) == (0, True)
+    assert sim.device.setting(3) == pytest.approx(13.8)
+
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text("{")
+    code, _, err = await run_async(capsys, "diff", url, str(damaged))
+    assert (code, err.startswith("vebus: error: not JSON")) == (1, True)
+    code, _, err = await run_async(capsys, "diff", url, str(tmp_path / "none.json"))
+    assert (code, "No such file" in err) == (1, True)
+
+
+async def test_a_setting_the_unit_refuses_makes_the_restore_fail(
+    sim_url: tuple[Simulator, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, url = sim_url
+    file = str(tmp_path / "multiplus.json")
+    assert (await run_async(capsys, "backup", url, file))[0] == 0
+    sim.device.set_setting(4, 50)
+    sim.device.set_setting(3, 13.0)
+    sim.faults.denied_settings[4] = 2
+    code, out, _ = await run_async(capsys, "restore", url, file)
+    assert code == 1
+    assert "refused   charge_current" in out
+    assert "access level 2" in out
+    assert "1 written, 63 unchanged, 1 refused, 0 failed" in out
+    assert sim.device.setting(3) == pytest.approx(13.8)
+
+
+async def test_diff_lists_each_kind_of_difference(
+    sim_url: tuple[Simulator, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, url = sim_url
+    file = tmp_path / "multiplus.json"
+    assert (await run_async(capsys, "backup", url, str(file)))[0] == 0
+    data = json.loads(file.read_text())
+    data["unit"]["firmware"] += 1
+    data["settings"]["49"] = data["settings"]["6"] | {"name": "ac_input_2_current_limit"}
+    del data["settings"]["64"]
+    data["settings"]["2"] |= {"raw": 1700, "value": 17.0}
+    file.write_text(json.dumps(data))
+    sim.device.set_setting(3, 13.0)
+    flags0 = sim.device.setting_raw(0)
+    sim.device.set_setting_raw(0, flags0 ^ 0x0020)  # PowerAssist, changed elsewhere
+    code, out, _ = await run_async(capsys, "diff", url, str(file))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("the file is of another unit: firmware: file ")
+    assert lines[1:] == [
+        "changed (file | unit):",
+        f"  {'flags0':34} {flags0:#06x} | {flags0 ^ 0x20:#06x}, stored {flags0:#06x} | {flags0 ^ 0x20:#06x}",
+        f"  {'float_voltage':34} 13.8 V | 13 V, stored 13.8 V | 13 V",
+        "only in the file:",
+        f"  {'ac_input_2_current_limit':34} {data['settings']['6']['value']:g} A",
+        "only on the unit:",
+        f"  {'battery_capacity':34} {sim.device.setting(64):g} Ah",
+        "out of the unit's bounds (a restore refuses the file):",
+        "  absorption_voltage: 17 V is outside 12 to 16 V",
+        "61 settings as in the file",
+    ]
+
+
+async def test_a_restore_says_when_the_unit_needs_a_restart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim = Simulator("multiplus2-48", paced=False, live=False, seed=4)  # answers with a status
+    try:
+        url = await sim.start_tcp()
+        file = str(tmp_path / "multiplus2.json")
+        assert (await run_async(capsys, "backup", url, file))[0] == 0
+        sim.device.set_setting(64, 100)  # battery capacity: the unit restarts to apply it
+        code, out, _ = await run_async(capsys, "restore", url, file, "--save-permanently")
+        assert code == 0
+        assert "written   battery_capacity" in out
+        assert "100 Ah -> 200 Ah (saved permanently)" in out
+        assert out.endswith("restart the unit to apply some of them\n")
     finally:
         await sim.stop()

@@ -5,13 +5,26 @@ files are the integration's bundled copy and the ``victron-serial`` distribution
 the public API: the integration imports only from here (docs/design.md §1-§2).
 """
 
+from .backup import SavedRamVar, SavedSetting, SettingsBackup, UnitIdentity, backup_settings
 from .client import VEBusClient
 from .clock import Clock, SystemClock
+from .controls import (
+    BATTERY_MONITOR_SETTING,
+    CONTROL_SETTINGS,
+    FLAG_SWITCHES,
+    SETTING_CONTROLS,
+    FlagSwitch,
+    Needs,
+    SettingControl,
+    flag_mask,
+)
 from .eeprom import EEPROM_INTERVAL, EepromLimiter
 from .energy import Energy, EnergyCounters
 from .errors import (
     VEBusAccessDeniedError,
     VEBusAsleepError,
+    VEBusBackupError,
+    VEBusBackupMismatchError,
     VEBusConnectionError,
     VEBusError,
     VEBusInvalidPortError,
@@ -21,11 +34,14 @@ from .errors import (
     VEBusPortNotFoundError,
     VEBusProtocolError,
     VEBusRateLimitedError,
+    VEBusRestoreOutOfRangeError,
     VEBusTimeoutError,
     VEBusUnsupportedError,
     VEBusWriteNotAppliedError,
     VEBusWriteUnconfirmedError,
 )
+from .ess_control import DecisionReason, GridTargetSettings
+from .ess_controller import EssController, EssControlState
 from .ids import (
     FLAG_SETTINGS,
     RAM_UNITS,
@@ -34,6 +50,7 @@ from .ids import (
     Alarm,
     Flags0,
     Flags1,
+    Flags2,
     Led,
     RamVar,
     Setting,
@@ -60,7 +77,18 @@ from .models import (
     SwitchState,
     VEBusErrorCode,
 )
-from .product import Family, Product, firmware_type, firmware_version_text
+from .product import Family, Product, family_of, firmware_type, firmware_version_text
+from .restore import (
+    Difference,
+    Outcome,
+    RestoreReport,
+    RestoreResult,
+    SettingDifference,
+    SettingsDiff,
+    compare_backups,
+    diff_settings,
+    restore_settings,
+)
 from .sampling import SAMPLE_PERIOD, PowerSample
 from .scaling import SettingScale, VarScale
 from .status import StatusPlan, UnitAc, UnitStatus, VEBusStatus, read_status, status_to_json
@@ -70,11 +98,15 @@ from .unit import SettingState, UnitState, VEBusUnit
 
 __all__ = [
     "ALARM_NAMES",
+    "BATTERY_MONITOR_SETTING",
+    "CONTROL_SETTINGS",
     "EEPROM_INTERVAL",
     "FLAG_SETTINGS",
+    "FLAG_SWITCHES",
     "LED_NAMES",
     "RAM_UNITS",
     "SAMPLE_PERIOD",
+    "SETTING_CONTROLS",
     "SETTING_UNITS",
     "SLOW_INTERVAL",
     "SNAPSHOT_POWER_IDS",
@@ -84,35 +116,55 @@ __all__ = [
     "ChargeState",
     "Clock",
     "DcInfo",
+    "DecisionReason",
     "DeviceInfo",
     "DeviceState",
     "DeviceStatus",
+    "Difference",
     "EepromLimiter",
     "Energy",
     "EnergyCounters",
+    "EssControlState",
+    "EssController",
     "Family",
+    "FlagSwitch",
     "Flags0",
     "Flags1",
+    "Flags2",
     "ForcedChargeState",
+    "GridTargetSettings",
     "Led",
     "LedState",
     "LedStatus",
     "LinkStats",
     "Mode",
+    "Needs",
+    "Outcome",
     "PowerSample",
     "Product",
     "RamVar",
+    "RestoreReport",
+    "RestoreResult",
+    "SavedRamVar",
+    "SavedSetting",
     "Setting",
+    "SettingControl",
+    "SettingDifference",
     "SettingScale",
     "SettingState",
+    "SettingsBackup",
+    "SettingsDiff",
     "StatusPlan",
     "SwitchState",
     "SystemClock",
     "UnitAc",
+    "UnitIdentity",
     "UnitState",
     "UnitStatus",
     "VEBusAccessDeniedError",
     "VEBusAsleepError",
+    "VEBusBackupError",
+    "VEBusBackupMismatchError",
     "VEBusClient",
     "VEBusConnectionError",
     "VEBusError",
@@ -124,6 +176,7 @@ __all__ = [
     "VEBusPortNotFoundError",
     "VEBusProtocolError",
     "VEBusRateLimitedError",
+    "VEBusRestoreOutOfRangeError",
     "VEBusStatus",
     "VEBusTimeoutError",
     "VEBusUnit",
@@ -131,12 +184,18 @@ __all__ = [
     "VEBusWriteNotAppliedError",
     "VEBusWriteUnconfirmedError",
     "VarScale",
+    "backup_settings",
+    "compare_backups",
     "describe_port",
+    "diff_settings",
+    "family_of",
     "firmware_type",
     "firmware_version_text",
+    "flag_mask",
     "ram_id",
     "ram_name",
     "read_status",
+    "restore_settings",
     "setting_id",
     "setting_name",
     "status_to_json",

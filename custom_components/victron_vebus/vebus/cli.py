@@ -11,10 +11,13 @@ from collections.abc import Awaitable, Callable, Sequence
 import json
 import logging
 import math
+from pathlib import Path
 import signal
 import sys
 import threading
 
+from .backup import SettingsBackup, backup_settings
+from .backup_text import format_diff, format_restore
 from .client import VEBusClient
 from .errors import VEBusError, VEBusUnsupportedError
 from .ess import DEFAULT_MAX_POWER, INT16_MAX
@@ -30,6 +33,7 @@ from .ids import (
     setting_name,
 )
 from .models import Mode
+from .restore import diff_settings, restore_settings
 from .status import StatusPlan, VEBusStatus, find_units, read_status, status_to_json
 from .unit import VEBusUnit
 
@@ -210,6 +214,47 @@ async def cmd_wake(client: VEBusClient, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_backup(client: VEBusClient, args: argparse.Namespace) -> int:
+    unit = VEBusUnit(client)
+    document = await backup_settings(unit)
+    path = Path(args.file)
+    await asyncio.to_thread(_write, path, document.dumps(), args.overwrite)
+    firmware = unit.product.firmware_text or "unknown"
+    print(
+        f"{len(document.settings)} settings of the {unit.product.name} (firmware {firmware}) "
+        f"saved to {path}"
+    )
+    return 0
+
+
+def _write(path: Path, text: str, overwrite: bool) -> None:
+    try:
+        with path.open("w" if overwrite else "x", encoding="utf-8") as file:
+            file.write(text)
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists; give another name, or --overwrite") from None
+
+
+async def _document(args: argparse.Namespace) -> SettingsBackup:
+    text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8")
+    return SettingsBackup.loads(text)
+
+
+async def cmd_diff(client: VEBusClient, args: argparse.Namespace) -> int:
+    found = await diff_settings(VEBusUnit(client), await _document(args))
+    print(json.dumps(found.to_json()) if args.json else format_diff(found))
+    return 0
+
+
+async def cmd_restore(client: VEBusClient, args: argparse.Namespace) -> int:
+    document = await _document(args)
+    report = await restore_settings(
+        VEBusUnit(client), document, persist=args.save_permanently, force=args.force
+    )
+    print(json.dumps(report.to_json()) if args.json else format_restore(report))
+    return 0 if report.ok else EXIT_FAILURE
+
+
 Command = Callable[[VEBusClient, argparse.Namespace], Awaitable[int]]
 COMMANDS: dict[str, Command] = {
     "probe": cmd_probe,
@@ -220,6 +265,9 @@ COMMANDS: dict[str, Command] = {
     "ess": cmd_ess,
     "sleep": cmd_sleep,
     "wake": cmd_wake,
+    "backup": cmd_backup,
+    "diff": cmd_diff,
+    "restore": cmd_restore,
 }
 
 
@@ -319,6 +367,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     with_port("sleep", "put the unit to sleep")
     with_port("wake", "wake the unit up")
+
+    backup = with_port("backup", "save every setting of the unit to a JSON file")
+    backup.add_argument("file", help="the file to write")
+    backup.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    diff = with_port("diff", "show what differs between a backup file and the unit")
+    diff.add_argument("file", help="a file `vebus backup` wrote")
+    diff.add_argument("--json", action="store_true", help="one JSON object")
+    restore = with_port(
+        "restore", "write the settings of a backup file that differ on the unit (RAM only)"
+    )
+    restore.add_argument("file", help="a file `vebus backup` wrote")
+    restore.add_argument(
+        "--save-permanently",
+        action="store_true",
+        help="also save the stored values to EEPROM (at most once per setting per 10 minutes)",
+    )
+    restore.add_argument(
+        "--force", action="store_true", help="restore a file of another product or firmware"
+    )
+    restore.add_argument("--json", action="store_true", help="one JSON object")
 
     return parser
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class VEBusError(Exception):
     """Base of every error the library raises.
@@ -63,8 +65,9 @@ class VEBusOutOfRangeError(VEBusError, ValueError):
 
     ``unit`` is the engineering unit of the bounds ("V", "A", "W"), when there is one;
     ``bound`` says whose bounds they are: "unit" (the unit's own setting or variable
-    info), "ess_maximum" (the ESS maximum power the owner set) or "wire" (what the frame
-    can carry).
+    info), "ess_maximum" (the ESS maximum power the owner set), "wire" (what the frame
+    can carry), "ess_control" (the ESS control's maximum powers), "soc_option" (its
+    state of charge limits) or "soc_now" (the state of charge a target must lie beyond).
     """
 
     def __init__(
@@ -76,6 +79,7 @@ class VEBusOutOfRangeError(VEBusError, ValueError):
         unit: str | None = None,
         *,
         bound: str = "unit",
+        side: str | None = None,
     ) -> None:
         suffix = f" {unit}" if unit else ""
         super().__init__(f"{item}: {value:g}{suffix} is outside {minimum:g} to {maximum:g}{suffix}")
@@ -85,10 +89,16 @@ class VEBusOutOfRangeError(VEBusError, ValueError):
         self.maximum = maximum
         self.unit = unit
         self.bound = bound
+        self._side = side
 
     @property
     def side(self) -> str | None:
-        """ "above" or "below" the bounds; None for a value that is not a number."""
+        """ "above" or "below" the bounds; None for a value that is not a number.
+
+        Given to the constructor where a value on a bound is outside too (a target of
+        charge equal to the state of charge now)."""
+        if self._side is not None:
+            return self._side
         if self.value > self.maximum:
             return "above"
         if self.value < self.minimum:
@@ -107,6 +117,38 @@ class VEBusWriteUnconfirmedError(VEBusError):
     went away after the request was sent, or the value cannot be read back at all (settings
     written RAM only). Callers must not count it as done.
     """
+
+
+class VEBusBackupError(VEBusError):
+    """A settings backup that cannot be used: not one, damaged, or of a newer schema."""
+
+
+class VEBusBackupMismatchError(VEBusBackupError):
+    """A backup of another product or firmware: restoring it needs ``force``.
+
+    ``differences`` names each one ("firmware: file 2629304, unit 2629508").
+    """
+
+    def __init__(self, differences: Sequence[str]) -> None:
+        super().__init__(
+            "the backup is of another unit ("
+            + "; ".join(differences)
+            + "); nothing was written, force the restore to write it anyway"
+        )
+        self.differences = tuple(differences)
+
+
+class VEBusRestoreOutOfRangeError(VEBusError, ValueError):
+    """Settings of a backup outside what the unit allows; nothing was written.
+
+    ``problems`` names each setting with its value and the unit's bounds.
+    """
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__(
+            "the unit does not allow these values, nothing was written: " + "; ".join(problems)
+        )
+        self.problems = tuple(problems)
 
 
 class VEBusRateLimitedError(VEBusError):

@@ -113,6 +113,7 @@ class Setting(IntEnum):
     LOW_BATTERY_PREALARM_OFFSET = 63
     BATTERY_CAPACITY = 64  # 0 = battery monitor off
     SOC_WHEN_BULK_FINISHED = 65
+    CHARGE_EFFICIENCY = 72  # the battery monitor's; id from usersaynoso's integration [U]
 
 
 FLAG_SETTINGS = frozenset({Setting.FLAGS0, Setting.FLAGS1, Setting.FLAGS2, Setting.FLAGS3})
@@ -216,6 +217,15 @@ class Flags1(IntFlag):
     TUBULAR_PLATE_CURVE = 1 << 13
     REMOTE_OVERRULES_AC1 = 1 << 14
     LOW_POWER_SHUTDOWN_IN_AES = 1 << 15
+
+
+class Flags2(IntFlag):
+    """Setting 60 (protocol.md §6)."""
+
+    VS2_OFF_WHEN_AC1_AVAILABLE = 1 << 0
+    VS2_INVERT = 1 << 1
+    VS_SETS_INVERTER_PERIOD = 1 << 2
+    SOLAR_WIND_PRIORITY = 1 << 9  # firmware 506 and later (protocol.md §6)
 
 
 class SwitchRegister(IntFlag):

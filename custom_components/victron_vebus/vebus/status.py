@@ -40,6 +40,8 @@ class StatusPlan:
     snapshot_ids: tuple[int, ...] = (*SNAPSHOT_POWER_IDS, RamVar.STATE_OF_CHARGE)
     ram_ids: tuple[int, ...] = ()  # read with 0x30 besides the snapshot
     units: tuple[int, ...] = ()  # addresses whose own values to read (``find_units``)
+    # Settings ``VEBusUnit.refresh`` reads (of those it tracks); None: every one it tracks.
+    setting_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

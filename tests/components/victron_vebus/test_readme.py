@@ -3,8 +3,8 @@
 Every ```yaml block of README.md is read (the dashboard card, the automations) and every
 entity id in it must exist in a fresh install against the simulator, enabled by default and
 with a value: a user who pastes the YAML sees no "Entity not available". The guides in docs/
-may also name entities that start disabled (they say so) and those of a three-phase system;
-those must exist too.
+may also name entities that start disabled (they say so), those of a three-phase system and
+the charger's; those must exist too.
 
 Which ids are this integration's: an entity id's object id starts with the name of the device
 that creates it, and the test knows how to create each of these devices (FAMILIES). Any other
@@ -18,15 +18,21 @@ from pathlib import Path
 import re
 from typing import Any
 
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
+from custom_components.victron_vebus.const import CONF_GRID_CONTROL, CONF_PORT, DOMAIN
+from tests.waiting import wait_for
 from vebus_sim import Simulator
+from vebus_sim.vedirect import ChargerSimulator
 
-from .conftest import add_entry
+from .charger_helpers import NAME as CHARGER_NAME, PREFIX as CHARGER_PREFIX, SERIAL
+from .conftest import CHARGER_MODEL, add_entry
+from .test_config_flow import GRID_DEFAULTS
 
 ROOT = Path(__file__).parents[3]
 README = ROOT / "README.md"
@@ -34,11 +40,15 @@ GUIDES = sorted((ROOT / "docs").glob("*.md"))
 
 ENTITY_ID = re.compile(r"\b(?:sensor|binary_sensor|number|select|switch|button)\.[a-z0-9_]+\b")
 
-# Device name prefixes of the entities a fresh install creates, and what creates them:
-# "multiplus_": the VE.Bus entry against the MultiPlus 12 V simulator (setup_integration).
-FAMILIES = ("multiplus_",)
-# Entities of the user's own that the README's examples use.
-USERS_OWN = frozenset({"switch.heat_pump"})
+# Device name prefixes of the entities a fresh install creates, and what creates them (the
+# entries scripts/develop makes): "multiplus_", the VE.Bus entry against the MultiPlus 12 V
+# simulator (setup_integration), with the ESS grid control set up as the README says (its
+# options name the user's meter); "blue_smart_ip22_charger_24_12_", the VE.Direct entry
+# against the IP22 24|12 charger simulator (charger_entry).
+FAMILIES = ("multiplus_", f"{CHARGER_PREFIX}_")
+# Entities of the user's own that the README's examples use; METER is the grid meter.
+METER = "sensor.grid_power"
+USERS_OWN = frozenset({"switch.heat_pump", METER})
 
 
 # Keys whose value is an action (number.set_value), not an entity.
@@ -89,7 +99,41 @@ def test_the_readme_yaml_names_only_entities_the_test_can_check() -> None:
     )
 
 
-@pytest.mark.usefixtures("setup_integration")
+@pytest.fixture
+def entry_options(hass: HomeAssistant) -> dict[str, object]:
+    """The grid control with the user's meter, which reads 350 W drawn from the grid."""
+    hass.states.async_set(METER, "350", {"unit_of_measurement": "W"})
+    return {CONF_GRID_CONTROL: {**GRID_DEFAULTS, "grid_sensor": METER}}
+
+
+async def add_charger(hass: HomeAssistant, sim: ChargerSimulator) -> MockConfigEntry:
+    """The VE.Direct entry scripts/develop makes (develop_entries.py), on ``sim``."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"{CHARGER_NAME} (simulator)",
+        unique_id=SERIAL,
+        data={CONF_PORT: await sim.start_pty(), "family": "vedirect"},
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+async def charger_entry(hass: HomeAssistant, charger_sim: ChargerSimulator) -> MockConfigEntry:
+    entry = await add_charger(hass, charger_sim)
+    voltage = f"sensor.{CHARGER_PREFIX}_output_voltage"
+
+    def valued() -> bool:  # the charger's values come with its text blocks
+        state = hass.states.get(voltage)
+        return state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
+
+    await wait_for(valued, f"{voltage} having a value")
+    return entry
+
+
+@pytest.mark.usefixtures("setup_integration", "charger_entry")
 async def test_every_entity_in_the_readme_yaml_exists_enabled_with_a_value(
     hass: HomeAssistant,
 ) -> None:
@@ -120,8 +164,20 @@ async def installed_ids(hass: HomeAssistant, phases: int) -> set[str]:
     return ids
 
 
+async def charger_ids(hass: HomeAssistant) -> set[str]:
+    sim = ChargerSimulator(CHARGER_MODEL, paced=False, live=False, seed=3)
+    try:
+        entry = await add_charger(hass, sim)
+        ids = set(er.async_get(hass).entities)
+        await hass.config_entries.async_remove(entry.entry_id)
+        await hass.async_block_till_done()
+    finally:
+        await sim.stop()
+    return ids
+
+
 async def test_every_entity_a_guide_names_exists(hass: HomeAssistant) -> None:
-    """Guides may name entities that start disabled and those of a three-phase system."""
+    """Guides may name entities that start disabled, of a three-phase system or a charger."""
     named = {
         (guide.name, entity_id)
         for guide in GUIDES
@@ -130,6 +186,7 @@ async def test_every_entity_a_guide_names_exists(hass: HomeAssistant) -> None:
     }
     assert {name for name, _ in named} >= {"energy-dashboard.md", "migrating-from-victron-mk3.md"}
     existing = await installed_ids(hass, phases=1) | await installed_ids(hass, phases=3)
+    existing |= await charger_ids(hass)
     missing = sorted(
         f"{name}: {entity_id}" for name, entity_id in named if entity_id not in existing
     )

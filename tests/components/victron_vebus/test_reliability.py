@@ -286,7 +286,7 @@ async def test_an_unconfirmed_ess_setpoint_is_sent_again_by_the_keepalive(
     del vebus_sim.handler.handle
     vebus_sim.faults = Faults()
     assert vebus_sim.device.ess_setpoint == -500  # in force, though nobody heard
-    assert hass.states.get("number.multiplus_ess_setpoint").state == "0.0"
+    assert hass.states.get("number.multiplus_ess_setpoint").state == "0"
     assert coordinator.diagnostics()["ess_setpoint_unconfirmed"]
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))
     await wait_for(

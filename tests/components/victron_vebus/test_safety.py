@@ -63,7 +63,7 @@ async def test_ess_setpoint_is_kept_alive_and_released_on_unload(
     for _ in range(12):  # 60 s, far past the device's own 15 s timeout
         await later.tick(5)
     assert vebus_sim.device.ess_setpoint == -400
-    assert hass.states.get(ESS).state == "400.0"
+    assert hass.states.get(ESS).state == "400"  # whole watts, no ".0" (issue 20)
     await hass.config_entries.async_unload(setup_integration.entry_id)
     assert vebus_sim.device.ess_setpoint == 0
 
