@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
+import contextlib
 from dataclasses import dataclass, field
 import functools
 import json
@@ -47,6 +48,7 @@ import aiohttp
 from develop_entries import CHARGER_MODEL, DOMAIN, seed
 from playwright.async_api import (
     Browser,
+    Error as PlaywrightError,
     Page,
     TimeoutError as PlaywrightTimeoutError,
     async_playwright,
@@ -429,15 +431,19 @@ async def config_flow_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
     """Add integration › this one, as Home Assistant's "add" link opens it."""
     steps = strings()["config"]["step"]
     await page.goto(f"{hass.base}/config/integrations/dashboard/add?domain={DOMAIN}")
-    # Home Assistant asks before it starts the flow of an integration given by a link.
+    titles = (steps["user"]["title"], steps["manual"]["title"])
+    # Home Assistant asks before it starts the flow of an integration given by a link; the
+    # dialog may be drawn again while the page loads, so the OK is clicked until the flow shows.
     confirm = page.get_by_role("button", name="OK")
-    await confirm.wait_for(timeout=PAGE_DEADLINE * 1000)
-    await confirm.click()
-    text = await wait_for(
-        "config flow: waiting for the port step",
-        lambda: _any_text(page, steps["user"]["title"], steps["manual"]["title"]),
-        PAGE_DEADLINE,
-    )
+
+    async def flow_shown() -> str | None:
+        if shown := await _any_text(page, *titles):
+            return shown
+        with contextlib.suppress(PlaywrightError):
+            await confirm.click(timeout=5000)
+        return None
+
+    text = await wait_for("config flow: waiting for the port step", flow_shown, PAGE_DEADLINE)
     step = next(step for step in steps.values() if step["title"] == text)
     await wait_for_text(page, "config-flow", (*form_texts(step), "Submit"))
     return await shoot(page, out, "config-flow")

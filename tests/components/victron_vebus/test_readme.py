@@ -99,11 +99,15 @@ def test_the_readme_yaml_names_only_entities_the_test_can_check() -> None:
     )
 
 
-@pytest.fixture
-def entry_options(hass: HomeAssistant) -> dict[str, object]:
-    """The grid control with the user's meter, which reads 350 W drawn from the grid."""
+def grid_control(hass: HomeAssistant) -> dict[str, object]:
+    """Options with the grid control on the user's meter, which reads 350 W drawn."""
     hass.states.async_set(METER, "350", {"unit_of_measurement": "W"})
     return {CONF_GRID_CONTROL: {**GRID_DEFAULTS, "grid_sensor": METER}}
+
+
+@pytest.fixture
+def entry_options(hass: HomeAssistant) -> dict[str, object]:
+    return grid_control(hass)
 
 
 async def add_charger(hass: HomeAssistant, sim: ChargerSimulator) -> MockConfigEntry:
@@ -152,10 +156,11 @@ async def test_every_entity_in_the_readme_yaml_exists_enabled_with_a_value(
 
 
 async def installed_ids(hass: HomeAssistant, phases: int) -> set[str]:
-    """The entity ids (enabled or not) a fresh install of one system creates."""
+    """The entity ids (enabled or not) a fresh install of one system creates, its grid
+    control set up as the README says."""
     sim = Simulator("multiplus-12", paced=False, live=False, seed=7, phases=phases)
     try:
-        entry = await add_entry(hass, await sim.start_pty())
+        entry = await add_entry(hass, await sim.start_pty(), grid_control(hass))
         ids = set(er.async_get(hass).entities)
         await hass.config_entries.async_remove(entry.entry_id)
         await hass.async_block_till_done()
