@@ -1,14 +1,20 @@
-"""Victron VE.Bus inverter/chargers through an MK2/MK3 interface."""
+"""Victron VE.Bus inverter/chargers through an MK2/MK3 interface, and Blue Smart chargers
+on VE.Direct: one integration, one entry per device, set up by the entry's family."""
 
 from __future__ import annotations
+
+from typing import cast
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_PORT, DOMAIN
+from .charger_coordinator import ChargerConfigEntry, ChargerCoordinator, async_setup_charger
+from .const import CONF_PORT, DOMAIN, FAMILY_VEDIRECT
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
+from .identify import entry_family
+from .runtime import VictronConfigEntry
 from .services import async_setup_services
 from .vebus import CONTROL_SETTINGS, VEBusClient, VEBusUnit
 
@@ -20,6 +26,7 @@ PLATFORMS = [
     Platform.SENSOR,
     Platform.SWITCH,
 ]
+CHARGER_PLATFORMS = [Platform.NUMBER, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -29,8 +36,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: VEBusConfigEntry) -> bool:
-    """Open the interface, learn the unit and set up its entities."""
+async def async_setup_entry(hass: HomeAssistant, entry: VictronConfigEntry) -> bool:
+    """Open the port, learn the device and set up its entities."""
+    if entry_family(entry.data) == FAMILY_VEDIRECT:
+        return await _async_setup_charger_entry(hass, cast(ChargerConfigEntry, entry))
+    return await _async_setup_vebus_entry(hass, cast(VEBusConfigEntry, entry))
+
+
+async def _async_setup_vebus_entry(hass: HomeAssistant, entry: VEBusConfigEntry) -> bool:
     unit = VEBusUnit(VEBusClient(entry.data[CONF_PORT]))
     coordinator = VEBusCoordinator(hass, entry, unit, CONTROL_SETTINGS)
     try:
@@ -46,17 +59,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: VEBusConfigEntry) -> boo
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _release_on_stop))
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    coordinator.async_start_sampling()
+    coordinator.sampler.async_start()
     return True
 
 
-async def _async_reload_on_update(hass: HomeAssistant, entry: VEBusConfigEntry) -> None:
+async def _async_setup_charger_entry(hass: HomeAssistant, entry: ChargerConfigEntry) -> bool:
+    entry.runtime_data = await async_setup_charger(hass, entry)
+    entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
+    await hass.config_entries.async_forward_entry_setups(entry, CHARGER_PLATFORMS)
+    return True
+
+
+async def _async_reload_on_update(hass: HomeAssistant, entry: VictronConfigEntry) -> None:
     await hass.config_entries.async_reload(entry.entry_id)
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: VEBusConfigEntry) -> bool:
-    """Unload: ESS setpoint back to 0 W, then close the port."""
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+async def async_unload_entry(hass: HomeAssistant, entry: VictronConfigEntry) -> bool:
+    """Unload: a VE.Bus unit's ESS setpoint back to 0 W, a charger's pending wish
+    dropped (reported); then the port closed."""
+    coordinator = entry.runtime_data
+    platforms = CHARGER_PLATFORMS if isinstance(coordinator, ChargerCoordinator) else PLATFORMS
+    unloaded = await hass.config_entries.async_unload_platforms(entry, platforms)
     if unloaded:
-        await entry.runtime_data.async_release()
+        await coordinator.async_release()
     return unloaded

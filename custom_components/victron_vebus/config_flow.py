@@ -1,13 +1,16 @@
-"""Config flow of the Victron VE.Bus integration.
+"""Config flow of the Victron integration: VE.Bus units and VE.Direct chargers alike.
 
 Steps: ``user`` (a listed serial port or "enter manually"), ``manual`` (a device path
 or a URL such as ``socket://host:port``), ``usb`` + ``usb_confirm`` (USB discovery),
-``reconfigure`` (a new port for the same unit) and the options flow. Every port is
-probed before anything is stored.
+``reconfigure`` (a new port for the same device) and the options flow. Every port is
+probed before anything is stored, and the entry says what answered (``identify``): a
+VE.Bus unit through an MK2/MK3, or a VE.Direct charger. The entry data holds the family
+(``family``; entries made before chargers were supported have none and are VE.Bus).
 
-Unique id: the USB serial number of the interface (the MK3-USB's "HQ..." serial) when
-the port is a USB adapter with a usable serial; otherwise the serial number the unit
-reports; otherwise the port itself.
+Unique id: a VE.Bus entry has the USB serial number of the interface (the MK3-USB's
+"HQ..." serial) when the port is a USB adapter with a usable serial; otherwise the serial
+number the unit reports; otherwise the port itself. A charger entry has the charger's own
+serial number (SER#), else the adapter's USB serial, else the port.
 
 Reloads: a loaded entry has an update listener that reloads it on any change, so data
 changes here only reload entries that nobody listens to (not loaded, setup retry).
@@ -16,7 +19,6 @@ changes here only reload entries that nobody listens to (not loaded, setup retry
 from __future__ import annotations
 
 from collections.abc import Callable
-import logging
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -37,35 +39,13 @@ from homeassistant.helpers.service_info.usb import UsbServiceInfo
 import serialx
 import voluptuous as vol
 
-from .const import (
-    CONF_INTERFACE,
-    CONF_PORT,
-    DOMAIN,
-)
+from .const import CONF_PORT, DOMAIN, FAMILY_VEBUS, FAMILY_VEDIRECT
+from .identify import async_identify, cable_family, entry_family
 from .options_flow import VictronVEBusOptionsFlow
-from .vebus import (
-    DeviceInfo,
-    VEBusClient,
-    VEBusConnectionError,
-    VEBusError,
-    VEBusInvalidPortError,
-    VEBusPortBusyError,
-    describe_port,
-)
-
-_LOGGER = logging.getLogger(__name__)
+from .vebus import describe_port
 
 # The choice in the port list that leads to the manual step.
 MANUAL = "manual"
-
-
-# Checked in this order: the first class the error is an instance of gives the key.
-_PROBE_ERRORS: tuple[tuple[type[VEBusError], str], ...] = (
-    (VEBusPortBusyError, "port_busy"),
-    (VEBusInvalidPortError, "invalid_port"),
-    (VEBusConnectionError, "cannot_connect"),
-    (VEBusError, "not_vebus"),  # opened, but no VE.Bus interface answered
-)
 
 MANUAL_SCHEMA = vol.Schema({vol.Required(CONF_PORT): TextSelector()})
 
@@ -93,6 +73,11 @@ def _usb_serial(serial_number: str | None) -> str | None:
     return serial_number.strip()
 
 
+def _cable_family(port: serialx.SerialPortInfo) -> str | None:
+    """The family a listed port's cable is made for, by its USB names or by-id path."""
+    return cable_family(port.product, port.interface_description, port.device)
+
+
 def _port_label(port: serialx.SerialPortInfo) -> str:
     """``/dev/ttyUSB0 - MK3-USB Interface - VictronEnergy.BV (s/n HQ...)``."""
     parts = [port.resolved_device or port.device]
@@ -101,21 +86,6 @@ def _port_label(port: serialx.SerialPortInfo) -> str:
     if port.serial_number:
         label += f" (s/n {port.serial_number})"
     return label
-
-
-async def _async_probe(port: str) -> DeviceInfo | str:
-    """What the interface on ``port`` reports, or the error key saying why not."""
-    client = VEBusClient(port)
-    try:
-        return await client.probe()
-    except VEBusError as err:
-        _LOGGER.debug("Probing %s failed: %s", describe_port(port), err)
-        return next(key for kind, key in _PROBE_ERRORS if isinstance(err, kind))
-    except Exception:
-        _LOGGER.exception("Unexpected error while probing %s", describe_port(port))
-        return "unknown"
-    finally:
-        await client.close()
 
 
 def _reload_here(entry: ConfigEntry | None) -> bool:
@@ -129,7 +99,7 @@ def _reload_here(entry: ConfigEntry | None) -> bool:
 
 
 class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up a VE.Bus unit behind an MK2/MK3 interface."""
+    """Set up a VE.Bus unit behind an MK2/MK3 interface, or a VE.Direct charger."""
 
     VERSION = 1
 
@@ -137,6 +107,7 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
         self._ports: dict[str, serialx.SerialPortInfo] = {}
         self._discovered_port: str | None = None
         self._discovered_serial: str | None = None
+        self._discovered_family: str | None = None
         self._discovered_name = ""
 
     @staticmethod
@@ -148,30 +119,27 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
     # --- user and reconfigure: pick a port -----------------------------------------------
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick the interface's serial port, or enter one by hand."""
+        """Pick the serial port of the interface or cable, or enter one by hand."""
         return await self._async_step_pick("user", user_input)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Move the entry to another port: the same unit, found elsewhere."""
+        """Move the entry to another port: the same device, found elsewhere."""
         return await self._async_step_pick("reconfigure", user_input)
 
     async def _async_step_pick(
         self, step_id: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
+        in_use: str | None = None
+        if self.source == SOURCE_RECONFIGURE:
+            in_use = self._get_reconfigure_entry().data[CONF_PORT]
         if user_input is None:
             self._ports = await _async_list_ports()
             if not self._ports:
                 return await self.async_step_manual()
-            selected = MANUAL
-            if self.source == SOURCE_RECONFIGURE:
-                current = self._get_reconfigure_entry().data[CONF_PORT]
-                if current in self._ports:
-                    selected = current
-            else:
-                selected = next(iter(self._ports))
+            selected = self._preselected(in_use)
         else:
             selected = user_input[CONF_PORT]
             if selected == MANUAL:
@@ -185,6 +153,9 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
             SelectOptionDict(value=device, label=_port_label(port))
             for device, port in self._ports.items()
         ]
+        if in_use is not None and self._listed(in_use) is None:
+            # The port in use is not listed (a URL, an adapter unplugged): shown first.
+            options.insert(0, SelectOptionDict(value=in_use, label=describe_port(in_use)))
         options.append(SelectOptionDict(value=MANUAL, label="Enter manually"))
         schema = vol.Schema(
             {
@@ -202,6 +173,14 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(schema, {CONF_PORT: selected}),
             errors=errors,
         )
+
+    def _preselected(self, in_use: str | None) -> str:
+        """The port in use when reconfiguring; else the first listed Victron cable (an
+        MK2/MK3 or a VE.Direct cable, by its USB name); else "Enter manually"."""
+        if in_use is not None:
+            listed = self._listed(in_use)
+            return listed.device if listed is not None else in_use
+        return next((device for device, port in self._ports.items() if _cable_family(port)), MANUAL)
 
     async def async_step_manual(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A port that is not listed: a device path or a URL (socket://, rfc2217://)."""
@@ -225,7 +204,7 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
     # --- USB discovery -------------------------------------------------------------------
 
     async def async_step_usb(self, discovery_info: UsbServiceInfo) -> ConfigFlowResult:
-        """An MK2/MK3-USB was plugged in."""
+        """An MK2/MK3-USB or a VE.Direct-USB cable was plugged in."""
         self._ports = await _async_list_ports()
         listed = self._listed(discovery_info.device)
         port = listed.device if listed is not None else discovery_info.device
@@ -238,7 +217,8 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
         self._async_abort_entries_match({CONF_PORT: port})
         self._discovered_port = port
         self._discovered_serial = usb_serial
-        self._discovered_name = discovery_info.description or "VE.Bus interface"
+        self._discovered_family = cable_family(discovery_info.description)
+        self._discovered_name = discovery_info.description or "Victron interface"
         self.context["title_placeholders"] = {"name": self._discovered_name}
         return await self.async_step_usb_confirm()
 
@@ -249,7 +229,9 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
         assert self._discovered_port is not None
         errors: dict[str, str] = {}
         if user_input is not None:
-            result = await self._async_connect(self._discovered_port, self._discovered_serial)
+            result = await self._async_connect(
+                self._discovered_port, self._discovered_serial, self._discovered_family
+            )
             if not isinstance(result, str):
                 return result
             errors["base"] = result
@@ -280,34 +262,43 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
         return describe_port(port)
 
     async def _async_connect(
-        self, port: str, usb_serial: str | None = None
+        self, port: str, usb_serial: str | None = None, hint: str | None = None
     ) -> ConfigFlowResult | str:
-        """Probe ``port`` and finish the flow; the error key when the probe fails."""
-        if usb_serial is None:
-            listed = self._listed(port)
-            usb_serial = _usb_serial(listed.serial_number) if listed is not None else None
+        """Probe ``port`` and finish the flow; the error key when nothing answers."""
+        listed = self._listed(port)
+        if listed is not None:
+            usb_serial = usb_serial or _usb_serial(listed.serial_number)
+            hint = hint or _cable_family(listed)
+        entry = self._get_reconfigure_entry() if self.source == SOURCE_RECONFIGURE else None
 
-        if self.source == SOURCE_RECONFIGURE:
-            entry = self._get_reconfigure_entry()
-            if port == entry.data[CONF_PORT]:
-                # Unchanged; a loaded entry holds the port, so there is nothing to probe.
-                self.hass.config_entries.async_schedule_reload(entry.entry_id)
-                return self.async_abort(reason="reconfigure_successful")
+        if entry is not None and port == entry.data[CONF_PORT]:
+            # Unchanged; a loaded entry holds the port, so there is nothing to probe.
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            return self.async_abort(reason="reconfigure_successful")
 
         self._async_abort_entries_match({CONF_PORT: port})
-        # Known before probing: a configured interface is not probed (its entry holds it).
-        if usb_serial is not None:
+        # Known before probing: a configured MK3 is not probed (its entry holds it). A
+        # charger entry is known by the charger's serial, which only the probe tells.
+        vebus_expected = hint != FAMILY_VEDIRECT and (
+            entry is None or entry_family(entry.data) == FAMILY_VEBUS
+        )
+        if usb_serial is not None and vebus_expected:
             await self._async_claim(usb_serial, {CONF_PORT: port})
 
-        device = await _async_probe(port)
-        if isinstance(device, str):
-            return device
+        found = await async_identify(port, hint)
+        if isinstance(found, str):
+            return found
 
-        data = {CONF_PORT: port, CONF_INTERFACE: device.interface_model}
-        await self._async_claim(usb_serial or device.serial_number or port, data)
+        data = {CONF_PORT: port, **found.entry_data}
+        if found.family == FAMILY_VEDIRECT:
+            unique_id = found.serial or usb_serial or port
+        else:
+            unique_id = usb_serial or found.serial or port
 
-        if self.source == SOURCE_RECONFIGURE:
-            entry = self._get_reconfigure_entry()
+        if entry is not None:
+            if found.family != entry_family(entry.data):
+                return self.async_abort(reason="unique_id_mismatch")
+            await self._async_claim(unique_id, data)
             self.hass.config_entries.async_update_entry(
                 entry, unique_id=self.unique_id, data={**entry.data, **data}
             )
@@ -315,17 +306,25 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
                 self.hass.config_entries.async_schedule_reload(entry.entry_id)
             return self.async_abort(reason="reconfigure_successful")
 
+        await self._async_claim(unique_id, data)
         return self.async_create_entry(
-            title=f"Victron VE.Bus ({device.interface_model} on {self._short_port(port)})",
+            title=found.name,
             data=data,
+            # The dialog after the flow says what answered (strings.json create_entry).
+            description=found.family,
+            description_placeholders={
+                "name": found.name,
+                "port": self._short_port(port),
+                "serial": found.serial or "-",
+            },
         )
 
     async def _async_claim(self, unique_id: str, updates: dict[str, Any]) -> None:
         """Take ``unique_id``; abort when it belongs to another entry or another unit.
 
         Adding: an entry that has it already is pointed at this port (a moved adapter).
-        Reconfiguring: the unit must be the entry's own, unless the entry knew its unit
-        only by its port; then it takes the new identity if no other entry has it.
+        Reconfiguring: the device must be the entry's own, unless the entry knew it only
+        by its port; then it takes the new identity if no other entry has it.
         """
         existing = await self.async_set_unique_id(unique_id, raise_on_progress=False)
         if self.source != SOURCE_RECONFIGURE:

@@ -1,4 +1,4 @@
-"""Constants of the Victron VE.Bus integration."""
+"""Constants of the Victron integration (VE.Bus units and VE.Direct chargers)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ LOGGER = logging.getLogger(__package__)
 # Entry data
 CONF_PORT: Final = "port"  # a device path (/dev/serial/by-id/...) or a URL
 CONF_INTERFACE: Final = "interface"  # "MK3" or "MK2", as probed
+CONF_FAMILY: Final = "family"  # what answers on the port; entries without it are VE.Bus
+FAMILY_VEBUS: Final = "vebus"  # a VE.Bus unit behind an MK2/MK3 (2400 baud)
+FAMILY_VEDIRECT: Final = "vedirect"  # a Blue Smart charger on VE.Direct (19200 baud)
 
 # Options
 CONF_SCAN_INTERVAL: Final = "scan_interval"
@@ -22,6 +25,12 @@ MIN_SCAN_INTERVAL: Final = 1
 MAX_SCAN_INTERVAL: Final = 300
 DEFAULT_PERSIST_SETTINGS: Final = False
 DEFAULT_ESS_MAX_POWER: Final = 3000
+# Charger (VE.Direct) entries: a setting may be written to the charger's non-volatile
+# memory at most once per register per this many minutes.
+CONF_NVM_INTERVAL: Final = "nvm_interval"
+DEFAULT_NVM_INTERVAL: Final = 10
+MIN_NVM_INTERVAL: Final = 5
+MAX_NVM_INTERVAL: Final = 1440
 
 # Options of the grid-target ESS control (a section of the options; vebus.GridTargetSettings)
 CONF_GRID_CONTROL: Final = "grid_control"

@@ -8,7 +8,6 @@ entry's storage so the limit survives restarts.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 import contextlib
@@ -17,7 +16,6 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -36,13 +34,14 @@ from .const import (
 from .errors import translated_errors
 from .grid_control import GridControl
 from .needs import Need, Part, plan_for
+from .repairs import clear_port_issues, raise_port_issue, show_vebus_error
+from .sampler import Sampler
 from .vebus import (
     EepromLimiter,
     StatusPlan,
     UnitState,
     VEBusConnectionError,
     VEBusError,
-    VEBusErrorCode,
     VEBusPortBusyError,
     VEBusTimeoutError,
     VEBusUnit,
@@ -51,7 +50,6 @@ from .vebus import (
 type VEBusConfigEntry = ConfigEntry[VEBusCoordinator]
 
 WRITE_REFRESH_COOLDOWN = 0.5  # s
-VEBUS_ERROR_CODES_URL = "https://www.victronenergy.com/live/ve.bus:ve.bus_error_codes"
 STORAGE_VERSION = 1
 
 
@@ -89,8 +87,9 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         self._settings = tuple(settings)
         self._needs: Counter[Need] = Counter()
         self.grid_control: GridControl | None = None  # with an ESS assistant
-        self._sampling: asyncio.Task[None] | None = None
-        self._sample_timer: asyncio.TimerHandle | None = None
+        self.sampler = Sampler(
+            hass, entry, unit, lambda: Part.SAMPLES in self._needs and self.last_update_success
+        )
         self._store: Store[dict[str, float]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.eeprom"
         )
@@ -143,35 +142,9 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
             state = await self.unit.refresh(self._plan())
         if not self.last_update_success:
             self.counters["recoveries"] += 1
-        for kind in ("port_busy", "not_vebus"):
-            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(kind))
-        self._show_vebus_error(state)
+        clear_port_issues(self.hass, self.config_entry)
+        show_vebus_error(self.hass, self.config_entry, state)
         return state
-
-    def _show_vebus_error(self, state: UnitState) -> None:
-        """A repair issue while the unit reports a VE.Bus error, gone when it clears."""
-        leds = state.status.leds
-        if leds is None or state.asleep:
-            return
-        issue_id = self._issue_id("vebus_error")
-        if not leds.vebus_error:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-            return
-        code = VEBusErrorCode(leds.vebus_error)
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="vebus_error",
-            translation_placeholders={
-                "code": str(leds.vebus_error),
-                "name": code.name.lower().replace("_", " ") if code.name != "unknown" else "?",
-                "device": self.config_entry.title,
-            },
-            learn_more_url=VEBUS_ERROR_CODES_URL,
-        )
 
     @contextlib.contextmanager
     def _update_failed(self) -> Iterator[None]:
@@ -179,7 +152,7 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
             yield
         except VEBusPortBusyError as err:
             self._failed("port_busy")
-            self._raise_issue("port_busy")
+            raise_port_issue(self.hass, self.config_entry, "port_busy")
             port = self.config_entry.data[CONF_PORT]
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -197,7 +170,7 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
             self._failed("no_reply")
             stats = self.unit.client.framing_stats
             if self.unit.device is None and stats.frames == 0 and stats.dropped_bytes:
-                self._raise_issue("not_vebus")
+                raise_port_issue(self.hass, self.config_entry, "not_vebus")
             raise UpdateFailed(translation_domain=DOMAIN, translation_key="no_reply") from err
         except VEBusError as err:
             self._failed("other")
@@ -212,44 +185,6 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         self.counters[f"error_{kind}"] += 1
         if kind != "other" and self.unit.ess_control is not None:
             self.unit.ess_control.unit_lost()  # out of reach: its setpoint is gone
-
-    def _issue_id(self, kind: str) -> str:
-        return f"{kind}_{self.config_entry.entry_id}"
-
-    def _raise_issue(self, kind: str) -> None:
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._issue_id(kind),
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=kind,
-            translation_placeholders={"port": self.config_entry.data[CONF_PORT]},
-        )
-
-    @callback
-    def async_start_sampling(self, delay: float = 0.0) -> None:
-        """The key values between refreshes while the entry is loaded, when an enabled
-        entity uses them (the energy totals) and the unit answers refreshes.
-
-        Each sample is a short task started by a timer (no task lives for the entry's
-        lifetime, so waiting for Home Assistant's background tasks still ends).
-        """
-        self._sample_timer = self.hass.loop.call_later(delay, self._start_sample)
-
-    @callback
-    def _start_sample(self) -> None:
-        self._sample_timer = None
-        self._sampling = self.config_entry.async_create_background_task(
-            self.hass, self._async_sample(), f"{DOMAIN} sample {self.config_entry.title}"
-        )
-
-    async def _async_sample(self) -> None:
-        delay = await self.unit.sampling_step(
-            lambda: Part.SAMPLES in self._needs and self.last_update_success
-        )
-        if self._sampling is not None:  # not released meanwhile
-            self.async_start_sampling(delay)
 
     # --- control ------------------------------------------------------------------------------
 
@@ -272,14 +207,7 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
 
     async def async_release(self) -> None:
         """On unload or Home Assistant stop: ESS back to 0 W, keep-alive off, port closed."""
-        timer, self._sample_timer = self._sample_timer, None
-        sampling, self._sampling = self._sampling, None
-        if timer is not None:
-            timer.cancel()
-        if sampling is not None:  # first: a sample must not open the port again
-            sampling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sampling
+        await self.sampler.async_stop()
         if self.grid_control is not None:
             self.grid_control.async_unload()
         await self.unit.close()

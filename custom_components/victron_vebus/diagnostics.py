@@ -1,4 +1,4 @@
-"""Diagnostics: entry, unit identity, last decoded state, framing and fault counters.
+"""Diagnostics: entry, device identity, last decoded state, framing and fault counters.
 
 Settings and RAM variables go by name, floats are rounded to what the wire carries, and
 what identifies the owner (serial numbers, a network port's host, URL credentials) is
@@ -15,24 +15,27 @@ from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_PORT
-from .coordinator import VEBusConfigEntry
+from .coordinator import VEBusCoordinator
+from .runtime import VictronConfigEntry
 from .vebus import describe_port, ram_name, setting_name
 
-TO_REDACT = {"serial_number", "unique_id"}
+# "serial" and "SER#": a charger's serial number in its identity and in its text block.
+TO_REDACT = {"serial_number", "unique_id", "serial", "SER#"}
 DECIMALS = 4
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: VEBusConfigEntry
+    hass: HomeAssistant, entry: VictronConfigEntry
 ) -> dict[str, Any]:
     coordinator = entry.runtime_data
     data = dict(entry.data)
     data[CONF_PORT] = describe_port(data[CONF_PORT])
     state: dict[str, Any] | None = None
     if coordinator.data is not None:
-        state = asdict(coordinator.data)
-        state["settings"] = {setting_name(k): v for k, v in state["settings"].items()}
-        state["status"]["ram"] = {ram_name(k): v for k, v in state["status"]["ram"].items()}
+        state = async_redact_data(asdict(coordinator.data), TO_REDACT)
+        if isinstance(coordinator, VEBusCoordinator):
+            state["settings"] = {setting_name(k): v for k, v in state["settings"].items()}
+            state["status"]["ram"] = {ram_name(k): v for k, v in state["status"]["ram"].items()}
     failed = not coordinator.last_update_success and coordinator.last_exception
     diagnostics = {
         "entry": async_redact_data(

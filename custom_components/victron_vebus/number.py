@@ -24,9 +24,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import slugify
 
-from .coordinator import VEBusConfigEntry, VEBusCoordinator
+from .charger_coordinator import ChargerCoordinator
+from .charger_number import charger_numbers
+from .coordinator import VEBusCoordinator
 from .entity import VEBusEntity
 from .needs import Part, SettingRead
+from .runtime import VictronConfigEntry
 from .vebus import SETTING_CONTROLS, SETTING_UNITS, SettingControl
 
 PARALLEL_UPDATES = 1
@@ -87,10 +90,13 @@ SETTING_NUMBERS: tuple[VEBusSettingNumberDescription, ...] = tuple(
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: VEBusConfigEntry,
+    entry: VictronConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     coordinator = entry.runtime_data
+    if isinstance(coordinator, ChargerCoordinator):
+        async_add_entities(charger_numbers(coordinator))
+        return
     entities: list[NumberEntity] = []
     if coordinator.unit.ac_inputs != 0:  # a Phoenix has no AC input to limit
         entities.append(VEBusCurrentLimitNumber(coordinator))

@@ -1,5 +1,6 @@
-"""Options of an entry: polling interval, saving settings permanently, the ESS power limit,
-and the grid-target ESS control (a section of its own)."""
+"""Options of an entry. A VE.Bus unit: polling interval, saving settings permanently, the ESS
+power limit and the grid-target ESS control (a section of its own). A VE.Direct charger: how
+often a setting may be written to its memory."""
 
 from __future__ import annotations
 
@@ -34,17 +35,23 @@ from .const import (
     CONF_MAX_SOC,
     CONF_METER_STALE_TIME,
     CONF_MIN_SOC,
+    CONF_NVM_INTERVAL,
     CONF_PERSIST_SETTINGS,
     CONF_RAMP,
     CONF_SCAN_INTERVAL,
     DEFAULT_ESS_MAX_POWER,
+    DEFAULT_NVM_INTERVAL,
     DEFAULT_PERSIST_SETTINGS,
     DEFAULT_SCAN_INTERVAL,
+    FAMILY_VEDIRECT,
     GRID_SIGN_EXPORT_POSITIVE,
     GRID_SIGN_IMPORT_POSITIVE,
+    MAX_NVM_INTERVAL,
     MAX_SCAN_INTERVAL,
+    MIN_NVM_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
+from .identify import entry_family
 from .vebus import GridTargetSettings
 
 MIN_ESS_MAX_POWER = 100
@@ -126,6 +133,15 @@ def options_schema(ess_max_power: int = DEFAULT_ESS_MAX_POWER) -> vol.Schema:
     )
 
 
+CHARGER_OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_NVM_INTERVAL, default=DEFAULT_NVM_INTERVAL): _number(
+            MIN_NVM_INTERVAL, MAX_NVM_INTERVAL, UnitOfTime.MINUTES
+        ),
+    }
+)
+
+
 def grid_control_errors(options: dict[str, Any]) -> dict[str, str]:
     """What the form cannot take: maximum powers above the ESS maximum, SOC limits crossed."""
     grid = options[CONF_GRID_CONTROL]
@@ -138,10 +154,12 @@ def grid_control_errors(options: dict[str, Any]) -> dict[str, str]:
 
 
 class VictronVEBusOptionsFlow(OptionsFlow):
-    """Polling interval, saving settings permanently, the ESS power limit, ESS control."""
+    """One step per family; the entry's update listener reloads it with the new options."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The only step. The entry's update listener reloads it with the new options."""
+        """A VE.Bus unit's options (a charger's are in their own step)."""
+        if entry_family(self.config_entry.data) == FAMILY_VEDIRECT:
+            return await self.async_step_charger(user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
             errors = grid_control_errors(user_input)
@@ -153,4 +171,17 @@ class VictronVEBusOptionsFlow(OptionsFlow):
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, current),
             errors=errors,
+        )
+
+    async def async_step_charger(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A VE.Direct charger's option: the interval between two writes of a setting."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        return self.async_show_form(
+            step_id="charger",
+            data_schema=self.add_suggested_values_to_schema(
+                CHARGER_OPTIONS_SCHEMA, self.config_entry.options
+            ),
         )

@@ -27,9 +27,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .coordinator import VEBusConfigEntry, VEBusCoordinator
+from .charger_coordinator import ChargerCoordinator
+from .charger_sensor import charger_sensors
+from .coordinator import VEBusCoordinator
 from .entity import VEBusEntity, VEBusMemberEntity
 from .needs import Need, Part, Ram, Snapshot
+from .runtime import VictronConfigEntry
 from .vebus import (
     LED_NAMES,
     SNAPSHOT_POWER_IDS,
@@ -594,10 +597,13 @@ ENERGY_SENSORS = tuple(
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: VEBusConfigEntry,
+    entry: VictronConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     coordinator = entry.runtime_data
+    if isinstance(coordinator, ChargerCoordinator):
+        async_add_entities(charger_sensors(coordinator))
+        return
     entities: list[SensorEntity] = [
         VEBusSensor(coordinator, description)
         for description in SENSORS

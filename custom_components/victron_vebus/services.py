@@ -126,7 +126,13 @@ def _coordinator(hass: HomeAssistant, call: ServiceCall) -> VEBusCoordinator:
             translation_key="entry_not_loaded",
             translation_placeholders={"title": entry.title},
         )
-    coordinator: VEBusCoordinator = entry.runtime_data
+    coordinator = entry.runtime_data
+    if not isinstance(coordinator, VEBusCoordinator):  # a charger: its numbers are its controls
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_vebus_entry",
+            translation_placeholders={"title": entry.title},
+        )
     return coordinator
 
 

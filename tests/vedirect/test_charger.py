@@ -269,6 +269,20 @@ async def test_voltages_are_written_only_with_a_user_defined_battery(
         await charger.write_setting(Reg.BATTERY_TYPE, 0xFF)
 
 
+async def test_discover_reads_the_charge_voltages_and_their_bounds(
+    sim: ChargerSimulator, charger: BlueSmartCharger
+) -> None:
+    """What an owner shows beside the limit: the voltages in force, the battery type's
+    say on writing them, and the range a write must keep to."""
+    assert charger.setting(Reg.ABSORPTION_VOLTAGE) == pytest.approx(28.8)
+    assert charger.setting(Reg.FLOAT_VOLTAGE) == pytest.approx(27.6)
+    assert charger.voltage_bounds == (24.0, 32.0)
+    assert charger.user_defined_battery is False  # the simulator starts with a preset
+    sim.charger.settings[Reg.BATTERY_TYPE.id] = 0xFF
+    await charger.set_absorption_voltage(28.6)  # reads the battery type first
+    assert charger.user_defined_battery is True
+
+
 async def test_low_current_mode_where_the_charger_has_it(
     sim: ChargerSimulator, charger: BlueSmartCharger, clock: FakeClock
 ) -> None:

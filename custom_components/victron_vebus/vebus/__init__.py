@@ -77,7 +77,7 @@ from .models import (
     SwitchState,
     VEBusErrorCode,
 )
-from .product import Family, Product, firmware_type, firmware_version_text
+from .product import Family, Product, family_of, firmware_type, firmware_version_text
 from .restore import (
     Difference,
     Outcome,
@@ -188,6 +188,7 @@ __all__ = [
     "compare_backups",
     "describe_port",
     "diff_settings",
+    "family_of",
     "firmware_type",
     "firmware_version_text",
     "flag_mask",

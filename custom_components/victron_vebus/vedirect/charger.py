@@ -52,6 +52,14 @@ _LOGGER = logging.getLogger(__name__)
 BLOCK_TIMEOUT = 3.5  # s: three blocks missed (one a second) and the charger is gone
 BLOCK_FRESH = 1.5  # s: a block younger than this is the charger's present
 USER_DEFINED_BATTERY = 0xFF  # 0xEDF1: voltages can be written only then
+# Read at ``discover`` (``setting()`` then knows them); a charger without one says so.
+DISCOVERED_SETTINGS = (
+    Reg.CHARGE_CURRENT_LIMIT,
+    Reg.BATTERY_TYPE,
+    Reg.LOW_CURRENT_MODE,
+    Reg.ABSORPTION_VOLTAGE,
+    Reg.FLOAT_VOLTAGE,
+)
 
 
 class BlueSmartCharger:
@@ -122,7 +130,7 @@ class BlueSmartCharger:
             name = await client.get_raw(Reg.MODEL_NAME)
             if isinstance(name, str) and name.strip():
                 self.model = name.strip()
-        for register in (Reg.CHARGE_CURRENT_LIMIT, Reg.BATTERY_TYPE, Reg.LOW_CURRENT_MODE):
+        for register in DISCOVERED_SETTINGS:
             with contextlib.suppress(VEDirectUnsupportedError):
                 self._settings[register.id] = await client.get_number(register)
 
@@ -230,11 +238,24 @@ class BlueSmartCharger:
         """Low current / night mode (0xE001), where the charger has it."""
         return await self._write(Reg.LOW_CURRENT_MODE, float(LowCurrentMode(mode)))
 
-    async def _write_voltage(self, register: Register, volts: float) -> WriteResult:
+    @property
+    def voltage_bounds(self) -> tuple[float, float]:
+        """(minimum, maximum) V an absorption or float voltage may have: 1.0 to 1.33 times
+        the system voltage; VEDirectUnsupportedError while that is not known."""
         nominal = nominal_voltage(self.model, self.reading.voltage if self.reading else None)
         if nominal is None:
-            raise VEDirectUnsupportedError(f"{register.name}: the system voltage is not known")
-        low, high = voltage_bounds(nominal)
+            raise VEDirectUnsupportedError("charge voltages: the system voltage is not known")
+        return voltage_bounds(nominal)
+
+    @property
+    def user_defined_battery(self) -> bool | None:
+        """Whether the battery type (0xEDF1, last read) lets voltages be written; None:
+        not known."""
+        battery_type = self._settings.get(Reg.BATTERY_TYPE.id)
+        return None if battery_type is None else battery_type == USER_DEFINED_BATTERY
+
+    async def _write_voltage(self, register: Register, volts: float) -> WriteResult:
+        low, high = self.voltage_bounds
         if not low <= volts <= high:
             raise VEDirectOutOfRangeError(register.name, volts, low, high, "V")
         battery_type = await self.client.get_number(Reg.BATTERY_TYPE)

@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import CONF_INTERFACE, CONF_PORT, DOMAIN
 from vebus_sim import Simulator
+from vebus_sim.vedirect import ChargerSimulator
 
 
 @pytest.fixture(autouse=True)
@@ -113,3 +114,19 @@ async def setup_integration(
 def control(coordinator: Any, method: str, *args: Any, **kwargs: Any) -> Awaitable[Any]:
     """A control of the unit through the coordinator, as entities and actions run one."""
     return coordinator.async_control(lambda unit: getattr(unit, method)(*args, **kwargs))  # type: ignore[no-any-return]
+
+
+# --- a Blue Smart charger (VE.Direct) -----------------------------------------------------
+
+CHARGER_MODEL = "ip22-24-12"
+CHARGER_BLOCK_INTERVAL = 0.25  # s of real time per device second: blocks come four a second
+
+
+@pytest.fixture
+async def charger_sim() -> AsyncIterator[ChargerSimulator]:
+    """An unpaced IP22 24|12 with frozen physics; start its pty or TCP endpoint in the test."""
+    sim = ChargerSimulator(
+        CHARGER_MODEL, paced=False, live=False, block_interval=CHARGER_BLOCK_INTERVAL, seed=3
+    )
+    yield sim
+    await sim.stop()

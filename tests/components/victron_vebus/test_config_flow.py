@@ -26,6 +26,7 @@ from serialx import SerialPortInfo
 from custom_components.victron_vebus.config_flow import MANUAL
 from custom_components.victron_vebus.const import (
     CONF_ESS_MAX_POWER,
+    CONF_FAMILY,
     CONF_GRID_CONTROL,
     CONF_INTERFACE,
     CONF_PERSIST_SETTINGS,
@@ -165,8 +166,8 @@ async def test_user_listed_port(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: link})
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"Victron VE.Bus (MK3 on {tty})"
-    assert result["data"] == {CONF_PORT: link, CONF_INTERFACE: "MK3"}
+    assert result["title"] == "MultiPlus"
+    assert result["data"] == {CONF_PORT: link, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK3"}
     assert result["result"].unique_id == MK3_USB_SERIAL
     assert mock_setup_entry.call_count == 1
 
@@ -181,7 +182,7 @@ async def test_user_listed_port_without_usable_usb_serial(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: tty})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == UNIT_SERIAL
-    assert result["data"] == {CONF_PORT: tty, CONF_INTERFACE: "MK3"}
+    assert result["data"] == {CONF_PORT: tty, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK3"}
 
 
 async def test_user_listed_port_error_keeps_choice(hass: HomeAssistant, tmp_path: Path) -> None:
@@ -195,7 +196,7 @@ async def test_user_listed_port_error_keeps_choice(hass: HomeAssistant, tmp_path
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
-    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["errors"] == {"base": "no_such_port"}
     assert suggested(result, CONF_PORT) == gone
 
 
@@ -212,8 +213,8 @@ async def test_user_manual_choice_then_path(hass: HomeAssistant, simulator: Simu
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"Victron VE.Bus (MK3 on {tty})"
-    assert result["data"] == {CONF_PORT: tty, CONF_INTERFACE: "MK3"}
+    assert result["title"] == "MultiPlus"
+    assert result["data"] == {CONF_PORT: tty, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK3"}
     assert result["result"].unique_id == UNIT_SERIAL
 
 
@@ -226,7 +227,7 @@ async def test_user_manual_path_of_listed_adapter(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: MANUAL})
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: tty})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {CONF_PORT: tty, CONF_INTERFACE: "MK3"}
+    assert result["data"] == {CONF_PORT: tty, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK3"}
     assert result["result"].unique_id == MK3_USB_SERIAL
 
 
@@ -236,8 +237,8 @@ async def test_user_manual_socket_url(hass: HomeAssistant, simulator: Simulator)
     result = await start_manual_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: url})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"Victron VE.Bus (MK3 on {url})"
-    assert result["data"] == {CONF_PORT: url, CONF_INTERFACE: "MK3"}
+    assert result["title"] == "MultiPlus"
+    assert result["data"] == {CONF_PORT: url, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK3"}
     assert result["result"].unique_id == UNIT_SERIAL
 
 
@@ -250,8 +251,8 @@ async def test_user_mk2_interface(hass: HomeAssistant) -> None:
     finally:
         await sim.stop()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"Victron VE.Bus (MK2 on {tty})"
-    assert result["data"] == {CONF_PORT: tty, CONF_INTERFACE: "MK2"}
+    assert result["title"] == "MultiPlus"
+    assert result["data"] == {CONF_PORT: tty, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK2"}
 
 
 # --- errors ------------------------------------------------------------------------------
@@ -266,7 +267,7 @@ def _regular_file(tmp_path: Path) -> str:
 @pytest.mark.parametrize(
     ("make_port", "error"),
     [
-        (lambda tmp: str(tmp / "ttyUSB-none"), "cannot_connect"),
+        (lambda tmp: str(tmp / "ttyUSB-none"), "no_such_port"),
         (lambda tmp: str(tmp), "invalid_port"),
         (_regular_file, "invalid_port"),
         (lambda tmp: "socket://localhost", "invalid_port"),
@@ -347,7 +348,7 @@ async def test_manual_not_vebus(hass: HomeAssistant, simulator: Simulator) -> No
     result = await start_manual_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: tty})
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "not_vebus"}
+    assert result["errors"] == {"base": "no_device"}
     assert suggested(result, CONF_PORT) == tty
 
     simulator.faults.silent = False
@@ -404,7 +405,7 @@ async def test_manual_url_of_configured_unit_moves_port(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: url})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
-    assert entry.data == {CONF_PORT: url, CONF_INTERFACE: "MK3"}
+    assert entry.data == {CONF_PORT: url, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK3"}
 
 
 async def test_manual_port_already_configured(hass: HomeAssistant, tmp_path: Path) -> None:
@@ -437,8 +438,8 @@ async def test_usb_discovery(hass: HomeAssistant, by_id_pty: tuple[str, str]) ->
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"Victron VE.Bus (MK3 on {tty})"
-    assert result["data"] == {CONF_PORT: link, CONF_INTERFACE: "MK3"}
+    assert result["title"] == "MultiPlus"
+    assert result["data"] == {CONF_PORT: link, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK3"}
     assert result["result"].unique_id == MK3_USB_SERIAL
 
 
@@ -451,7 +452,7 @@ async def test_usb_discovery_by_id_path(hass: HomeAssistant, by_id_pty: tuple[st
         )
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {CONF_PORT: link, CONF_INTERFACE: "MK3"}
+    assert result["data"] == {CONF_PORT: link, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK3"}
 
 
 async def test_usb_discovery_without_serial(hass: HomeAssistant, simulator: Simulator) -> None:
@@ -464,7 +465,7 @@ async def test_usb_discovery_without_serial(hass: HomeAssistant, simulator: Simu
     assert result["step_id"] == "usb_confirm"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {CONF_PORT: tty, CONF_INTERFACE: "MK3"}
+    assert result["data"] == {CONF_PORT: tty, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK3"}
     assert result["result"].unique_id == UNIT_SERIAL
 
 
@@ -478,7 +479,7 @@ async def test_usb_confirm_error(hass: HomeAssistant, simulator: Simulator) -> N
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "usb_confirm"
-    assert result["errors"] == {"base": "not_vebus"}
+    assert result["errors"] == {"base": "no_device"}
 
     simulator.faults.silent = False
     await let_simulator_see_close(simulator)
@@ -560,13 +561,13 @@ async def test_reconfigure_manual(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PORT: str(Path(tty).parent / "nope")}
     )
-    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["errors"] == {"base": "no_such_port"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: tty})
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert entry.data == {CONF_PORT: tty, CONF_INTERFACE: "MK3"}
+    assert entry.data == {CONF_PORT: tty, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK3"}
     assert entry.unique_id == UNIT_SERIAL
     assert mock_setup_entry.call_count == 1  # reloaded: it was not loaded before
 
@@ -578,13 +579,16 @@ async def test_reconfigure_listed_port(hass: HomeAssistant, by_id_pty: tuple[str
         result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
-    assert suggested(result, CONF_PORT) == MANUAL  # the current port is not a listed one
+    # The port in use is shown and chosen, though it is not a listed one.
+    assert suggested(result, CONF_PORT) == "socket://192.0.2.1:4000"
+    options = result["data_schema"].schema[CONF_PORT].config["options"]
+    assert [option["value"] for option in options] == ["socket://192.0.2.1:4000", link, MANUAL]
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PORT: link})
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert entry.data == {CONF_PORT: link, CONF_INTERFACE: "MK3"}
+    assert entry.data == {CONF_PORT: link, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK3"}
 
 
 async def test_reconfigure_manual_choice(hass: HomeAssistant, simulator: Simulator) -> None:
@@ -669,7 +673,7 @@ async def test_reconfigure_entry_known_by_port_takes_unit_identity(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.unique_id == UNIT_SERIAL
-    assert entry.data == {CONF_PORT: tty, CONF_INTERFACE: "MK3"}
+    assert entry.data == {CONF_PORT: tty, CONF_FAMILY: "vebus", CONF_INTERFACE: "MK3"}
 
 
 async def test_reconfigure_entry_known_by_port_unit_configured_elsewhere(

@@ -1,0 +1,293 @@
+"""Charger entries (VE.Direct): Home Assistant glue around the library's ``BlueSmartCharger``.
+
+The charger sends a text block a second by itself; a refresh (every second) takes the newest
+one (the library waits for the next when the last is older than 1.5 s) and reads the charge
+current limit back over HEX every ``LIMIT_READ_INTERVAL``. No block for 3.5 s fails the
+refresh: entities go unavailable, the coordinator logs one line, and the next refresh opens
+the port again; the recovery is logged once as well.
+
+Every setting lives in the charger's non-volatile memory (docs/vedirect.md §6). The
+library's ``NvmLimiter`` allows one write per register per interval (the entry's option,
+10 minutes by default) and tells of every attempt; the record is kept in the entry's storage
+(``victron_vebus.<entry_id>.nvm``), so a restart does not reset the interval.
+
+Two ways to write, as the library offers them: ``async_control`` runs an explicit write,
+refused within the interval with a translated error naming when it may be retried (a person
+gets an answer now); ``async_wish_limit`` keeps the newest wanted limit and writes it when
+the interval allows (automations). Each wish ends reported (``_wish_done``): counted, logged,
+and the number entity shows what is pending and what is in force.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+import contextlib
+from dataclasses import replace
+from datetime import timedelta
+import time
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .charger_errors import translated_charger_errors
+from .const import CONF_NVM_INTERVAL, CONF_PORT, DEFAULT_NVM_INTERVAL, DOMAIN, LOGGER
+from .vedirect import (
+    BlueSmartCharger,
+    ChargerState,
+    NvmLimiter,
+    Reg,
+    Register,
+    VEDirectClient,
+    VEDirectConnectionError,
+    VEDirectError,
+    VEDirectPortBusyError,
+    VEDirectTimeoutError,
+    Wish,
+    WishOutcome,
+    WishResult,
+)
+
+type ChargerConfigEntry = ConfigEntry[ChargerCoordinator]
+
+REFRESH_INTERVAL = timedelta(seconds=1)  # the charger sends a block a second
+LIMIT_READ_INTERVAL = 30.0  # s between two read-backs of the limit (every write reads back)
+STORAGE_VERSION = 1
+ISSUE_PORT_BUSY = "port_busy"
+
+
+class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
+    """Reads one Blue Smart charger's text blocks; every write goes through here."""
+
+    config_entry: ChargerConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ChargerConfigEntry,
+        store: Store[dict[str, float]],
+        saved: dict[str, float] | None = None,
+    ) -> None:
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=REFRESH_INTERVAL,
+            always_update=False,
+        )
+        self.interval_minutes = float(entry.options.get(CONF_NVM_INTERVAL, DEFAULT_NVM_INTERVAL))
+        self._store = store
+        limiter = NvmLimiter(
+            interval=self.interval_minutes * 60,
+            saved={int(key): float(value) for key, value in (saved or {}).items()},
+            on_change=self._save_record,
+        )
+        self.charger = BlueSmartCharger(
+            VEDirectClient(entry.data[CONF_PORT]), nvm=limiter, on_wish_result=self._wish_done
+        )
+        self.counters: Counter[str] = Counter()
+        self.last_wish: WishResult | None = None
+        self._limit_read_at: float | None = None  # monotonic
+
+    @classmethod
+    async def async_create(
+        cls, hass: HomeAssistant, entry: ChargerConfigEntry
+    ) -> ChargerCoordinator:
+        """A coordinator with the write record kept from before a restart."""
+        store: Store[dict[str, float]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.nvm"
+        )
+        return cls(hass, entry, store, await store.async_load())
+
+    def _save_record(self, saved: dict[int, float]) -> None:
+        self._store.async_delay_save(lambda: {str(key): value for key, value in saved.items()}, 0)
+
+    # --- refresh ------------------------------------------------------------------------------
+
+    async def _async_setup(self) -> None:
+        """Learn the charger once: identity, bounds, settings."""
+        with self._update_failed():
+            await self.charger.discover()
+        self._limit_read_at = time.monotonic()
+
+    async def _async_update_data(self) -> ChargerState:
+        self.counters["refreshes"] += 1
+        now = time.monotonic()
+        read_limit = self._limit_read_at is None or now - self._limit_read_at >= (
+            LIMIT_READ_INTERVAL
+        )
+        with self._update_failed():
+            state = await self.charger.refresh(read_limit=read_limit)
+        if read_limit:
+            self._limit_read_at = now
+        if not self.last_update_success:
+            self.counters["recoveries"] += 1
+        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id())
+        return self._snapshot(state)
+
+    @staticmethod
+    def _snapshot(state: ChargerState) -> ChargerState:
+        # Without the block's arrival time: an unchanged block is no update (always_update).
+        return replace(state, received_at=None)
+
+    @contextlib.contextmanager
+    def _update_failed(self) -> Iterator[None]:
+        port = self.config_entry.data[CONF_PORT]
+        try:
+            yield
+        except VEDirectPortBusyError as err:
+            self._failed("port_busy")
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._issue_id(),
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_PORT_BUSY,
+                translation_placeholders={"port": port},
+            )
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="port_busy",
+                translation_placeholders={"port": port},
+            ) from err
+        except VEDirectConnectionError as err:
+            self._failed("connection_lost")
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="connection_lost",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except VEDirectTimeoutError as err:
+            self._failed("silent")
+            raise UpdateFailed(translation_domain=DOMAIN, translation_key="charger_silent") from err
+        except VEDirectError as err:
+            self._failed("other")
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="refresh_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+    def _failed(self, kind: str) -> None:
+        self.counters["refresh_failures"] += 1
+        self.counters[f"error_{kind}"] += 1
+
+    def _issue_id(self) -> str:
+        return f"{ISSUE_PORT_BUSY}_{self.config_entry.entry_id}"
+
+    # --- writes -------------------------------------------------------------------------------
+
+    async def async_control[T](self, action: Callable[[BlueSmartCharger], Awaitable[T]]) -> T:
+        """An explicit write: errors translated, entities follow what the charger holds."""
+        self.counters["writes"] += 1
+        try:
+            with translated_charger_errors(self.interval_minutes):
+                return await action(self.charger)
+        except ServiceValidationError:
+            self.counters["writes_refused"] += 1  # nothing was sent
+            raise
+        except HomeAssistantError:
+            self.counters["writes_failed"] += 1
+            raise
+        finally:
+            self._publish()
+
+    def async_wish_limit(self, amps: float) -> Wish:
+        """The newest wanted charge current limit, written when the interval allows."""
+        with translated_charger_errors(self.interval_minutes):
+            wish = self.charger.wish_charge_current_limit(amps)
+        self.counters["wishes"] += 1
+        self._publish()
+        return wish
+
+    def _wish_done(self, result: WishResult) -> None:
+        self.last_wish = result
+        self.counters[f"wishes_{result.outcome}"] += 1
+        if result.outcome is WishOutcome.FAILED:
+            LOGGER.warning(
+                "%s: charge current limit %g A not written: %s",
+                self.config_entry.title,
+                result.wanted,
+                result.error,
+            )
+        else:
+            LOGGER.debug(
+                "%s: charge current limit %g A %s (in force: %s A)",
+                self.config_entry.title,
+                result.wanted,
+                result.outcome,
+                result.in_force,
+            )
+        self._publish()
+
+    def _publish(self) -> None:
+        """What the charger holds now, to the entities at once (not waiting a refresh).
+
+        Availability stays the refreshes' to say: a wish reported while the charger is
+        silent changes what the number shows beside its value, not whether it is there.
+        """
+        if self.charger.reading is not None and self.data is not None:
+            self.data = self._snapshot(self.charger.state())
+        self.async_update_listeners()
+
+    # --- what entities show beside the values --------------------------------------------------
+
+    def retry_at(self, register: Register = Reg.CHARGE_CURRENT_LIMIT) -> float | None:
+        """When ``register`` may be written again (wall clock); None: now."""
+        return self.charger.nvm.retry_at(register.id)
+
+    # --- shutdown -------------------------------------------------------------------------------
+
+    async def async_release(self) -> None:
+        """On unload or Home Assistant stop: pending wishes dropped (reported), port closed."""
+        await self.charger.close()
+
+    def diagnostics(self) -> dict[str, Any]:
+        counted = (
+            "refreshes",
+            "refresh_failures",
+            "recoveries",
+            "writes",
+            "writes_refused",
+            "writes_failed",
+            "wishes",
+        )
+        last = self.last_wish
+        return {
+            "nvm_interval_minutes": self.interval_minutes,
+            "refresh": dict.fromkeys(counted, 0) | dict(sorted(self.counters.items())),
+            "last_wish": None
+            if last is None
+            else {
+                "wanted": last.wanted,
+                "outcome": str(last.outcome),
+                "in_force": last.in_force,
+                "error": None if last.error is None else str(last.error),
+            },
+            **self.charger.diagnostics(),
+        }
+
+
+async def async_setup_charger(hass: HomeAssistant, entry: ChargerConfigEntry) -> ChargerCoordinator:
+    """The coordinator of a charger entry, set up and first refreshed; raises
+    ConfigEntryNotReady while the charger is silent or the port cannot be opened."""
+    coordinator = await ChargerCoordinator.async_create(hass, entry)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except BaseException:
+        await coordinator.async_release()
+        raise
+
+    async def _release_on_stop(_event: Event) -> None:
+        await coordinator.async_release()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _release_on_stop))
+    return coordinator

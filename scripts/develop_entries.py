@@ -1,0 +1,86 @@
+"""Seed config/.storage with scripts/develop's entries: the MultiPlus simulator and the charger
+simulator, each unless an entry of its family exists (an entry without a family is VE.Bus).
+
+    .venv/bin/python scripts/develop_entries.py CONFIG_DIR VEBUS_URL CHARGER_URL [CHARGER_MODEL]
+
+The entries are what the config flow makes for these simulators (family, interface, the
+charger's serial as its unique id), so a fresh scripts/develop has the entity ids README shows.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import sys
+from typing import Any
+import uuid
+
+from vebus_sim.vedirect import get_model
+
+DOMAIN = "victron_vebus"
+CHARGER_MODEL = "ip22-24-12"  # vedirect-sim's default
+
+
+def _entry(title: str, data: dict[str, str], unique_id: str) -> dict[str, Any]:
+    return {
+        "entry_id": uuid.uuid4().hex,
+        "version": 1,
+        "domain": DOMAIN,
+        "title": title,
+        "data": data,
+        "options": {},
+        "source": "user",
+        "unique_id": unique_id,
+    }
+
+
+def seed(
+    config: Path, vebus_url: str, charger_url: str, charger_model: str = CHARGER_MODEL
+) -> list[str]:
+    """Add the missing entries; returns the titles of those added."""
+    charger = get_model(charger_model)
+    store = config / ".storage" / "core.config_entries"
+    if store.exists():
+        data = json.loads(store.read_text())
+    else:
+        # Version 1.1: Home Assistant migrates it and fills in every newer field.
+        data = {
+            "version": 1,
+            "minor_version": 1,
+            "key": "core.config_entries",
+            "data": {"entries": []},
+        }
+    entries: list[dict[str, Any]] = data["data"]["entries"]
+    families = {
+        entry["data"].get("family", "vebus") for entry in entries if entry["domain"] == DOMAIN
+    }
+    wanted = [
+        (
+            "vebus",
+            _entry(
+                "MultiPlus (simulator)",
+                {"port": vebus_url, "family": "vebus", "interface": "MK3"},
+                vebus_url,
+            ),
+        ),
+        (
+            "vedirect",
+            _entry(
+                f"{charger.name} (simulator)",
+                {"port": charger_url, "family": "vedirect"},
+                charger.serial,  # the flow knows a charger by its serial number
+            ),
+        ),
+    ]
+    added = [entry for family, entry in wanted if family not in families]
+    if added:
+        entries.extend(added)
+        store.parent.mkdir(parents=True, exist_ok=True)
+        store.write_text(json.dumps(data, indent=2))
+    return [entry["title"] for entry in added]
+
+
+if __name__ == "__main__":
+    config_dir, vebus, charger, *model = sys.argv[1:]
+    for title in seed(Path(config_dir), vebus, charger, *model):
+        print(f"Added the entry {title!r} to {config_dir}")
