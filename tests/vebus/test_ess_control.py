@@ -508,3 +508,21 @@ async def test_an_unconfirmed_write_is_counted_and_the_keepalive_repeats_it(
     household.sim.faults = Faults()
     await household.run_for(8)
     assert household.sim.device.ess_setpoint > 1000
+
+
+async def test_a_phase_master_without_the_ess_assistant_gets_no_share(
+    clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim = Simulator("multiplus2-48", phases=3, paced=False, live=False, seed=3, clock=clock.time)
+    sim.device.units[2].set_assistants([])  # L3 has none
+    unit = VEBusUnit(VEBusClient(await sim.start_pty(link=str(tmp_path / "ttyVEBUS"))), clock=clock)
+    try:
+        await unit.discover()
+        assert unit.ess is not None
+        assert unit.ess.addresses == [None, 1]
+        assert "address 2 has no ESS assistant" in caplog.text
+        await unit.set_ess_setpoint(-1000)
+        assert [u.ess_setpoint for u in sim.device.units[:2]] == [500, 500]
+    finally:
+        await unit.close()
+        await sim.stop()

@@ -75,7 +75,8 @@ class EssController(EssWorker):
 
     def _ac_in(self, sample: PowerSample) -> float | None:
         """The system's AC-in power (+ = drawn); None unless every phase was read."""
-        phases = len(self._ess().phases) if self._unit.ess is not None else 1
+        ess = self._unit.ess
+        phases = 1 if ess is None else len(ess.phases)
         if phases == 1:
             return sample.grid_power
         values = sample.phase_grid_power
