@@ -194,15 +194,16 @@ class VEBusClient(RamAndSettings):
 
     # --- status ----------------------------------------------------------------------------------
 
-    async def leds(self) -> LedStatus:
-        reply = await self.link.exchange(LedRequest())
+    async def leds(self, *, address: int | None = None) -> LedStatus:
+        """``address``: of another unit of the system (the link's own by default)."""
+        reply = await self.link.exchange(LedRequest(), address=address)
         return LedStatus(reply.on, reply.blink, reply.alarms, reply.vebus_error)
 
-    async def dc_info(self) -> DcInfo:
+    async def dc_info(self, *, address: int | None = None) -> DcInfo:
         volts, amps, period = await self._scales(
             RamVar.BATTERY_VOLTAGE, RamVar.BATTERY_CURRENT, RamVar.INVERTER_PERIOD
         )
-        reply = await self.link.exchange(DcInfoRequest())
+        reply = await self.link.exchange(DcInfoRequest(), address=address)
         inverter = amps.value_wide(reply.inverter_current)
         charger = amps.value_wide(reply.charger_current)
         return DcInfo(
