@@ -114,4 +114,3 @@ def test_monitor_json_shows_each_unit(capsys: pytest.CaptureFixture[str]) -> Non
         "unit 1",
         "unit 2",
     ]
-
