@@ -32,6 +32,21 @@ DEFAULT_NVM_INTERVAL: Final = 10
 MIN_NVM_INTERVAL: Final = 5
 MAX_NVM_INTERVAL: Final = 1440
 
+# Options of the grid-target ESS control (a section of the options; vebus.GridTargetSettings)
+CONF_GRID_CONTROL: Final = "grid_control"
+CONF_GRID_SENSOR: Final = "grid_sensor"  # any power sensor at the grid connection
+CONF_GRID_SIGN: Final = "grid_sign"
+GRID_SIGN_IMPORT_POSITIVE: Final = "import_positive"  # + = drawn from the grid
+GRID_SIGN_EXPORT_POSITIVE: Final = "export_positive"  # + = fed into the grid
+CONF_GRID_TARGET: Final = "target"
+CONF_DEADBAND: Final = "deadband"
+CONF_MAX_CHARGE_POWER: Final = "max_charge_power"
+CONF_MAX_DISCHARGE_POWER: Final = "max_discharge_power"
+CONF_RAMP: Final = "ramp"
+CONF_MIN_SOC: Final = "min_soc"
+CONF_MAX_SOC: Final = "max_soc"
+CONF_METER_STALE_TIME: Final = "meter_stale_time"
+
 ESS_KEEPALIVE: Final = timedelta(seconds=5)
 # A setting saved to EEPROM may be saved again only after this long.
 EEPROM_WRITE_INTERVAL: Final = timedelta(minutes=10)

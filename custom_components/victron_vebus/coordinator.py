@@ -32,6 +32,7 @@ from .const import (
     LOGGER,
 )
 from .errors import translated_errors
+from .grid_control import GridControl
 from .needs import Need, Part, plan_for
 from .repairs import clear_port_issues, raise_port_issue, show_vebus_error
 from .sampler import Sampler
@@ -85,6 +86,7 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         unit.ess_max_power = int(options.get(CONF_ESS_MAX_POWER, DEFAULT_ESS_MAX_POWER))
         self._settings = tuple(settings)
         self._needs: Counter[Need] = Counter()
+        self.grid_control: GridControl | None = None  # with an ESS assistant
         self.sampler = Sampler(
             hass, entry, unit, lambda: Part.SAMPLES in self._needs and self.last_update_success
         )
@@ -128,6 +130,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         )
         with self._update_failed():
             await self.unit.discover(self._settings)
+        if self.unit.ess_control is not None:
+            self.grid_control = GridControl(self.hass, self)
 
     def _save_eeprom_record(self, saved: dict[int, float]) -> None:
         self._store.async_delay_save(lambda: {str(key): value for key, value in saved.items()}, 0)
@@ -179,6 +183,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
     def _failed(self, kind: str) -> None:
         self.counters["refresh_failures"] += 1
         self.counters[f"error_{kind}"] += 1
+        if kind != "other" and self.unit.ess_control is not None:
+            self.unit.ess_control.unit_lost()  # out of reach: its setpoint is gone
 
     # --- control ------------------------------------------------------------------------------
 
@@ -202,6 +208,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
     async def async_release(self) -> None:
         """On unload or Home Assistant stop: ESS back to 0 W, keep-alive off, port closed."""
         await self.sampler.async_stop()
+        if self.grid_control is not None:
+            self.grid_control.async_unload()
         await self.unit.close()
 
     def diagnostics(self) -> dict[str, Any]:

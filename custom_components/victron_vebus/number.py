@@ -156,7 +156,10 @@ class VEBusEssSetpointNumber(VEBusEntity, NumberEntity):
 
     @property
     def native_value(self) -> int | None:
-        return self.coordinator.data.ess_setpoint  # whole watts: shown without ".0"
+        """The setpoint the unit holds now (the ESS control moves it between refreshes),
+        the total over the phase masters; whole watts, shown without ".0"."""
+        ess = self.coordinator.unit.ess
+        return None if ess is None else ess.watts
 
     async def async_set_native_value(self, value: float) -> None:
         await self.coordinator.async_control(lambda unit: unit.set_ess_setpoint(value))

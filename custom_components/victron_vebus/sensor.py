@@ -1,4 +1,4 @@
-"""Sensors: AC per phase, battery, power, states, LEDs, firmware."""
+"""Sensors: AC per phase, battery, power, states, LEDs, firmware, the ESS control."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ from .vebus import (
     ChargeState,
     DeviceState,
     Energy,
+    EssControlState,
     LedState,
     Mode,
     RamVar,
@@ -629,6 +630,14 @@ async def async_setup_entry(
         for description in ENERGY_SENSORS
         if description.exists_fn(coordinator)
     )
+    ess = coordinator.unit.ess
+    if ess is not None:
+        entities.append(VEBusEssControlSensor(coordinator))
+        if len(ess.phases) > 1:  # the total is the ESS setpoint number
+            entities.extend(
+                VEBusEssPhaseSetpointSensor(coordinator, phase)
+                for phase in range(1, len(ess.phases) + 1)
+            )
     async_add_entities(entities)
 
 
@@ -720,3 +729,44 @@ class VEBusMemberSensor(VEBusMemberEntity, SensorEntity):
     def native_value(self) -> StateType:
         member = self.member
         return None if member is None else self.entity_description.value_fn(member)
+
+
+ESS_CONTROL = SensorEntityDescription(
+    key="ess_control",
+    translation_key="ess_control",
+    device_class=SensorDeviceClass.ENUM,
+    options=[str(state) for state in EssControlState],
+)
+ESS_PHASE_SETPOINT = SensorEntityDescription(
+    key="ess_setpoint",
+    translation_key="ess_setpoint_phase",
+    device_class=SensorDeviceClass.POWER,
+    state_class=SensorStateClass.MEASUREMENT,
+    native_unit_of_measurement=UnitOfPower.WATT,
+)
+
+
+class VEBusEssControlSensor(VEBusEntity, SensorEntity):
+    """What the ESS control does: off, holding the grid, charging to a SOC, stopped..."""
+
+    def __init__(self, coordinator: VEBusCoordinator) -> None:
+        super().__init__(coordinator, ESS_CONTROL)
+
+    @property
+    def native_value(self) -> str | None:
+        control = self.coordinator.unit.ess_control
+        return None if control is None else str(control.state)
+
+
+class VEBusEssPhaseSetpointSensor(VEBusEntity, SensorEntity):
+    """One phase master's share of the ESS setpoint (+ = charging)."""
+
+    def __init__(self, coordinator: VEBusCoordinator, phase: int) -> None:
+        super().__init__(coordinator, ESS_PHASE_SETPOINT, key_suffix=f"_l{phase}")
+        self._index = phase - 1
+        self._attr_translation_placeholders = {"phase": str(phase)}
+
+    @property
+    def native_value(self) -> int | None:
+        ess = self.coordinator.unit.ess
+        return None if ess is None else ess.phase_watts[self._index]

@@ -1,9 +1,10 @@
-"""Actions: set_mode, read/write settings and RAM variables, ESS setpoint, settings backups."""
+"""Actions: set_mode, read/write settings and RAM variables, ESS setpoint, charging or
+discharging to a state of charge, settings backups."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -18,6 +19,7 @@ from .const import DOMAIN
 from .coordinator import VEBusCoordinator
 from .errors import translated_errors
 from .vebus import (
+    EssController,
     Mode,
     Outcome,
     SettingsBackup,
@@ -38,6 +40,8 @@ ATTR_VALUE = "value"
 ATTR_PERSIST = "persist"
 ATTR_POWER = "power"
 ATTR_DURATION = "duration"
+ATTR_SOC = "soc"
+ATTR_DEADLINE = "deadline"
 ATTR_FILE = "file"
 ATTR_SAVE_PERMANENTLY = "save_permanently"
 ATTR_FORCE = "force"
@@ -48,6 +52,8 @@ SERVICE_WRITE_SETTING = "write_setting"
 SERVICE_READ_RAM_VAR = "read_ram_var"
 SERVICE_WRITE_RAM_VAR = "write_ram_var"
 SERVICE_SET_ESS_SETPOINT = "set_ess_setpoint"
+SERVICE_CHARGE_TO_SOC = "charge_to_soc"
+SERVICE_DISCHARGE_TO_SOC = "discharge_to_soc"
 SERVICE_BACKUP_SETTINGS = "backup_settings"
 SERVICE_DIFF_SETTINGS = "diff_settings"
 SERVICE_RESTORE_SETTINGS = "restore_settings"
@@ -94,6 +100,15 @@ SCHEMAS = {
         }
     ),
 }
+_TO_SOC = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required(ATTR_SOC): vol.Coerce(float),
+        vol.Required(ATTR_POWER): vol.Coerce(float),
+        vol.Optional(ATTR_DEADLINE): cv.datetime,
+    }
+)
+SCHEMAS[SERVICE_CHARGE_TO_SOC] = SCHEMAS[SERVICE_DISCHARGE_TO_SOC] = _TO_SOC
 
 
 def _coordinator(hass: HomeAssistant, call: ServiceCall) -> VEBusCoordinator:
@@ -179,6 +194,49 @@ async def _set_ess_setpoint(hass: HomeAssistant, call: ServiceCall) -> None:
     await coordinator.async_control(lambda unit: unit.set_ess_setpoint(power, seconds))
 
 
+def _ess_control(coordinator: VEBusCoordinator) -> EssController:
+    control = coordinator.unit.ess_control
+    if coordinator.unit.ess is None or control is None:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_ess")
+    return control
+
+
+def _deadline(call: ServiceCall, control: EssController) -> float | None:
+    """The deadline on the unit's clock, or a refusal when it has passed."""
+    deadline: datetime | None = call.data.get(ATTR_DEADLINE)
+    if deadline is None:
+        return None
+    if deadline.tzinfo is None:  # as the date and time selector gives it: local time
+        deadline = deadline.replace(tzinfo=dt_util.get_default_time_zone())
+    seconds = (deadline - dt_util.utcnow()).total_seconds()
+    if seconds <= 0:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="deadline_passed",
+            translation_placeholders={"deadline": dt_util.as_local(deadline).isoformat()},
+        )
+    return control.clock.time() + seconds
+
+
+async def _to_soc(hass: HomeAssistant, call: ServiceCall, charging: bool) -> None:
+    coordinator = _coordinator(hass, call)
+    control = _ess_control(coordinator)
+    deadline = _deadline(call, control)
+    if await coordinator.async_read(control.read_soc()) is None:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_soc")
+    target, power = call.data[ATTR_SOC], call.data[ATTR_POWER]
+    program = control.charge_to_soc if charging else control.discharge_to_soc
+    await coordinator.async_control(lambda _unit: program(target, power, deadline))
+
+
+async def _charge_to_soc(hass: HomeAssistant, call: ServiceCall) -> None:
+    await _to_soc(hass, call, charging=True)
+
+
+async def _discharge_to_soc(hass: HomeAssistant, call: ServiceCall) -> None:
+    await _to_soc(hass, call, charging=False)
+
+
 async def _backup_settings(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(hass, call)
     document = await coordinator.async_read(backup_settings(coordinator.unit))
@@ -249,6 +307,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
         (SERVICE_READ_RAM_VAR, _read_ram_var, SupportsResponse.ONLY),
         (SERVICE_WRITE_RAM_VAR, _write_ram_var, SupportsResponse.NONE),
         (SERVICE_SET_ESS_SETPOINT, _set_ess_setpoint, SupportsResponse.NONE),
+        (SERVICE_CHARGE_TO_SOC, _charge_to_soc, SupportsResponse.NONE),
+        (SERVICE_DISCHARGE_TO_SOC, _discharge_to_soc, SupportsResponse.NONE),
         (SERVICE_BACKUP_SETTINGS, _backup_settings, SupportsResponse.OPTIONAL),
         (SERVICE_DIFF_SETTINGS, _diff_settings, SupportsResponse.ONLY),
         (SERVICE_RESTORE_SETTINGS, _restore_settings, SupportsResponse.OPTIONAL),

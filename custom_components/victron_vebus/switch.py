@@ -1,6 +1,6 @@
 """Switches: charger and inverter (the remote switch as two halves), standby, the flag
 switches of the library's table (charging allowed, PowerAssist, UPS function...) and the
-battery monitor; each where the unit has it."""
+battery monitor; each where the unit has it. The ESS grid target."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from homeassistant.helpers.restore_state import RestoreEntity
 from .const import DOMAIN
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
+from .grid_control import GridControl
 from .needs import Need, Part, SettingRead
 from .vebus import BATTERY_MONITOR_SETTING, FLAG_SWITCHES, FlagSwitch, VEBusUnit
 
@@ -85,6 +86,7 @@ BATTERY_MONITOR = SwitchEntityDescription(
 STANDBY = SwitchEntityDescription(
     key="standby", translation_key="standby", entity_category=EntityCategory.CONFIG
 )
+GRID_TARGET = SwitchEntityDescription(key="ess_grid_target", translation_key="ess_grid_target")
 
 
 async def async_setup_entry(
@@ -108,6 +110,9 @@ async def async_setup_entry(
         entities.append(VEBusBatteryMonitorSwitch(coordinator))
     if unit.client.is_mk3:
         entities.append(VEBusStandbySwitch(coordinator))
+    grid_control = coordinator.grid_control
+    if grid_control is not None and grid_control.sensor is not None:
+        entities.append(VEBusGridTargetSwitch(coordinator, grid_control))
     async_add_entities(entities)
 
 
@@ -201,3 +206,30 @@ class VEBusStandbySwitch(VEBusEntity, SwitchEntity, RestoreEntity):
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         await self.coordinator.async_control(lambda unit: unit.set_standby(False))
+
+
+class VEBusGridTargetSwitch(VEBusEntity, SwitchEntity, RestoreEntity):
+    """Holds the grid meter at the target with the ESS setpoint (the options say how).
+
+    Restored after a restart; off returns the setpoint to 0 W.
+    """
+
+    def __init__(self, coordinator: VEBusCoordinator, grid_control: GridControl) -> None:
+        super().__init__(coordinator, GRID_TARGET)
+        self._grid_control = grid_control
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        last = await self.async_get_last_state()
+        if last is not None and last.state == STATE_ON:
+            await self._grid_control.async_enable()
+
+    @property
+    def is_on(self) -> bool:
+        return self._grid_control.control.enabled
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        await self._grid_control.async_enable()
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        await self._grid_control.async_disable()

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
+from collections.abc import Callable
 import contextlib
 import logging
 import os
@@ -41,6 +42,7 @@ import random
 import select
 import socket
 import termios
+import time
 import tty
 
 from vebus.protocol import Frame, FrameDecoder, encode_frame
@@ -414,6 +416,7 @@ class Simulator:
         live: bool = True,
         seed: int | None = None,
         faults: Faults | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.device = SimDevice(
             model,
@@ -424,6 +427,7 @@ class Simulator:
             seed=seed,
             time_scale=time_scale,
             mk2=mk2,
+            clock=clock,
         )
         self.faults = faults if faults is not None else Faults()
         self.paced = paced

@@ -183,6 +183,17 @@ async def test_read_modify_write_keeps_what_others_changed(started: Started) -> 
     assert sim.device.eeprom_writes == {}
 
 
+async def test_a_thousand_toggles_and_changes_never_touch_eeprom(started: Started) -> None:
+    sim, unit = await started("multiplus-12")
+    flags = (POWER_ASSIST, AES, FLAGS["weak_ac_input"], CHARGING_ALLOWED)
+    for i in range(1000):
+        await unit.set_flag(flags[i % len(flags)], bool(i % 3))
+        await unit.write_setting(Setting.INVERTER_OUTPUT_VOLTAGE, 220 + i % 20)
+    assert sum(sim.device.eeprom_writes.values()) == 0
+    assert sum(sim.device.ram_eeprom_writes.values()) == 0
+    assert sim.device.setting(Setting.INVERTER_OUTPUT_VOLTAGE) == 239
+
+
 async def test_a_second_switch_builds_on_the_first(started: Started) -> None:
     sim, unit = await started("multiplus-12")
     await unit.set_flag(POWER_ASSIST, False)

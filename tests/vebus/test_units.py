@@ -37,7 +37,11 @@ async def test_each_unit_of_a_three_phase_system(three_phase: Simulator) -> None
         assert units == (0, 1, 2)
         status = await read_status(client, StatusPlan(units=units))
         assert client.address == 0
-    assert three_phase.device.address == 0  # selected again after each unit
+        # The client's own requests still reach its own unit (selected again as needed).
+        own = await client.dc_info()
+        assert three_phase.device.address == 0
+        units_0 = three_phase.device.units[0]
+        assert own.voltage == pytest.approx(units_0.ram_value(RamVar.BATTERY_VOLTAGE))
     assert [unit.address for unit in status.units] == [0, 1, 2]
     for read, unit in zip(status.units, three_phase.device.units, strict=True):
         assert read.ac is not None and read.dc is not None and read.leds is not None

@@ -40,6 +40,8 @@ from .errors import (
     VEBusWriteNotAppliedError,
     VEBusWriteUnconfirmedError,
 )
+from .ess_control import DecisionReason, GridTargetSettings
+from .ess_controller import EssController, EssControlState
 from .ids import (
     FLAG_SETTINGS,
     RAM_UNITS,
@@ -114,6 +116,7 @@ __all__ = [
     "ChargeState",
     "Clock",
     "DcInfo",
+    "DecisionReason",
     "DeviceInfo",
     "DeviceState",
     "DeviceStatus",
@@ -121,12 +124,15 @@ __all__ = [
     "EepromLimiter",
     "Energy",
     "EnergyCounters",
+    "EssControlState",
+    "EssController",
     "Family",
     "FlagSwitch",
     "Flags0",
     "Flags1",
     "Flags2",
     "ForcedChargeState",
+    "GridTargetSettings",
     "Led",
     "LedState",
     "LedStatus",

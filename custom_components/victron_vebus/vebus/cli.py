@@ -11,16 +11,16 @@ from collections.abc import Awaitable, Callable, Sequence
 import json
 import logging
 import math
-from pathlib import Path
 import signal
 import sys
 import threading
 
-from .backup import SettingsBackup, backup_settings
-from .backup_text import format_diff, format_restore
+from .cli_backup import cmd_backup, cmd_diff, cmd_restore
+from .cli_format import format_status
 from .client import VEBusClient
 from .errors import VEBusError, VEBusUnsupportedError
 from .ess import DEFAULT_MAX_POWER, INT16_MAX
+from .exit_codes import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_SIGNAL_BASE
 from .ids import (
     ASSISTANT_START,
     RAM_UNITS,
@@ -33,64 +33,8 @@ from .ids import (
     setting_name,
 )
 from .models import Mode
-from .restore import diff_settings, restore_settings
-from .status import StatusPlan, VEBusStatus, find_units, read_status, status_to_json
+from .status import StatusPlan, find_units, read_status, status_to_json
 from .unit import VEBusUnit
-
-EXIT_FAILURE = 1
-EXIT_INTERRUPTED = 130
-EXIT_SIGNAL_BASE = 128
-
-
-def _fmt(value: float | None, unit: str = "", digits: int = 2) -> str:
-    return "-" if value is None else f"{value:.{digits}f}{unit}"
-
-
-def format_status(status: VEBusStatus) -> str:
-    """A short human-readable view of one read."""
-    data = status_to_json(status)
-    lines = [f"state {data['state']} ({data['charge_state']}), soc {_fmt(data['soc'], ' %', 1)}"]
-    if status.dc:
-        dc = status.dc
-        lines.append(
-            f"battery {_fmt(dc.voltage, ' V')} {_fmt(dc.current, ' A')}, "
-            f"inverter {_fmt(dc.frequency, ' Hz')}"
-        )
-    for ac in status.ac:
-        lines.append(
-            f"L{ac.phase} in {_fmt(ac.input_voltage, ' V')} {_fmt(ac.input_current, ' A')} "
-            f"{_fmt(ac.input_frequency, ' Hz')} | out {_fmt(ac.output_voltage, ' V')} "
-            f"{_fmt(ac.output_current, ' A')}"
-        )
-    if data["ac_input"]:
-        limit = data["ac_input"]
-        lines.append(
-            f"mode {data['switch']['mode']} (front switch {data['switch']['front_switch']}), "
-            f"input limit {limit['current_limit']} A ({limit['minimum']}..{limit['maximum']})"
-        )
-    power = data["power"]
-    lines.append(
-        f"power inverter {power['inverter']} W, input {power['input']} W, "
-        f"output {power['output']} W"
-    )
-    if data["leds"]:
-        lines.append("leds " + _lit(data["leds"]))
-    for unit in data["units"]:
-        own_dc, own_ac = unit["dc"] or {}, unit["ac"] or {}
-        lines.append(
-            f"unit {unit['address']}: battery {_fmt(own_dc.get('voltage'), ' V')} "
-            f"{_fmt(own_dc.get('current'), ' A')} | in {_fmt(own_ac.get('input_voltage'), ' V')} "
-            f"{_fmt(own_ac.get('input_current'), ' A')} | "
-            f"out {_fmt(own_ac.get('output_voltage'), ' V')} "
-            f"{_fmt(own_ac.get('output_current'), ' A')} | leds {_lit(unit['leds'] or {})}"
-        )
-    return "\n".join(lines)
-
-
-def _lit(leds: dict[str, str]) -> str:
-    return (
-        ", ".join(f"{name}={state}" for name, state in leds.items() if state != "off") or "all off"
-    )
 
 
 async def cmd_probe(client: VEBusClient, args: argparse.Namespace) -> int:
@@ -212,47 +156,6 @@ async def cmd_wake(client: VEBusClient, args: argparse.Namespace) -> int:
     await VEBusUnit(client).wake()
     print("the unit is awake")
     return 0
-
-
-async def cmd_backup(client: VEBusClient, args: argparse.Namespace) -> int:
-    unit = VEBusUnit(client)
-    document = await backup_settings(unit)
-    path = Path(args.file)
-    await asyncio.to_thread(_write, path, document.dumps(), args.overwrite)
-    firmware = unit.product.firmware_text or "unknown"
-    print(
-        f"{len(document.settings)} settings of the {unit.product.name} (firmware {firmware}) "
-        f"saved to {path}"
-    )
-    return 0
-
-
-def _write(path: Path, text: str, overwrite: bool) -> None:
-    try:
-        with path.open("w" if overwrite else "x", encoding="utf-8") as file:
-            file.write(text)
-    except FileExistsError:
-        raise FileExistsError(f"{path} exists; give another name, or --overwrite") from None
-
-
-async def _document(args: argparse.Namespace) -> SettingsBackup:
-    text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8")
-    return SettingsBackup.loads(text)
-
-
-async def cmd_diff(client: VEBusClient, args: argparse.Namespace) -> int:
-    found = await diff_settings(VEBusUnit(client), await _document(args))
-    print(json.dumps(found.to_json()) if args.json else format_diff(found))
-    return 0
-
-
-async def cmd_restore(client: VEBusClient, args: argparse.Namespace) -> int:
-    document = await _document(args)
-    report = await restore_settings(
-        VEBusUnit(client), document, persist=args.save_permanently, force=args.force
-    )
-    print(json.dumps(report.to_json()) if args.json else format_restore(report))
-    return 0 if report.ok else EXIT_FAILURE
 
 
 Command = Callable[[VEBusClient, argparse.Namespace], Awaitable[int]]

@@ -194,15 +194,16 @@ class VEBusClient(RamAndSettings):
 
     # --- status ----------------------------------------------------------------------------------
 
-    async def leds(self) -> LedStatus:
-        reply = await self.link.exchange(LedRequest())
+    async def leds(self, *, address: int | None = None) -> LedStatus:
+        """``address``: of another unit of the system (the link's own by default)."""
+        reply = await self.link.exchange(LedRequest(), address=address)
         return LedStatus(reply.on, reply.blink, reply.alarms, reply.vebus_error)
 
-    async def dc_info(self) -> DcInfo:
+    async def dc_info(self, *, address: int | None = None) -> DcInfo:
         volts, amps, period = await self._scales(
             RamVar.BATTERY_VOLTAGE, RamVar.BATTERY_CURRENT, RamVar.INVERTER_PERIOD
         )
-        reply = await self.link.exchange(DcInfoRequest())
+        reply = await self.link.exchange(DcInfoRequest(), address=address)
         inverter = amps.value_wide(reply.inverter_current)
         charger = amps.value_wide(reply.charger_current)
         return DcInfo(
@@ -316,14 +317,18 @@ class VEBusClient(RamAndSettings):
 
     # --- ESS ---------------------------------------------------------------------------------
 
-    async def find_ess_setpoint(self) -> int | None:
-        """RAM id of the ESS setpoint: walk the assistant chain from RAM 128 (§8)."""
+    async def find_ess_setpoint(self, *, address: int | None = None) -> int | None:
+        """RAM id of the ESS setpoint: walk the assistant chain from RAM 128 (§8).
+
+        ``address``: of another unit of the system; in a system of several phases each
+        phase master has its own ESS assistant and setpoint (protocol.md §8).
+        """
         header_id = ASSISTANT_START
         known: dict[int, int] = {}
         while header_id <= ESS_SCAN_LIMIT:
             if header_id not in known:
                 chunk = list(range(header_id, min(header_id + MAX_WINMON_ARGS, 0x100)))
-                known |= await self.read_ram_raw(chunk)
+                known |= await self.read_ram_raw(chunk, address=address)
             header = known[header_id]
             if header == 0:
                 return None
@@ -333,19 +338,22 @@ class VEBusClient(RamAndSettings):
             header_id += count + 1
         return None
 
-    async def write_ess_setpoint(self, ram_id: int, watts: int) -> None:
+    async def write_ess_setpoint(
+        self, ram_id: int, watts: int, *, address: int | None = None
+    ) -> None:
         """Write the ESS setpoint, ``watts`` > 0 charging the battery from AC-in.
 
         The unit counts the other way (+ = feed into AC-in), so the sign is flipped.
-        Written RAM only; the unit drops it about 15 s after the last write.
+        Written RAM only; the unit drops it about 15 s after the last write. ``address``:
+        another phase master's (one write per phase master, protocol.md §8).
         """
         device_value = -int(watts)
         if not INT16_MIN <= device_value <= INT16_MAX:
             raise VEBusOutOfRangeError(
                 "ESS setpoint", watts, -INT16_MAX, -INT16_MIN, "W", bound="wire"
             )
-        await self.write_ram_raw(ram_id, device_value & 0xFFFF)
+        await self.write_ram_raw(ram_id, device_value & 0xFFFF, address=address)
 
-    async def read_ess_setpoint(self, ram_id: int) -> int:
+    async def read_ess_setpoint(self, ram_id: int, *, address: int | None = None) -> int:
         """The setpoint in force, + = charging from AC-in."""
-        return -to_signed16((await self.read_ram_raw([ram_id]))[ram_id])
+        return -to_signed16((await self.read_ram_raw([ram_id], address=address))[ram_id])

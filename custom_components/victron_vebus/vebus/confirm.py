@@ -35,17 +35,23 @@ type ReadBack = Callable[[], Awaitable[bool]]
 
 
 async def confirmed_write[R](
-    link: Link, request: Request[R], read_back: ReadBack | None, *, retries: int | None = None
+    link: Link,
+    request: Request[R],
+    read_back: ReadBack | None,
+    *,
+    retries: int | None = None,
+    address: int | None = None,
 ) -> R | None:
     """Send ``request`` and return its reply, or None when a read-back confirmed it.
 
     ``read_back()`` says whether the unit holds the value; None: it cannot be read back.
     ``retries`` limits the attempts (an EEPROM write is sent once: a retry is another
-    EEPROM write, so after a lost reply it is read back instead).
+    EEPROM write, so after a lost reply it is read back instead). ``address``: another
+    unit of the system than the link's own (``Link.exchange``).
     """
     what = request.describe()
     try:
-        return await link.exchange(request, retries=retries)
+        return await link.exchange(request, retries=retries, address=address)
     except (VEBusConnectionError, VEBusTimeoutError) as err:
         if not err.request_sent:
             raise  # nothing went out: the unit holds what it held

@@ -65,8 +65,9 @@ class VEBusOutOfRangeError(VEBusError, ValueError):
 
     ``unit`` is the engineering unit of the bounds ("V", "A", "W"), when there is one;
     ``bound`` says whose bounds they are: "unit" (the unit's own setting or variable
-    info), "ess_maximum" (the ESS maximum power the owner set) or "wire" (what the frame
-    can carry).
+    info), "ess_maximum" (the ESS maximum power the owner set), "wire" (what the frame
+    can carry), "ess_control" (the ESS control's maximum powers), "soc_option" (its
+    state of charge limits) or "soc_now" (the state of charge a target must lie beyond).
     """
 
     def __init__(
@@ -78,6 +79,7 @@ class VEBusOutOfRangeError(VEBusError, ValueError):
         unit: str | None = None,
         *,
         bound: str = "unit",
+        side: str | None = None,
     ) -> None:
         suffix = f" {unit}" if unit else ""
         super().__init__(f"{item}: {value:g}{suffix} is outside {minimum:g} to {maximum:g}{suffix}")
@@ -87,10 +89,16 @@ class VEBusOutOfRangeError(VEBusError, ValueError):
         self.maximum = maximum
         self.unit = unit
         self.bound = bound
+        self._side = side
 
     @property
     def side(self) -> str | None:
-        """ "above" or "below" the bounds; None for a value that is not a number."""
+        """ "above" or "below" the bounds; None for a value that is not a number.
+
+        Given to the constructor where a value on a bound is outside too (a target of
+        charge equal to the state of charge now)."""
+        if self._side is not None:
+            return self._side
         if self.value > self.maximum:
             return "above"
         if self.value < self.minimum:

@@ -38,9 +38,11 @@ class EssSetpoint:
         *,
         max_power: int = DEFAULT_MAX_POWER,
         interval: float = KEEPALIVE_INTERVAL,
+        address: int | None = None,
     ) -> None:
         self.client = client
         self.ram_id = ram_id
+        self.address = address  # None: the client's own unit; else another phase master
         self.max_power = max_power
         self.interval = interval
         self.clock = clock
@@ -77,6 +79,15 @@ class EssSetpoint:
         if self.watts or self.unsure:
             await self._write(self.watts)
 
+    def forget(self) -> None:
+        """The unit is out of reach: count the setpoint as 0 W, unsure, so the keep-alive
+        (and ``reapply`` after a reconnect) writes 0 W once it answers, never the old
+        value. The unit drops what it held by itself about 15 s after the last write."""
+        self._cancel_expiry()
+        if self.watts or self.unsure:
+            self.watts, self.unsure = 0, True
+            self._start_keepalive()
+
     async def release(self) -> None:
         """Keep-alive and expiry off, the setpoint back to 0 W."""
         self._cancel_expiry()
@@ -89,7 +100,7 @@ class EssSetpoint:
             return
         async with self._lock:
             try:
-                await self.client.write_ess_setpoint(self.ram_id, 0)
+                await self.client.write_ess_setpoint(self.ram_id, 0, address=self.address)
             except VEBusError as err:
                 _LOGGER.warning(
                     "Could not return the ESS setpoint to 0 W; the unit drops it by itself "
@@ -103,7 +114,7 @@ class EssSetpoint:
         """One write; the caller holds the lock."""
         self.writes += 1
         try:
-            await self.client.write_ess_setpoint(self.ram_id, value)
+            await self.client.write_ess_setpoint(self.ram_id, value, address=self.address)
         except (VEBusWriteUnconfirmedError, asyncio.CancelledError):
             self.unsure = True
             self._start_keepalive()

@@ -116,7 +116,7 @@ class Link:
         self._lock = asyncio.Lock()
         self._pending: tuple[_Match, asyncio.Future[Any]] | None = None
         self._letter = 0
-        self._address_selected = False
+        self._selected: int | None = None  # the address the interface has selected
         self._lost: VEBusConnectionError | None = None
         self.flood = FloodGuard()
 
@@ -147,7 +147,7 @@ class Link:
             self.url, self._received, lambda exc: self._transport_lost(transport, exc)
         )
         self._transport, self._lost = transport, None
-        self._address_selected = False
+        self._selected = None
         self.decoder.reset()
         try:
             await transport.open()
@@ -242,10 +242,10 @@ class Link:
             return
         self.stats.heartbeats += 1
         self.interface_version = version.version
-        if version.no_address and self._address_selected:
+        if version.no_address and self._selected is not None:
             # The interface was reset (the unit restarted): it forgot our address and the
             # unit forgot every RAM-only value.
-            self._address_selected = False
+            self._selected = None
             self.stats.interface_resets += 1
             self.session += 1
 
@@ -257,23 +257,30 @@ class Link:
         *,
         retries: int | None = None,
         prefix: Command | None = None,
+        address: int | None = None,
     ) -> R:
         """Send ``request`` and return its decoded reply; retried after each timeout.
 
         ``prefix`` (a command with no reply, such as the snapshot set-up) goes out in the
-        same write as every attempt. Raises VEBusTimeoutError after the last attempt and
-        a VEBusConnectionError when the port is gone; either has ``request_sent`` set when
-        the request went out (the unit may have acted on it).
+        same write as every attempt. ``address`` sends it to another unit of the system
+        than ``self.address`` (a phase master): selected under the same lock, so no other
+        request goes there by mistake; the next request selects its own address again.
+        Raises VEBusTimeoutError after the last attempt and a VEBusConnectionError when
+        the port is gone; either has ``request_sent`` set when the request went out (the
+        unit may have acted on it).
         """
         async with self._lock:
-            await self._ready(needs_address=not isinstance(request, _NO_ADDRESS))
+            await self._ready(
+                needs_address=not isinstance(request, _NO_ADDRESS),
+                address=self.address if address is None else address,
+            )
             if isinstance(request, WinmonCommand):
                 request = request.with_letter(self._next_letter())
             reply = await self._attempts(
                 request, self.retries if retries is None else retries, prefix
             )
             if isinstance(request, ResetRequest):
-                self._address_selected = False
+                self._selected = None
             return reply
 
     async def send(self, command: Command, *, needs_address: bool = True) -> None:
@@ -285,19 +292,22 @@ class Link:
     async def select_address(self, address: int) -> None:
         async with self._lock:
             self.address = address
-            self._address_selected = False
+            self._selected = None
             await self._ready(needs_address=True)
 
-    async def _ready(self, *, needs_address: bool) -> None:
-        """Reconnect after a loss and select the address; the caller holds the lock."""
+    async def _ready(self, *, needs_address: bool, address: int | None = None) -> None:
+        """Reconnect after a loss and select ``address`` (default: the link's own) unless
+        the interface has it selected already; the caller holds the lock."""
         if self.connected and self._transport is not None and not self._transport.is_open:
             # Closed under us (the port went away) before the reader task could say so.
             self._mark_lost(VEBusPortLostError(f"{describe_port(self.url)}: closed"))
         if not self.connected:
             await self.connect()
-        if needs_address and not self._address_selected:
-            await self._attempts(AddressRequest.select(self.address), self.retries, None)
-            self._address_selected = True
+        address = self.address if address is None else address
+        if needs_address and self._selected != address:
+            self._selected = None  # unknown until the interface confirms the new one
+            await self._attempts(AddressRequest.select(address), self.retries, None)
+            self._selected = address
 
     def _next_letter(self) -> int:
         letter = ROTATING_LETTERS[self._letter]

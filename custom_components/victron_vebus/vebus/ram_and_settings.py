@@ -72,32 +72,42 @@ class RamAndSettings:
                 raise VEBusUnsupportedError(f"{ram_name(ram_id)} is not supported")
         return [scale for scale in scales if scale is not None]
 
-    async def read_ram_raw(self, ram_ids: list[int]) -> dict[int, int]:
+    async def read_ram_raw(
+        self, ram_ids: list[int], *, address: int | None = None
+    ) -> dict[int, int]:
+        """Raw words; ``address``: of another unit of the system (a phase master)."""
         values: dict[int, int] = {}
         for start in range(0, len(ram_ids), MAX_WINMON_ARGS):
             chunk = tuple(ram_ids[start : start + MAX_WINMON_ARGS])
-            raw = await self.link.exchange(ReadRamVars(chunk))
+            raw = await self.link.exchange(ReadRamVars(chunk), address=address)
             if len(raw) < len(chunk):
                 raise VEBusProtocolError(f"asked for {len(chunk)} RAM values, got {len(raw)}")
             values.update(zip(chunk, raw, strict=False))
         return values
 
-    async def read_ram_vars(self, ram_ids: list[int]) -> dict[int, float | None]:
-        """Values in engineering units; None for variables the unit does not support."""
+    async def read_ram_vars(
+        self, ram_ids: list[int], *, address: int | None = None
+    ) -> dict[int, float | None]:
+        """Values in engineering units; None for variables the unit does not support.
+
+        At another ``address`` the scales are the link's own unit's: the units of one
+        VE.Bus system are of one model.
+        """
         scales = {i: await self.ram_var_info(i) for i in ram_ids}
         supported = [i for i in ram_ids if scales[i] is not None]
-        raw = await self.read_ram_raw(supported) if supported else {}
+        raw = await self.read_ram_raw(supported, address=address) if supported else {}
         return {i: _scaled(scales[i], raw.get(i)) for i in ram_ids}
 
-    async def write_ram_raw(self, ram_id: int, raw: int) -> None:
+    async def write_ram_raw(self, ram_id: int, raw: int, *, address: int | None = None) -> None:
         """WriteViaID to a RAM variable, RAM only (flags 0x02): no EEPROM wear."""
         if not INT16_MIN <= raw <= 0xFFFF:
             raise VEBusOutOfRangeError(ram_name(ram_id), raw, INT16_MIN, 0xFFFF, bound="wire")
 
         async def holds() -> bool:
-            return (await self.read_ram_raw([ram_id]))[ram_id] == raw & 0xFFFF
+            return (await self.read_ram_raw([ram_id], address=address))[ram_id] == raw & 0xFFFF
 
-        await confirmed_write(self.link, WriteViaId(WRITE_RAM_ONLY, ram_id, raw & 0xFFFF), holds)
+        request = WriteViaId(WRITE_RAM_ONLY, ram_id, raw & 0xFFFF)
+        await confirmed_write(self.link, request, holds, address=address)
 
     async def write_ram_var(self, ram_id: int, value: float) -> None:
         scale = (await self._scales(ram_id))[0]

@@ -36,6 +36,9 @@ class PowerSample:
     output_power: float | None = None  # W at AC-out
     inverter_power: float | None = None  # W, + = AC to DC (charging)
     soc: float | None = None  # %
+    # W at each phase master's AC-in (L1 first), read while the ESS control runs on a
+    # system of several phases; () otherwise.
+    phase_grid_power: tuple[float | None, ...] = ()
 
     @property
     def battery_power(self) -> float | None:

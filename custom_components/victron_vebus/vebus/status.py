@@ -142,15 +142,15 @@ async def find_units(client: VEBusClient, limit: int = MAX_UNITS) -> tuple[int, 
 
 
 async def _read_unit(client: VEBusClient, address: int) -> UnitStatus:
-    """One unit's LEDs, DC and own AC values; parts it does not answer stay None."""
-    home = client.address
+    """One unit's LEDs, DC and own AC values; parts it does not answer stay None.
+
+    Each request names the unit's address itself, so a request running meanwhile (a
+    sample, the ESS keep-alive) still goes to the address it meant."""
     unit = UnitStatus(address)
     try:
-        if address != home:
-            await client.select_address(address)
-        unit.leds = await client.leds()
-        unit.dc = await client.dc_info()
-        values = await client.read_ram_vars(list(UNIT_AC_IDS))
+        unit.leds = await client.leds(address=address)
+        unit.dc = await client.dc_info(address=address)
+        values = await client.read_ram_vars(list(UNIT_AC_IDS), address=address)
         period = values[RamVar.MAINS_PERIOD]
         unit.ac = UnitAc(
             input_voltage=values[RamVar.MAINS_VOLTAGE],
@@ -161,9 +161,6 @@ async def _read_unit(client: VEBusClient, address: int) -> UnitStatus:
         )
     except (VEBusTimeoutError, VEBusUnsupportedError):
         pass
-    finally:
-        if address != home:
-            await client.select_address(home)
     return unit
 
 

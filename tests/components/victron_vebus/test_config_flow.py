@@ -27,6 +27,7 @@ from custom_components.victron_vebus.config_flow import MANUAL
 from custom_components.victron_vebus.const import (
     CONF_ESS_MAX_POWER,
     CONF_FAMILY,
+    CONF_GRID_CONTROL,
     CONF_INTERFACE,
     CONF_PERSIST_SETTINGS,
     CONF_PORT,
@@ -724,20 +725,39 @@ async def test_reconfigure_loaded_entry_reloads_through_listener(
 # --- options -------------------------------------------------------------------------------
 
 
+GRID_DEFAULTS = {
+    "grid_sign": "import_positive",
+    "target": 0,
+    "deadband": 50,
+    "max_charge_power": 3000,
+    "max_discharge_power": 3000,
+    "ramp": 1000,
+    "min_soc": 10,
+    "max_soc": 100,
+    "meter_stale_time": 30,
+}
+
+
 async def test_options_defaults_and_save(hass: HomeAssistant) -> None:
     entry = add_entry(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
-    assert result["data_schema"]({}) == {
+    assert result["data_schema"]({CONF_GRID_CONTROL: {}}) == {
         CONF_SCAN_INTERVAL: 5,
         CONF_PERSIST_SETTINGS: False,
         CONF_ESS_MAX_POWER: 3000,
+        CONF_GRID_CONTROL: GRID_DEFAULTS,
     }
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_SCAN_INTERVAL: 10.0, CONF_PERSIST_SETTINGS: True, CONF_ESS_MAX_POWER: 4500},
+        {
+            CONF_SCAN_INTERVAL: 10.0,
+            CONF_PERSIST_SETTINGS: True,
+            CONF_ESS_MAX_POWER: 4500,
+            CONF_GRID_CONTROL: {},
+        },
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -745,6 +765,7 @@ async def test_options_defaults_and_save(hass: HomeAssistant) -> None:
         CONF_SCAN_INTERVAL: 10,
         CONF_PERSIST_SETTINGS: True,
         CONF_ESS_MAX_POWER: 4500,
+        CONF_GRID_CONTROL: GRID_DEFAULTS,
     }
     assert isinstance(entry.options[CONF_SCAN_INTERVAL], int)
 
@@ -770,7 +791,12 @@ async def test_options_show_current_values(hass: HomeAssistant) -> None:
 async def test_options_out_of_range(hass: HomeAssistant, changes: dict[str, int]) -> None:
     entry = add_entry(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    values = {CONF_SCAN_INTERVAL: 5, CONF_PERSIST_SETTINGS: False, CONF_ESS_MAX_POWER: 3000}
+    values = {
+        CONF_SCAN_INTERVAL: 5,
+        CONF_PERSIST_SETTINGS: False,
+        CONF_ESS_MAX_POWER: 3000,
+        CONF_GRID_CONTROL: {},
+    }
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(result["flow_id"], values | changes)
     assert entry.options == {}

@@ -1,0 +1,56 @@
+"""`vebus backup`, `vebus diff` and `vebus restore`: the settings to a file and back."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+
+from .backup import SettingsBackup, backup_settings
+from .backup_text import format_diff, format_restore
+from .client import VEBusClient
+from .exit_codes import EXIT_FAILURE
+from .restore import diff_settings, restore_settings
+from .unit import VEBusUnit
+
+
+async def cmd_backup(client: VEBusClient, args: argparse.Namespace) -> int:
+    unit = VEBusUnit(client)
+    document = await backup_settings(unit)
+    path = Path(args.file)
+    await asyncio.to_thread(_write, path, document.dumps(), args.overwrite)
+    firmware = unit.product.firmware_text or "unknown"
+    print(
+        f"{len(document.settings)} settings of the {unit.product.name} (firmware {firmware}) "
+        f"saved to {path}"
+    )
+    return 0
+
+
+def _write(path: Path, text: str, overwrite: bool) -> None:
+    try:
+        with path.open("w" if overwrite else "x", encoding="utf-8") as file:
+            file.write(text)
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists; give another name, or --overwrite") from None
+
+
+async def _document(args: argparse.Namespace) -> SettingsBackup:
+    text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8")
+    return SettingsBackup.loads(text)
+
+
+async def cmd_diff(client: VEBusClient, args: argparse.Namespace) -> int:
+    found = await diff_settings(VEBusUnit(client), await _document(args))
+    print(json.dumps(found.to_json()) if args.json else format_diff(found))
+    return 0
+
+
+async def cmd_restore(client: VEBusClient, args: argparse.Namespace) -> int:
+    document = await _document(args)
+    report = await restore_settings(
+        VEBusUnit(client), document, persist=args.save_permanently, force=args.force
+    )
+    print(json.dumps(report.to_json()) if args.json else format_restore(report))
+    return 0 if report.ok else EXIT_FAILURE

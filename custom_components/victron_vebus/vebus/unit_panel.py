@@ -1,0 +1,144 @@
+"""The remote panel: mode, current limit, the MK3's standby line, forced charge states,
+sleep and wake."""
+
+from __future__ import annotations
+
+import logging
+
+from .errors import (
+    VEBusUnsupportedError,
+    VEBusWriteNotAppliedError,
+    VEBusWriteUnconfirmedError,
+)
+from .models import ChargeState, DeviceStatus, ForcedChargeState, Mode
+from .unit_settings import UnitSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+# The charge states a unit may answer to each forced charge state.
+FORCED_ANSWERS = {
+    ForcedChargeState.ABSORPTION: {
+        ChargeState.FORCED_ABSORPTION,
+        ChargeState.ABSORPTION,
+        ChargeState.REPEATED_ABSORPTION,
+    },
+    ForcedChargeState.FLOAT: {ChargeState.FLOAT},
+    ForcedChargeState.EQUALISE: {ChargeState.EQUALISE},
+}
+
+
+class UnitPanel(UnitSettings):
+    """What a remote panel does, as the unit confirmed it."""
+
+    @property
+    def remote_mode(self) -> Mode | None:
+        """The remote switch position: as just confirmed by the unit, else as last read."""
+        if self._confirmed_mode is not None:
+            return self._confirmed_mode
+        config = self._last_status.ac_input if self._last_status else None
+        return config.remote_mode if config is not None else None
+
+    @property
+    def current_limit(self) -> float | None:
+        """The AC input current limit: as just confirmed by the unit, else as last read."""
+        if self._confirmed_limit is not None:
+            return self._confirmed_limit
+        config = self._last_status.ac_input if self._last_status else None
+        return config.current_limit if config is not None else None
+
+    async def set_mode(self, mode: Mode, current_limit: float | None = None) -> None:
+        if mode not in self.modes:
+            raise VEBusUnsupportedError(f"an inverter without charger has no mode {mode}")
+        async with self._control():
+            await self._set_panel(mode, current_limit)
+
+    async def set_current_limit(self, current_limit: float) -> None:
+        """AC input current limit, RAM only ('S'); the remote switch stays where it is."""
+        async with self._control():
+            await self._set_panel(self.remote_mode or Mode.ON, current_limit)
+
+    async def set_charger(self, on: bool) -> None:
+        """The charger half of the remote switch; the inverter half stays as it is."""
+        async with self._control():  # read under the lock: a racing press is not undone
+            mode = self.remote_mode or Mode.ON
+            await self._set_panel(Mode.from_flags(on, mode.inverter), None)
+
+    async def set_inverter(self, on: bool) -> None:
+        async with self._control():
+            mode = self.remote_mode or Mode.ON
+            await self._set_panel(Mode.from_flags(mode.charger, on), None)
+
+    async def _set_panel(self, mode: Mode, current_limit: float | None) -> None:
+        await self.client.set_panel_state(mode, current_limit)
+        self._confirmed_mode = mode
+        if current_limit is not None:
+            self._confirmed_limit = current_limit
+        self._panel_writes += 1
+        if mode is not Mode.OFF and self._standby_before is not None:
+            # Switched on again after ``standby``: Keep awake goes back to what it was.
+            await self._send_lines(self._standby_before)
+            self._standby_before = None
+
+    async def set_standby(self, standby: bool) -> None:
+        """Hold the MK3's standby line (the unit stays reachable while switched off)."""
+        async with self._control():
+            await self._send_lines(standby)
+            self._standby_before = None  # asked for: it stays as it is now
+
+    def restore_standby(self, standby: bool) -> None:
+        """Standby as it was before a restart of the owner; sent with the next refresh."""
+        self._standby = standby
+
+    async def standby(self) -> None:
+        """Off, with the standby line held so the unit can be switched on again; the
+        line goes back to what it was when the unit is switched on again."""
+        async with self._control():
+            if self._standby_before is None:
+                self._standby_before = self._standby
+            await self._send_lines(True)
+            await self._set_panel(Mode.OFF, None)
+
+    async def _send_lines(self, standby: bool) -> None:
+        """The interface lines; a write left unconfirmed is sent again next refresh."""
+        try:
+            await self.client.set_interface(standby=standby)
+        except VEBusWriteUnconfirmedError:
+            self._standby, self._lines_unsure = standby, True  # what was asked, sent again
+            raise
+        self._standby, self._lines_unsure = standby, False
+
+    async def force_charge_state(self, state: ForcedChargeState) -> DeviceStatus:
+        """Force a charge state; the state the unit answered shows at once (and a unit
+        that answers another one, not charging say, raises VEBusWriteNotAppliedError)."""
+        async with self._control():
+            answered = await self.client.force_charge_state(state)
+        if self._last_status is not None:
+            self._last_status.device = answered
+        if answered.charge_state not in FORCED_ANSWERS.get(state, {answered.charge_state}):
+            raise VEBusWriteNotAppliedError(
+                f"forced {state.name.lower()}: the unit answered "
+                f"{answered.state.name.lower()}, {answered.charge_state.name.lower()}"
+            )
+        return answered
+
+    async def sleep(self) -> None:
+        """Low-power sleep. A standing ESS setpoint goes to 0 W first: nobody keeps a
+        sleeping unit's setpoint alive, and waking does not bring it back."""
+        if self.ess is not None:
+            await self.ess.release()
+        async with self._control():
+            await self.client.sleep()
+            self._sleep_sent_at = self.clock.time()
+
+    async def wake(self) -> None:
+        """Wake the unit; returns once it answers (VEBusTimeoutError if it does not)."""
+        self.counters["writes"] += 1
+        try:
+            async with self._lock:
+                await self.client.wake()
+        except BaseException:
+            self.counters["writes_failed"] += 1
+            raise
+        if self.asleep:
+            _LOGGER.info("%s woke up", self.client.url)
+        self.asleep, self._sleep_sent_at = False, None
