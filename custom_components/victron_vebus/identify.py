@@ -127,14 +127,9 @@ async def _probe_vedirect(port: str) -> Found | str | None:
 
 async def async_identify(port: str, hint: str | None = None) -> Found | str:
     """What answers on ``port``, or the config flow's error key saying why nothing does."""
-    probes = (
-        (_probe_vedirect, _probe_vebus)
-        if hint == FAMILY_VEDIRECT
-        else (
-            _probe_vebus,
-            _probe_vedirect,
-        )
-    )
+    probes = [_probe_vebus, _probe_vedirect]
+    if hint == FAMILY_VEDIRECT:
+        probes.reverse()
     try:
         for probe in probes:
             outcome = await probe(port)
