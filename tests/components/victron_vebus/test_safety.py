@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.victron_vebus.const import DOMAIN
 from custom_components.victron_vebus.vebus import Mode
 from tests.clock import FakeClock
-from tests.waiting import wait_for
+from tests.waiting import wait_for, wait_for_async
 from vebus_sim import Simulator
 
 from .conftest import control, write_requests
@@ -207,6 +207,10 @@ async def test_ram_only_settings_return_after_a_reconnect(
     vebus_sim.device.restart()
     await coordinator.async_refresh()
     await vebus_sim.replug()
-    await coordinator.async_refresh()
-    assert coordinator.last_update_success
+
+    async def recovered() -> bool:  # the next refresh, or one soon after on a busy machine
+        await coordinator.async_refresh()
+        return coordinator.last_update_success
+
+    await wait_for_async(recovered, "a refresh after the port came back")
     assert vebus_sim.device.setting(3) == pytest.approx(13.2)
