@@ -116,7 +116,13 @@ async def test_device_is_named_after_the_charger(
     hass: HomeAssistant, charger_sim: ChargerSimulator
 ) -> None:
     _, entry = await add_charger_through_flow(hass, await charger_sim.start_pty())
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, SERIAL)})
+    # async_get_device is refused from Home Assistant 2026.x on; the entry's own devices are
+    # listed the same way in every release.
+    device = next(
+        d
+        for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+        if (DOMAIN, SERIAL) in d.identifiers
+    )
     assert device is not None
     assert device.name == NAME
     assert device.manufacturer == MANUFACTURER
