@@ -16,6 +16,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity, VEBusMemberEntity
+from .exists import has_input, supports
 from .needs import Need, Part, Ram
 from .vebus import ALARM_NAMES, RamVar, UnitState
 
@@ -53,14 +54,6 @@ def _ram_bit(ram_id: int) -> Callable[[UnitState], bool | None]:
     return value
 
 
-def _supports(ram_id: int) -> Callable[[VEBusCoordinator], bool]:
-    return lambda coordinator: ram_id in coordinator.unit.supported_ram
-
-
-def _has_input(coordinator: VEBusCoordinator) -> bool:
-    return coordinator.unit.has_charger
-
-
 BINARY_SENSORS: tuple[VEBusBinarySensorDescription, ...] = (
     *(
         VEBusBinarySensorDescription(
@@ -87,7 +80,7 @@ BINARY_SENSORS: tuple[VEBusBinarySensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=_ac_input("remote_generator_selected"),
         needs=(Part.AC_INPUT,),
-        exists_fn=_has_input,
+        exists_fn=has_input,
     ),
     VEBusBinarySensorDescription(
         # F5 AC-input byte bit 2: Victron's library calls it "current limit changeable";
@@ -98,7 +91,7 @@ BINARY_SENSORS: tuple[VEBusBinarySensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=_ac_input("limit_adjustable"),
         needs=(Part.AC_INPUT,),
-        exists_fn=_has_input,
+        exists_fn=has_input,
     ),
     *(
         VEBusBinarySensorDescription(
@@ -107,7 +100,7 @@ BINARY_SENSORS: tuple[VEBusBinarySensorDescription, ...] = (
             entity_registry_enabled_default=False,
             value_fn=_ram_bit(ram_id),
             needs=(Ram(ram_id),),
-            exists_fn=_supports(ram_id),
+            exists_fn=supports(ram_id),
         )
         for key, ram_id in (
             ("ignore_ac_input", RamVar.IGNORE_AC_INPUT),

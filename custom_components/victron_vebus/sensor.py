@@ -31,6 +31,7 @@ from .charger_coordinator import ChargerCoordinator
 from .charger_sensor import charger_sensors
 from .coordinator import VEBusCoordinator
 from .entity import VEBusEntity, VEBusMemberEntity
+from .exists import has_input, input_supports, supports
 from .needs import Need, Part, Ram, Snapshot
 from .runtime import VictronConfigEntry
 from .vebus import (
@@ -186,19 +187,6 @@ def _phase_total(attr: str) -> Callable[[UnitState], StateType]:
     return value
 
 
-def _supports(ram_id: int) -> Callable[[VEBusCoordinator], bool]:
-    return lambda coordinator: ram_id in coordinator.unit.supported_ram
-
-
-def _has_input(coordinator: VEBusCoordinator) -> bool:
-    """An AC input, and a charger behind it: not on a Phoenix."""
-    return coordinator.unit.has_charger
-
-
-def _input_supports(ram_id: int) -> Callable[[VEBusCoordinator], bool]:
-    return lambda coordinator: _has_input(coordinator) and _supports(ram_id)(coordinator)
-
-
 SENSORS: tuple[VEBusSensorDescription, ...] = (
     VEBusSensorDescription(
         key="battery_voltage",
@@ -229,7 +217,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         suggested_display_precision=1,
         value_fn=_dc("charger_current"),
         needs=(Part.DC,),
-        exists_fn=_has_input,
+        exists_fn=has_input,
     ),
     VEBusSensorDescription(
         key="inverter_dc_current",
@@ -261,7 +249,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=lambda data: _ram(data, RAM_BATTERY_RIPPLE),
         needs=(Ram(RAM_BATTERY_RIPPLE),),
-        exists_fn=_supports(RAM_BATTERY_RIPPLE),
+        exists_fn=supports(RAM_BATTERY_RIPPLE),
     ),
     VEBusSensorDescription(
         key="battery_temperature",
@@ -272,7 +260,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=lambda data: _ram(data, RAM_BATTERY_TEMPERATURE),
         needs=(Ram(RAM_BATTERY_TEMPERATURE),),
-        exists_fn=_supports(RAM_BATTERY_TEMPERATURE),
+        exists_fn=supports(RAM_BATTERY_TEMPERATURE),
     ),
     VEBusSensorDescription(
         key="state_of_charge",
@@ -281,7 +269,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         value_fn=lambda data: data.status.soc,
         needs=(Snapshot(RamVar.STATE_OF_CHARGE),),
-        exists_fn=_supports(RamVar.STATE_OF_CHARGE),
+        exists_fn=supports(RamVar.STATE_OF_CHARGE),
     ),
     VEBusSensorDescription(
         key="ac_input_power",
@@ -291,7 +279,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfPower.WATT,
         value_fn=_input_power,
         needs=(Snapshot(INPUT_POWER),),
-        exists_fn=_input_supports(INPUT_POWER),
+        exists_fn=input_supports(INPUT_POWER),
     ),
     VEBusSensorDescription(
         key="ac_output_power",
@@ -301,7 +289,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfPower.WATT,
         value_fn=lambda data: _watts(data, OUTPUT_POWER),
         needs=(Snapshot(OUTPUT_POWER),),
-        exists_fn=_supports(OUTPUT_POWER),
+        exists_fn=supports(OUTPUT_POWER),
     ),
     VEBusSensorDescription(
         key="inverter_power",
@@ -312,7 +300,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=lambda data: _watts(data, INVERTER_POWER),
         needs=(Snapshot(INVERTER_POWER),),
-        exists_fn=_supports(INVERTER_POWER),
+        exists_fn=supports(INVERTER_POWER),
     ),
     VEBusSensorDescription(
         key="ac_output_frequency",
@@ -332,7 +320,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         value_fn=_ac_input("current_limit"),
         needs=(Part.AC_INPUT,),
-        exists_fn=_has_input,
+        exists_fn=has_input,
     ),
     VEBusSensorDescription(
         key="ac_input_current_limit_minimum",
@@ -343,7 +331,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=_ac_input("minimum"),
         needs=(Part.AC_INPUT,),
-        exists_fn=_has_input,
+        exists_fn=has_input,
     ),
     VEBusSensorDescription(
         key="ac_input_current_limit_maximum",
@@ -354,7 +342,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=_ac_input("maximum"),
         needs=(Part.AC_INPUT,),
-        exists_fn=_has_input,
+        exists_fn=has_input,
     ),
     VEBusSensorDescription(
         key="device_state",
@@ -374,7 +362,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
             data.status.device.charge_state if data.status.device else None
         ),
         needs=(Part.DEVICE_STATE,),
-        exists_fn=_has_input,
+        exists_fn=has_input,
     ),
     VEBusSensorDescription(
         key="actual_mode",
@@ -434,7 +422,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=_ac_input("inputs"),
         needs=(Part.AC_INPUT,),
-        exists_fn=_has_input,
+        exists_fn=has_input,
     ),
     VEBusSensorDescription(
         key="virtual_switch_position",
@@ -443,7 +431,7 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=_ram_whole(RamVar.VIRTUAL_SWITCH_POSITION),
         needs=(Ram(RamVar.VIRTUAL_SWITCH_POSITION),),
-        exists_fn=_supports(RamVar.VIRTUAL_SWITCH_POSITION),
+        exists_fn=supports(RamVar.VIRTUAL_SWITCH_POSITION),
     ),
     VEBusSensorDescription(
         key="interface_version",
@@ -558,7 +546,7 @@ TOTAL_SENSORS: tuple[VEBusSensorDescription, ...] = tuple(
         exists_fn=exists,
     )
     for key, attr, exists in (
-        ("ac_input_current", "input_current", _has_input),
+        ("ac_input_current", "input_current", has_input),
         ("ac_output_current", "output_current", lambda _: True),
     )
 )
@@ -588,9 +576,9 @@ ENERGY_SENSORS = tuple(
     for counter, needs, exists in (
         (Energy.BATTERY_IN, (Part.DC,), lambda _: True),
         (Energy.BATTERY_OUT, (Part.DC,), lambda _: True),
-        (Energy.GRID_IMPORT, (Snapshot(INPUT_POWER),), _input_supports(INPUT_POWER)),
-        (Energy.GRID_EXPORT, (Snapshot(INPUT_POWER),), _input_supports(INPUT_POWER)),
-        (Energy.AC_OUTPUT, (Snapshot(OUTPUT_POWER),), _supports(OUTPUT_POWER)),
+        (Energy.GRID_IMPORT, (Snapshot(INPUT_POWER),), input_supports(INPUT_POWER)),
+        (Energy.GRID_EXPORT, (Snapshot(INPUT_POWER),), input_supports(INPUT_POWER)),
+        (Energy.AC_OUTPUT, (Snapshot(OUTPUT_POWER),), supports(OUTPUT_POWER)),
     )
 )
 
@@ -613,7 +601,7 @@ async def async_setup_entry(
         entities.extend(
             VEBusPhaseSensor(coordinator, description, phase, coordinator.unit.phases)
             for description in PHASE_SENSORS
-            if _has_input(coordinator) or not description.key.startswith("ac_input")
+            if has_input(coordinator) or not description.key.startswith("ac_input")
         )
     if coordinator.unit.phases > 1:
         entities.extend(
@@ -623,7 +611,7 @@ async def async_setup_entry(
         entities.extend(
             VEBusMemberSensor(coordinator, description, address)
             for description in MEMBER_SENSORS
-            if _has_input(coordinator) or not description.key.startswith("ac_input")
+            if has_input(coordinator) or not description.key.startswith("ac_input")
         )
     entities.extend(
         VEBusEnergySensor(coordinator, description)

@@ -12,6 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import CONF_INTERFACE, CONF_PORT, DOMAIN
+from custom_components.victron_vebus.coordinator import VEBusCoordinator
 from vebus_sim import Simulator
 from vebus_sim.vedirect import ChargerSimulator
 
@@ -130,3 +131,10 @@ async def charger_sim() -> AsyncIterator[ChargerSimulator]:
     )
     yield sim
     await sim.stop()
+
+
+async def recovered(hass: HomeAssistant, coordinator: VEBusCoordinator) -> bool:
+    """One refresh; True once it succeeds (the next, or one soon after on a busy machine)."""
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    return coordinator.last_update_success

@@ -8,13 +8,12 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.victron_vebus.coordinator import VEBusCoordinator
 from custom_components.victron_vebus.diagnostics import async_get_config_entry_diagnostics
 from custom_components.victron_vebus.vebus import describe_port as redact_port
 from tests.waiting import wait_for_async
 from vebus_sim import Simulator
 
-from .conftest import add_entry
+from .conftest import add_entry, recovered
 
 
 def test_port_redaction() -> None:
@@ -73,15 +72,10 @@ async def test_a_network_port_hides_its_host_and_a_past_error_is_not_shown(
     failing = await async_get_config_entry_diagnostics(hass, entry)
     assert failing["coordinator"]["last_exception"] is not None
     await vebus_sim.replug()
-    await wait_for_async(lambda: refreshed(coordinator), "a refresh after the port came back")
+    await wait_for_async(lambda: recovered(hass, coordinator), "a refresh after the port came back")
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     for past in (failing, diagnostics):
         assert host not in json.dumps(past, default=str)
     assert diagnostics["entry"]["data"]["port"].startswith("socket://**REDACTED**:")
     assert diagnostics["coordinator"]["last_exception"] is None
     await hass.config_entries.async_unload(entry.entry_id)
-
-
-async def refreshed(coordinator: VEBusCoordinator) -> bool:
-    await coordinator.async_refresh()
-    return coordinator.last_update_success

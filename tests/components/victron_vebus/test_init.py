@@ -17,7 +17,7 @@ from custom_components.victron_vebus.const import CONF_PORT, DOMAIN
 from tests.waiting import wait_for, wait_for_async
 from vebus_sim import Simulator
 
-from .conftest import add_entry
+from .conftest import add_entry, recovered
 
 BATTERY_VOLTAGE = "sensor.multiplus_battery_voltage"
 DEVICE_STATE = "sensor.multiplus_device_state"
@@ -92,12 +92,7 @@ async def test_unplug_makes_entities_unavailable_and_they_recover(
     assert hass.states.get(BATTERY_VOLTAGE).state == STATE_UNAVAILABLE
     await vebus_sim.replug()
 
-    async def recovered() -> bool:  # the next refresh, or one soon after on a busy machine
-        await coordinator.async_refresh()
-        await hass.async_block_till_done()
-        return coordinator.last_update_success
-
-    await wait_for_async(recovered, "a refresh after the port came back")
+    await wait_for_async(lambda: recovered(hass, coordinator), "a refresh after the port came back")
     state = hass.states.get(BATTERY_VOLTAGE)
     assert state.state == f"{vebus_sim.device.ram_value(4):.2f}".rstrip("0").rstrip(".")
 

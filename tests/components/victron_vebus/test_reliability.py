@@ -29,7 +29,7 @@ from vebus.protocol import Frame
 from vebus.protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
 from vebus_sim import Faults, Simulator
 
-from .conftest import add_entry, control
+from .conftest import add_entry, control, recovered
 
 VOLTAGE = "sensor.multiplus_battery_voltage"
 ABSORPTION_ENTITY = "number.multiplus_absorption_voltage"
@@ -122,12 +122,9 @@ async def test_device_gone_and_back_one_line_each_way(
 
     await come_back(vebus_sim)
 
-    async def recovered() -> bool:  # the next refresh, or one soon after on a busy machine
-        await coordinator.async_refresh()
-        await hass.async_block_till_done()
-        return coordinator.last_update_success
-
-    await wait_for_async(recovered, "a refresh after the device came back")
+    await wait_for_async(
+        lambda: recovered(hass, coordinator), "a refresh after the device came back"
+    )
     assert hass.states.get(VOLTAGE).state == voltage(vebus_sim)
     recovered_lines = [r.getMessage() for r in caplog.records if "recovered" in r.getMessage()]
     assert recovered_lines == [f"Fetching {coordinator.name} data recovered"]

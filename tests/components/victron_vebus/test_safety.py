@@ -21,7 +21,7 @@ from tests.clock import FakeClock
 from tests.waiting import wait_for, wait_for_async
 from vebus_sim import Simulator
 
-from .conftest import control, write_requests
+from .conftest import control, recovered, write_requests
 
 ESS = "number.multiplus_ess_setpoint"
 
@@ -208,9 +208,5 @@ async def test_ram_only_settings_return_after_a_reconnect(
     await coordinator.async_refresh()
     await vebus_sim.replug()
 
-    async def recovered() -> bool:  # the next refresh, or one soon after on a busy machine
-        await coordinator.async_refresh()
-        return coordinator.last_update_success
-
-    await wait_for_async(recovered, "a refresh after the port came back")
+    await wait_for_async(lambda: recovered(hass, coordinator), "a refresh after the port came back")
     assert vebus_sim.device.setting(3) == pytest.approx(13.2)
