@@ -89,26 +89,30 @@ class EssSetpoint:
             self._start_keepalive()
 
     async def release(self) -> None:
-        """Keep-alive and expiry off, the setpoint back to 0 W."""
+        """Keep-alive and expiry off, the setpoint back to 0 W. A write still in flight
+        is waited for (it holds the lock), so none lands after the release."""
         self._cancel_expiry()
+        await self._stop_keepalive()
+        async with self._lock:
+            if self.watts or self.unsure:
+                try:
+                    await self.client.write_ess_setpoint(self.ram_id, 0, address=self.address)
+                except VEBusError as err:
+                    _LOGGER.warning(
+                        "Could not return the ESS setpoint to 0 W; the unit drops it by "
+                        "itself within about 15 s: %s",
+                        err,
+                    )
+                self.watts = 0
+                self.unsure = False
+        await self._stop_keepalive()  # one a write in flight started meanwhile
+
+    async def _stop_keepalive(self) -> None:
         task, self._keepalive = self._keepalive, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if not (self.watts or self.unsure):
-            return
-        async with self._lock:
-            try:
-                await self.client.write_ess_setpoint(self.ram_id, 0, address=self.address)
-            except VEBusError as err:
-                _LOGGER.warning(
-                    "Could not return the ESS setpoint to 0 W; the unit drops it by itself "
-                    "within about 15 s: %s",
-                    err,
-                )
-            self.watts = 0
-            self.unsure = False
 
     async def _write(self, value: int) -> None:
         """One write; the caller holds the lock."""
