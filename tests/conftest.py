@@ -35,3 +35,7 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# Commands the tests start see stdout as a user's pipe does (`vebus ess ... | tee log`): block
+# buffered. A shell that sets PYTHONUNBUFFERED would hide a line a command forgot to flush.
+os.environ.pop("PYTHONUNBUFFERED", None)

@@ -137,7 +137,8 @@ async def cmd_ess(client: VEBusClient, args: argparse.Namespace) -> int:
         return 0
     print(
         f"ESS setpoint {args.watts} W (+ = charge), re-sent every {args.keepalive:g} s; "
-        "Ctrl-C (or any ending signal) returns it to 0 W"
+        "Ctrl-C (or any ending signal) returns it to 0 W",
+        flush=True,  # shown now, not when the buffer fills: the command runs until a signal
     )
     try:
         await asyncio.Event().wait()
