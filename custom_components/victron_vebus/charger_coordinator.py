@@ -38,6 +38,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .charger_errors import translated_charger_errors
 from .const import CONF_NVM_INTERVAL, CONF_PORT, DEFAULT_NVM_INTERVAL, DOMAIN, LOGGER
+from .refresh_in_flight import RefreshInFlight
 from .vedirect import (
     BlueSmartCharger,
     ChargerState,
@@ -95,6 +96,7 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
         self.counters: Counter[str] = Counter()
         self.last_wish: WishResult | None = None
         self._limit_read_at: float | None = None  # monotonic
+        self._in_flight = RefreshInFlight()
 
     @classmethod
     async def async_create(
@@ -123,7 +125,7 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
         read_limit = self._limit_read_at is None or now - self._limit_read_at >= (
             LIMIT_READ_INTERVAL
         )
-        with self._update_failed():
+        with self._in_flight.track(), self._update_failed():
             state = await self.charger.refresh(read_limit=read_limit)
         if read_limit:
             self._limit_read_at = now
@@ -247,7 +249,10 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
     # --- shutdown -------------------------------------------------------------------------------
 
     async def async_release(self) -> None:
-        """On unload or Home Assistant stop: pending wishes dropped (reported), port closed."""
+        """On unload or Home Assistant stop: no more refreshes (the one under way ends),
+        pending wishes dropped (reported), port closed."""
+        await self.async_shutdown()
+        await self._in_flight.ended()
         await self.charger.close()
 
     def diagnostics(self) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from .const import (
 from .errors import translated_errors
 from .grid_control import GridControl
 from .needs import Need, Part, plan_for
+from .refresh_in_flight import RefreshInFlight
 from .repairs import clear_port_issues, raise_port_issue, show_vebus_error
 from .sampler import Sampler
 from .vebus import (
@@ -93,6 +94,7 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         self._store: Store[dict[str, float]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.eeprom"
         )
+        self._in_flight = RefreshInFlight()
 
     @property
     def counters(self) -> Counter[str]:
@@ -138,7 +140,7 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
 
     async def _async_update_data(self) -> UnitState:
         self.counters["refreshes"] += 1
-        with self._update_failed():
+        with self._in_flight.track(), self._update_failed():
             state = await self.unit.refresh(self._plan())
         if not self.last_update_success:
             self.counters["recoveries"] += 1
@@ -206,8 +208,11 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
     # --- shutdown -------------------------------------------------------------------------------
 
     async def async_release(self) -> None:
-        """On unload or Home Assistant stop: ESS back to 0 W, keep-alive off, port closed."""
+        """On unload or Home Assistant stop: no more refreshes (the one under way ends),
+        ESS back to 0 W, keep-alive off, port closed."""
+        await self.async_shutdown()
         await self.sampler.async_stop()
+        await self._in_flight.ended()
         if self.grid_control is not None:
             self.grid_control.async_unload()
         await self.unit.close()

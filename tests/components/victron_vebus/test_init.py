@@ -47,6 +47,28 @@ async def test_setup_and_unload_close_the_port(
     assert not client.connected
 
 
+async def test_unload_during_a_refresh_lets_it_end_and_logs_no_error(
+    hass: HomeAssistant,
+    vebus_sim: Simulator,
+    setup_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = setup_integration
+    coordinator = entry.runtime_data
+    client = coordinator.unit.client
+    vebus_sim.faults.slow = 0.2  # each reply late, but in time: the refresh takes a while
+    asked = len(vebus_sim.requests)
+    refresh = hass.async_create_task(coordinator.async_refresh())
+    await wait_for(lambda: len(vebus_sim.requests) > asked, "the refresh's first request")
+    caplog.clear()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert refresh.done()
+    assert coordinator.last_update_success  # it ended as it would have, then the port closed
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert not client.connected
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
 async def test_missing_port_retries_setup_and_closes(hass: HomeAssistant, tmp_path: Path) -> None:
     entry = await add_entry(hass, str(tmp_path / "ttyUSB7"))
     assert entry.state is ConfigEntryState.SETUP_RETRY
