@@ -33,7 +33,7 @@ from .protocol.codec import Command, Request
 from .protocol.framing import DecoderStats, Frame, FrameDecoder
 from .protocol.mk2 import AddressRequest, ResetRequest, VersionReply, VersionRequest
 from .protocol.winmon import ROTATING_LETTERS, WinmonCommand
-from .transport import BYTE_TIME, Transport, describe_port
+from .transport import Transport, describe_port
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ class Link:
         # in the port's buffer until then, and take them at once.
         missing = self.decoder.missing()
         if missing and len(data) <= TRICKLE and transport is not None:
-            transport.hold_back(missing * BYTE_TIME)
+            transport.hold_back(missing)
 
     def _transport_lost(self, transport: Transport, exc: VEBusConnectionError) -> None:
         if transport is self._transport:

@@ -11,7 +11,10 @@ from collections.abc import Callable
 import contextlib
 import errno
 import logging
+import os
 import re
+import termios
+from typing import Any
 
 import serialx
 
@@ -28,6 +31,9 @@ _LOGGER = logging.getLogger(__name__)
 BAUDRATE = 2400
 BYTE_TIME = 10 / BAUDRATE  # s: start bit, 8 data bits, stop bit
 CONNECT_TIMEOUT = 5.0
+# A hold by byte count (a tty's VMIN) ends by the clock too, this long after the bytes' wire
+# time: a byte lost on the line must not keep the rest in the buffer until the next frame.
+HOLD_MARGIN = 0.05  # s
 
 
 # USB serial numbers inside /dev/serial/by-id/ names, e.g. ..._HQ2043ABCDE-if00-port0
@@ -80,6 +86,7 @@ class Transport:
         self._serial: asyncio.Transport | None = None
         self._closed: asyncio.Future[None] | None = None
         self._resume: asyncio.TimerHandle | None = None
+        self._tty: _TtyHold | None = None
 
     @property
     def is_open(self) -> bool:
@@ -97,15 +104,35 @@ class Transport:
         except (OSError, ValueError, TimeoutError, serialx.SerialException) as exc:
             raise _map_open_error(self.url, exc) from exc
         self._serial = serial
+        self._tty = _TtyHold.of(serial)
         _LOGGER.debug("Opened %s", describe_port(self.url))
 
-    def hold_back(self, seconds: float) -> None:
-        """Leave what arrives in the port's buffer for ``seconds``, then take it at once."""
+    def hold_back(self, count: int) -> None:
+        """Leave what arrives in the port's buffer until ``count`` more bytes are there, or
+        their wire time has passed, then take them at once.
+
+        A tty is told to wake its reader only then (VMIN counts bytes for poll too): one
+        wake-up, no timer in the common case. Other ports (sockets) stop reading for the
+        bytes' wire time.
+        """
         if not self.is_open or self._resume is not None:
             return
         assert self._serial is not None
+        loop = asyncio.get_running_loop()
+        seconds = count * BYTE_TIME
+        if self._tty is not None and self._tty.hold(count):
+            self._resume = loop.call_later(seconds + HOLD_MARGIN, self._end_hold)
+            return
         self._serial.pause_reading()
-        self._resume = asyncio.get_running_loop().call_later(seconds, self._resume_reading)
+        self._resume = loop.call_later(seconds, self._resume_reading)
+
+    def _end_hold(self) -> None:
+        """The bytes are here or their time is up: reads take what there is again."""
+        if self._resume is not None:
+            self._resume.cancel()
+            self._resume = None
+        if self._tty is not None:
+            self._tty.release()
 
     def _resume_reading(self) -> None:
         self._resume = None
@@ -126,9 +153,8 @@ class Transport:
 
     def abandon(self) -> None:
         """Close without waiting (from a callback); ``close`` still waits for the port."""
-        if self._resume is not None:
-            self._resume.cancel()
-            self._resume = None
+        self._end_hold()
+        self._tty = None
         if self._serial is not None and not self._serial.is_closing():
             self._serial.close()
 
@@ -143,14 +169,59 @@ class Transport:
                 await asyncio.shield(closed)  # the port may be gone already: closing is all
         _LOGGER.debug("Closed %s", describe_port(self.url))
 
+    def _data_received(self, data: bytes) -> None:
+        if self._resume is not None and self._tty is not None:
+            self._end_hold()  # held by count: what was held back is here
+        self._received(data)
+
     def _connection_lost(self, exc: Exception | None) -> None:
         if self._resume is not None:
             self._resume.cancel()
             self._resume = None
+        self._tty = None  # the descriptor is gone: nothing to set back
         if self._closed is not None and not self._closed.done():
             self._closed.set_result(None)
         reason = "closed" if exc is None else getattr(exc, "strerror", None) or str(exc)
         self._lost(VEBusPortLostError(f"{describe_port(self.url)}: {reason}"))
+
+
+class _TtyHold:
+    """A tty's VMIN: how many bytes its buffer must hold before a read (or poll) wakes."""
+
+    def __init__(self, fd: int, attributes: list[Any]) -> None:
+        self._fd = fd
+        self._attributes = attributes
+        vmin = attributes[6][termios.VMIN]
+        # An int in raw mode, a one-byte string otherwise (Python's termios).
+        self._vmin = self._usual = vmin if isinstance(vmin, int) else ord(vmin)
+
+    @classmethod
+    def of(cls, serial: asyncio.Transport) -> _TtyHold | None:
+        """For a serial device's descriptor; None for a socket or anything else."""
+        try:
+            fd = serial.get_extra_info("serial").fileno()
+            if not os.isatty(fd):
+                return None
+            return cls(fd, termios.tcgetattr(fd))
+        except (AttributeError, OSError, termios.error, TypeError, ValueError):
+            return None
+
+    def hold(self, count: int) -> bool:
+        return self._set(min(count, 255))
+
+    def release(self) -> None:
+        if self._vmin != self._usual:
+            self._set(self._usual)
+
+    def _set(self, vmin: int) -> bool:
+        cc = self._attributes[6]
+        cc[termios.VMIN] = vmin
+        try:
+            termios.tcsetattr(self._fd, termios.TCSANOW, self._attributes)
+        except (OSError, termios.error):
+            return False
+        self._vmin = vmin
+        return True
 
 
 class _Protocol(asyncio.Protocol):
@@ -160,7 +231,7 @@ class _Protocol(asyncio.Protocol):
         self._owner = owner
 
     def data_received(self, data: bytes) -> None:
-        self._owner._received(data)
+        self._owner._data_received(data)
 
     def eof_received(self) -> bool | None:
         return None  # the transport closes itself and reports connection_lost
