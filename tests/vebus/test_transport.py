@@ -81,6 +81,7 @@ async def test_a_hold_whose_bytes_never_all_come_ends_by_the_clock(
 
 async def test_a_socket_is_held_back_by_the_clock() -> None:
     server = socket.create_server(("127.0.0.1", 0))
+    server.setblocking(False)
     port = server.getsockname()[1]
     pipe = Pipe(f"socket://127.0.0.1:{port}")
     await pipe.transport.open()
