@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
+import logging
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -138,3 +139,14 @@ async def recovered(hass: HomeAssistant, coordinator: VEBusCoordinator) -> bool:
     await coordinator.async_refresh()
     await hass.async_block_till_done()
     return coordinator.last_update_success
+
+
+def loud(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Warnings and errors of this integration. A busy machine may add Home Assistant's own
+    "taking over 10 seconds" warnings and asyncio's slow-callback notes; these tests are not
+    about those."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name.startswith("custom_components.victron_vebus")
+    ]

@@ -22,20 +22,11 @@ from tests.waiting import wait_for
 from vebus_sim.vedirect import ChargerSimulator
 
 from .charger_helpers import NAME, SERIAL, VOLTAGE, add_charger_through_flow, coordinator_of
+from .conftest import loud
 
 # Each of these waits spans refreshes (one a second, a silent one up to 5 s): on a machine
 # whose cores are busy with other work they take a good while longer.
 SLOW = 60.0
-
-
-def loud(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """Warnings and errors of this integration (a busy machine may add Home Assistant's own
-    "taking over 10 seconds" warnings, which are not what these tests are about)."""
-    return [
-        r.getMessage()
-        for r in caplog.records
-        if r.levelno >= logging.WARNING and r.name.startswith("custom_components.victron_vebus")
-    ]
 
 
 def recovered(caplog: pytest.LogCaptureFixture) -> list[str]:
