@@ -13,10 +13,13 @@ import errno
 import logging
 import os
 import re
-import termios
+import sys
 from typing import Any
 
 import serialx
+
+if sys.platform != "win32":  # no ttys there: replies are held back by the clock only
+    import termios
 
 from .errors import (
     VEBusConnectionError,
@@ -175,10 +178,8 @@ class Transport:
         self._received(data)
 
     def _connection_lost(self, exc: Exception | None) -> None:
-        if self._resume is not None:
-            self._resume.cancel()
-            self._resume = None
         self._tty = None  # the descriptor is gone: nothing to set back
+        self._end_hold()
         if self._closed is not None and not self._closed.done():
             self._closed.set_result(None)
         reason = "closed" if exc is None else getattr(exc, "strerror", None) or str(exc)
@@ -198,6 +199,8 @@ class _TtyHold:
     @classmethod
     def of(cls, serial: asyncio.Transport) -> _TtyHold | None:
         """For a serial device's descriptor; None for a socket or anything else."""
+        if sys.platform == "win32":
+            return None
         try:
             fd = serial.get_extra_info("serial").fileno()
             if not os.isatty(fd):
