@@ -8,6 +8,7 @@ entry's storage so the limit survives restarts.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 import contextlib
@@ -197,7 +198,13 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
                 result = await action(self.unit)
         finally:
             self.async_update_listeners()  # what the unit acknowledged shows at once
-        await self.async_request_refresh()
+        # The refresh runs in a task of its own: the caller may be cancelled (an automation
+        # in restart mode triggered again), and Home Assistant takes a refresh cancelled in
+        # the caller's task for a failed one, every entity unavailable until the next.
+        refresh = self.hass.async_create_task(
+            self.async_request_refresh(), f"{self.name} refresh after a control"
+        )
+        await asyncio.shield(refresh)
         return result
 
     async def async_read[T](self, read: Awaitable[T]) -> T:

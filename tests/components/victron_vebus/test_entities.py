@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
-from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -17,7 +18,8 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.victron_vebus.const import DOMAIN
 from custom_components.victron_vebus.vebus import ChargeState, SwitchState
 from tests.clock import FakeClock
-from vebus_sim import Simulator
+from tests.waiting import wait_for
+from vebus_sim import Faults, Simulator
 
 from .conftest import add_entry, control, write_requests
 
@@ -98,6 +100,34 @@ async def test_multi_phase_entities(hass: HomeAssistant) -> None:
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()
+
+
+async def test_a_control_cancelled_during_its_refresh_leaves_the_entities_available(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    """An automation in restart mode cancels its running action when it triggers again.
+    The refresh that follows a control must not go down with it: Home Assistant takes a
+    cancelled refresh for a failed one, and every entity would be unavailable."""
+    vebus_sim.faults = Faults(slow=0.05)  # a refresh of several exchanges takes a while
+    call = hass.async_create_task(
+        hass.services.async_call(
+            "select",
+            "select_option",
+            {"entity_id": "select.multiplus_mode", "option": "charger_only"},
+            blocking=True,
+        )
+    )
+    await wait_for(
+        lambda: vebus_sim.device.switch_state == SwitchState.CHARGER_ONLY, "the mode written"
+    )
+    written = len(vebus_sim.requests)
+    await wait_for(lambda: len(vebus_sim.requests) > written, "the refresh under way")
+    call.cancel()
+    await asyncio.gather(call, return_exceptions=True)
+    await hass.async_block_till_done()
+    assert setup_integration.runtime_data.last_update_success
+    assert state(hass, "select.multiplus_mode") == "charger_only"
+    assert state(hass, "sensor.multiplus_battery_voltage") != STATE_UNAVAILABLE
 
 
 async def test_mode_select_and_switches_drive_the_device(

@@ -218,12 +218,8 @@ class Soak:
         return kind, {"charging_allowed": int(allowed)}, write
 
     async def write(self) -> None:
-        """Writes until told to stop; the write under way then ends on its own.
-
-        Not cancelled: a write is followed by a refresh in the writer's task (Home
-        Assistant's debouncer), and a cancelled refresh marks the data failed without a
-        log line, which would make the count of losses and recoveries disagree.
-        """
+        """Writes until told to stop; the write under way then ends on its own, so every
+        write's outcome is known (a cancelled one would leave two values allowed)."""
         while not self.stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.rng.uniform(0.2, 1.5)):
