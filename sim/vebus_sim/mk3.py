@@ -79,6 +79,22 @@ _FORCED: dict[int, ChargeState] = {
     ForcedChargeState.FLOAT: ChargeState.FLOAT,
 }
 _SWITCH_VALUES = frozenset(int(state) for state in SwitchState)
+# Requests that change nothing in the unit; a forced charge state (in a device state
+# request) recomputes the unit itself.
+_READ_COMMANDS = frozenset(ord(letter) for letter in "VLF")
+_WINMON_READS = frozenset(
+    {
+        Code.VERSION_PART0,
+        Code.VERSION_PART1,
+        Code.DEVICE_STATE,
+        Code.READ_RAM_VAR,
+        Code.READ_SETTING,
+        Code.SETTING_INFO,
+        Code.RAM_VAR_INFO,
+        Code.READ_SNAPSHOT,
+        Code.SERIAL_NUMBER,
+    }
+)
 
 
 def _tenths(amps: float) -> int:
@@ -138,10 +154,13 @@ class Mk3Handler:
         if frame.command in WINMON_LETTERS:
             request = WinmonRequest.decode(frame)
             replies = self._winmon_request(frame, request) if request else []
+            read = request is not None and request.command in _WINMON_READS
         else:
             command = self._commands.get(frame.command)
             replies = command(frame) if command else []
-        device.refresh()
+            read = frame.command in _READ_COMMANDS
+        if not read:  # what the command changed shows at once (a read changed nothing)
+            device.refresh()
         return [self._out(reply) for reply in replies]
 
     # --- helpers ----------------------------------------------------------------------------

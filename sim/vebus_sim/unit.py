@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import functools
 import random
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from .device import SimDevice
 
 ESS_TIMEOUT = 15.0  # s of simulated time after the last setpoint write
+# The physics stores a dozen values at every step: each variable's scale is worked out once.
+_scale_of = functools.cache(VarScale.from_info)
 _ASSISTANT_HEADER_INFO = RawVarInfo(1, 0)
 _ASSISTANT_VAR_INFO = RawVarInfo(-1, 0)
 # What a unit without a charger makes of the remote switch: on or off only.
@@ -335,7 +338,7 @@ class SimUnit:
 
     def scaled_raw(self, var: int, value: float) -> int:
         """Raw word for ``value`` with the model's scale, clamped to what fits."""
-        scale = VarScale.from_info(self.model.var_info[var])
+        scale = _scale_of(self.model.var_info[var])
         if scale.bit is not None:
             return scale.raw(value)
         low, high = (-0x8000, 0x7FFF) if scale.signed else (0, 0xFFFF)
