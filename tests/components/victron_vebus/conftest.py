@@ -71,10 +71,20 @@ def write_requests(sim: Simulator) -> list[bytes]:
     return [r for r in sim.requests if len(r) > 4 and r[1] == 0xFF and r[3] == 0x37]
 
 
+async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set ``entry`` up with the real integration; a test that needs it loaded fails here,
+    with the reason the integration gave, not later on a missing ``runtime_data``."""
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    if entry.state is not ConfigEntryState.LOADED:
+        pytest.fail(f"the entry did not load ({entry.state.value}): {entry.reason}")
+
+
 async def add_entry(
-    hass: HomeAssistant, port: str, options: dict[str, object] | None = None
+    hass: HomeAssistant, port: str, options: dict[str, object] | None = None, *, loads: bool = True
 ) -> MockConfigEntry:
-    """Add an entry for ``port`` and set it up with the real integration."""
+    """Add an entry for ``port`` and set it up with the real integration (``loads``: it
+    must load)."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=TITLE,
@@ -83,8 +93,11 @@ async def add_entry(
         options=options or {},
     )
     entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    if loads:
+        await set_up(hass, entry)
+    else:
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
     return entry
 
 

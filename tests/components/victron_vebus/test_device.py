@@ -11,6 +11,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.victron_vebus.const import CONF_INTERFACE, CONF_PORT, DOMAIN
 from vebus_sim import Simulator
 
+from .conftest import set_up
+
 
 @pytest.mark.parametrize(
     ("model", "name", "product", "firmware", "entity_id"),
@@ -38,8 +40,7 @@ async def test_the_device_is_named_after_the_unit(
             data={CONF_PORT: port, CONF_INTERFACE: "MK3"},
         )
         entry.add_to_hass(hass)
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        await set_up(hass, entry)
         (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
         assert device.name == name
         assert device.model == product
@@ -76,8 +77,7 @@ async def test_an_inverter_has_no_charger_entities_and_two_modes(
             domain=DOMAIN, unique_id=model, data={CONF_PORT: port, CONF_INTERFACE: "MK3"}
         )
         entry.add_to_hass(hass)
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        await set_up(hass, entry)
         for entity_id in CHARGER_ENTITIES:
             assert (hass.states.get(entity_id.format(name)) is not None) is has_charger, entity_id
         assert hass.states.get(f"sensor.{name}_ac_output_voltage") is not None

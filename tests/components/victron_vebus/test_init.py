@@ -69,13 +69,13 @@ async def test_unload_during_a_refresh_lets_it_end_and_logs_no_error(
 
 
 async def test_missing_port_retries_setup_and_closes(hass: HomeAssistant, tmp_path: Path) -> None:
-    entry = await add_entry(hass, str(tmp_path / "ttyUSB7"))
+    entry = await add_entry(hass, str(tmp_path / "ttyUSB7"), loads=False)
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
 
 async def test_silent_device_retries_setup(hass: HomeAssistant, vebus_sim: Simulator) -> None:
     vebus_sim.faults.silent = True
-    entry = await add_entry(hass, await vebus_sim.start_pty())
+    entry = await add_entry(hass, await vebus_sim.start_pty(), loads=False)
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
 
@@ -87,7 +87,7 @@ async def test_busy_port_raises_a_repair_issue_until_it_is_free(
     path = await vebus_sim.start_pty()
     holder = VEBusClient(path)
     await holder.connect()
-    entry = await add_entry(hass, path)
+    entry = await add_entry(hass, path, loads=False)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"port_busy_{entry.entry_id}")
     assert issue is not None

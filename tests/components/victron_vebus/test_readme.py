@@ -31,7 +31,7 @@ from vebus_sim import Simulator
 from vebus_sim.vedirect import ChargerSimulator
 
 from .charger_helpers import NAME as CHARGER_NAME, PREFIX as CHARGER_PREFIX, SERIAL
-from .conftest import CHARGER_MODEL, add_entry
+from .conftest import CHARGER_MODEL, add_entry, set_up
 from .test_config_flow import GRID_DEFAULTS
 
 ROOT = Path(__file__).parents[3]
@@ -119,8 +119,7 @@ async def add_charger(hass: HomeAssistant, sim: ChargerSimulator) -> MockConfigE
         data={CONF_PORT: await sim.start_pty(), "family": "vedirect"},
     )
     entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, entry)
     return entry
 
 

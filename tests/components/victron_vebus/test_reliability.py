@@ -202,7 +202,7 @@ async def test_port_busy_after_a_replug_is_a_repair_issue_until_freed(
 async def test_wrong_device_on_the_port_is_a_repair_issue(hass: HomeAssistant) -> None:
     foreign = ForeignDevice()
     try:
-        added = await add_entry(hass, foreign.path)
+        added = await add_entry(hass, foreign.path, loads=False)
         assert added.state is ConfigEntryState.SETUP_RETRY
         assert ir.async_get(hass).async_get_issue(DOMAIN, f"not_vebus_{added.entry_id}")
     finally:

@@ -24,6 +24,8 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.victron_vebus.const import CONF_INTERFACE, CONF_PORT, DOMAIN
 from vebus_sim import Simulator
 
+from .conftest import set_up
+
 MODELS = {
     "multiplus-12": {},
     "quattro-48": {},
@@ -77,8 +79,7 @@ async def test_entities_of_each_model(
             data={CONF_PORT: await sim.start_pty(), CONF_INTERFACE: "MK3"},
         )
         entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        await set_up(hass, entry)
         await entry.runtime_data.async_refresh()  # the plan of what the entities need
         await hass.async_block_till_done()
         assert projection(hass, entry) == snapshot

@@ -14,6 +14,8 @@ from custom_components.victron_vebus.const import CONF_INTERFACE, CONF_PORT, DOM
 from custom_components.victron_vebus.vebus import ALARM_NAMES, RamVar
 from vebus_sim import Simulator
 
+from .conftest import set_up
+
 OFF_BY_DEFAULT = (
     "binary_sensor.quattro_ignore_ac_input",
     "binary_sensor.quattro_multi_function_relay",
@@ -38,8 +40,7 @@ async def setup(hass: HomeAssistant, sim: Simulator) -> MockConfigEntry:
         data={CONF_PORT: await sim.start_pty(), CONF_INTERFACE: "MK3"},
     )
     entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, entry)
     return entry
 
 
