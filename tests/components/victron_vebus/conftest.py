@@ -71,13 +71,36 @@ def write_requests(sim: Simulator) -> list[bytes]:
     return [r for r in sim.requests if len(r) > 4 and r[1] == 0xFF and r[3] == 0x37]
 
 
+# Said in every test, whatever happens: of any custom integration, and of aiohttp's zlib.
+_NOISE = ("has not been tested by Home Assistant", "zlib_ng and isal are not available")
+
+
+class _Complaints(logging.Handler):
+    """Warnings and errors logged meanwhile, by anyone (a dependency's setup, say)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if not any(noise in message for noise in _NOISE):
+            self.lines.append(f"{record.name}: {message}")
+
+
 async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Set ``entry`` up with the real integration; a test that needs it loaded fails here,
-    with the reason the integration gave, not later on a missing ``runtime_data``."""
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    with the reason Home Assistant gave, not later on a missing ``runtime_data``."""
+    complaints = _Complaints()
+    logging.getLogger().addHandler(complaints)
+    try:
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    finally:
+        logging.getLogger().removeHandler(complaints)
     if entry.state is not ConfigEntryState.LOADED:
-        pytest.fail(f"the entry did not load ({entry.state.value}): {entry.reason}")
+        logged = " | ".join(complaints.lines[-3:]) or "nothing logged"
+        pytest.fail(f"the entry did not load ({entry.state.value}: {entry.reason}); {logged}")
 
 
 async def add_entry(
