@@ -50,6 +50,7 @@ from vebus.protocol import Frame, FrameDecoder, encode_frame
 from .device import SimDevice
 from .faults import Faults
 from .mk3 import Mk3Handler
+from .port_link import PortLink
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -299,19 +300,10 @@ class _Session:
             self._last_activity = self._loop.time()
 
 
-def _point_link(link: str, target: str) -> None:
-    """Make ``link`` a symlink to ``target``, replacing what was there atomically."""
-    temporary = f"{link}.{os.getpid()}.tmp"
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(temporary)
-    os.symlink(target, temporary)
-    os.replace(temporary, link)
-
-
 class _PtyEndpoint:
     """A pseudo-terminal: the client opens the slave; a session lives while it is open."""
 
-    def __init__(self, sim: Simulator, link: str | None) -> None:
+    def __init__(self, sim: Simulator, link: PortLink) -> None:
         self._sim = sim
         master, slave = os.openpty()
         try:
@@ -324,8 +316,7 @@ class _PtyEndpoint:
             os.close(slave)
         os.set_blocking(master, False)
         self.master = master
-        if link is not None:
-            _point_link(link, self.path)
+        link.point(self.path)
         self._loop = asyncio.get_running_loop()
         self._session: _Session | None = None
         self._reading = False
@@ -444,7 +435,7 @@ class Simulator:
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
         self._pty_wanted = False
-        self._pty_link: str | None = None
+        self._pty_link: PortLink | None = None
         self._pty: _PtyEndpoint | None = None
         self._background: list[asyncio.Task[None]] = []
 
@@ -486,17 +477,17 @@ class Simulator:
         return url
 
     async def start_pty(self, link: str | None = None) -> str:
-        """Open a pty; returns ``link`` (made a symlink to the slave) or the slave path."""
+        """Open a pty; returns the path to open: ``link``, or one in a folder of its own,
+        made a symlink to the slave while the simulator is plugged in (port_link.py)."""
         if self._pty_wanted:
             raise RuntimeError("pty endpoint already started")
         self._pty_wanted = True
-        self._pty_link = link
+        self._pty_link = PortLink(link, "ttyVEBUS")
         if self._plugged:
-            self._pty = _PtyEndpoint(self, link)
+            self._pty = _PtyEndpoint(self, self._pty_link)
         self._start_background()
-        path = link if link is not None else self._pty.path if self._pty else ""
-        _LOGGER.info("simulator on pty %s", path)
-        return path
+        _LOGGER.info("simulator on pty %s", self._pty_link.path)
+        return self._pty_link.path
 
     async def _on_tcp_client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -542,6 +533,8 @@ class Simulator:
         pty, self._pty = self._pty, None
         if pty is not None:
             await pty.close()
+        if self._pty_link is not None:
+            self._pty_link.remove()
         _LOGGER.info("simulator unplugged")
 
     async def replug(self) -> None:
@@ -552,7 +545,7 @@ class Simulator:
         if self._tcp is not None:
             host, port = self._tcp
             self._server = await asyncio.start_server(self._on_tcp_client, host, port)
-        if self._pty_wanted:
+        if self._pty_link is not None:
             self._pty = _PtyEndpoint(self, self._pty_link)
         _LOGGER.info("simulator plugged in again")
 
@@ -564,9 +557,8 @@ class Simulator:
         await asyncio.gather(*self._background, return_exceptions=True)
         self._background.clear()
         if self._pty_link is not None:
-            with contextlib.suppress(OSError):
-                if os.path.islink(self._pty_link):
-                    os.unlink(self._pty_link)
+            self._pty_link.close()
+            self._pty_link = None
         self._tcp = None
         self._pty_wanted = False
 

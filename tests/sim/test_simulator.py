@@ -835,8 +835,8 @@ async def test_pty_without_link_and_reconnect(simulators: list[Simulator]) -> No
     sim = Simulator(paced=False, live=False, heartbeat=0.05)
     simulators.append(sim)
     path = await sim.start_pty()
-    assert path == sim.pty_path
-    assert path.startswith("/dev/")
+    assert os.path.realpath(path) == sim.pty_path
+    assert sim.pty_path is not None and sim.pty_path.startswith("/dev/pts/")
     await asyncio.sleep(0.2)  # heartbeats are not sent while nobody has the port open
     for _ in range(2):
         wire = await Wire.pty(path)
@@ -846,6 +846,33 @@ async def test_pty_without_link_and_reconnect(simulators: list[Simulator]) -> No
         finally:
             await wire.close()
         await wait_for(lambda: sim.clients == 0, "the simulator sees the port closed")
+
+
+async def test_a_pty_is_gone_while_unplugged_and_back_at_the_same_path(
+    simulators: list[Simulator],
+) -> None:
+    # The pty's own name goes to whichever pty the machine opens next: a client that came back
+    # to it could reach another device (another test's, on the other worker).
+    sim = Simulator(paced=False, live=False, heartbeat=0)
+    simulators.append(sim)
+    path = await sim.start_pty()
+    await sim.unplug()
+    assert not os.path.lexists(path)
+    blocker = os.openpty()  # the old name taken by someone else, as on a busy machine
+    try:
+        await sim.replug()
+        assert os.path.realpath(path) == sim.pty_path
+        wire = await Wire.pty(path)
+        try:
+            assert await wire.ask(h("02 FF 56 A9")) == h("07 FF 56 24 DB 11 00 42 52")
+        finally:
+            await wire.close()
+    finally:
+        for fd in blocker:
+            os.close(fd)
+    await sim.stop()
+    assert not os.path.lexists(path)
+    assert not os.path.exists(os.path.dirname(path))
 
 
 async def test_fault_flap(connect: Connect) -> None:
@@ -876,7 +903,7 @@ async def test_serve_prints_endpoints_and_logs(
                 await asyncio.sleep(0.01)
         url, path = lines
         assert url.startswith("socket://127.0.0.1:")
-        assert path.startswith("/dev/")
+        assert os.path.realpath(path).startswith("/dev/pts/")
         wire = await Wire.tcp(url)
         try:
             assert (await wire.ask(h("02 FF 56 A9")))[2] == ord("V")

@@ -17,6 +17,8 @@ import termios
 import tty
 from typing import Protocol
 
+from vebus_sim.port_link import PortLink
+
 _LOGGER = logging.getLogger(__name__)
 
 PTY_POLL_INTERVAL = 0.02  # s between checks for a client opening or closing the pty
@@ -74,19 +76,10 @@ class PtyWire:
         return None
 
 
-def point_link(link: str, target: str) -> None:
-    """Make ``link`` a symlink to ``target``, replacing what was there atomically."""
-    temporary = f"{link}.{os.getpid()}.tmp"
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(temporary)
-    os.symlink(target, temporary)
-    os.replace(temporary, link)
-
-
 class PtyEndpoint:
     """A pseudo-terminal; ``make_session`` is called each time a client opens it."""
 
-    def __init__(self, make_session: SessionFactory, link: str | None) -> None:
+    def __init__(self, make_session: SessionFactory, link: PortLink) -> None:
         self._make_session = make_session
         master, slave = os.openpty()
         try:
@@ -99,8 +92,7 @@ class PtyEndpoint:
             os.close(slave)
         os.set_blocking(master, False)
         self.master = master
-        if link is not None:
-            point_link(link, self.path)
+        link.point(self.path)
         self._loop = asyncio.get_running_loop()
         self._session: Session | None = None
         self._reading = False

@@ -17,10 +17,10 @@ import asyncio
 import collections
 import contextlib
 import logging
-import os
 import random
 import socket
 
+from vebus_sim.port_link import PortLink
 from vedirect import Reg
 from vedirect.protocol import FRAMING_ERROR, HexFrame, Response
 
@@ -175,7 +175,7 @@ class ChargerSimulator:
         self._tcp: tuple[str, int] | None = None
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
-        self._pty_link: str | None = None
+        self._pty_link: PortLink | None = None
         self._pty_wanted = False
         self._pty: PtyEndpoint | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -209,14 +209,15 @@ class ChargerSimulator:
         return url
 
     async def start_pty(self, link: str | None = None) -> str:
-        """Open a pty; returns ``link`` (made a symlink to the slave) or the slave path."""
+        """Open a pty; returns the path to open: ``link``, or one in a folder of its own,
+        made a symlink to the slave while the simulator is plugged in (port_link.py)."""
         if self._pty_wanted:
             raise RuntimeError("pty endpoint already started")
-        self._pty_wanted, self._pty_link = True, link
+        self._pty_wanted, self._pty_link = True, PortLink(link, "ttyVEDIRECT")
         if self._plugged:
-            self._pty = PtyEndpoint(self._session, link)
+            self._pty = PtyEndpoint(self._session, self._pty_link)
         self._start_ticker()
-        return link if link is not None else self._pty.path if self._pty else ""
+        return self._pty_link.path
 
     def _session(self, wire: Wire, name: str) -> _Session:
         return _Session(self, wire, name)
@@ -264,6 +265,8 @@ class ChargerSimulator:
         pty, self._pty = self._pty, None
         if pty is not None:
             await pty.close()
+        if self._pty_link is not None:
+            self._pty_link.remove()
 
     async def replug(self) -> None:
         """The endpoints back: the same TCP port; a new pty, the link pointed at it."""
@@ -272,7 +275,7 @@ class ChargerSimulator:
         self._plugged = True
         if self._tcp is not None:
             self._server = await asyncio.start_server(self._on_tcp_client, *self._tcp)
-        if self._pty_wanted:
+        if self._pty_link is not None:
             self._pty = PtyEndpoint(self._session, self._pty_link)
 
     async def stop(self) -> None:
@@ -282,9 +285,8 @@ class ChargerSimulator:
             ticker.cancel()
             await asyncio.gather(ticker, return_exceptions=True)
         if self._pty_link is not None:
-            with contextlib.suppress(OSError):
-                if os.path.islink(self._pty_link):
-                    os.unlink(self._pty_link)
+            self._pty_link.close()
+            self._pty_link = None
         self._tcp = None
         self._pty_wanted = False
 
