@@ -434,8 +434,7 @@ class Simulator:
         self._tcp: tuple[str, int] | None = None
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
-        self._pty_wanted = False
-        self._pty_link: PortLink | None = None
+        self._pty_link: PortLink | None = None  # set while a pty endpoint is wanted
         self._pty: _PtyEndpoint | None = None
         self._background: list[asyncio.Task[None]] = []
 
@@ -479,9 +478,8 @@ class Simulator:
     async def start_pty(self, link: str | None = None) -> str:
         """Open a pty; returns the path to open: ``link``, or one in a folder of its own,
         made a symlink to the slave while the simulator is plugged in (port_link.py)."""
-        if self._pty_wanted:
+        if self._pty_link is not None:
             raise RuntimeError("pty endpoint already started")
-        self._pty_wanted = True
         self._pty_link = PortLink(link, "ttyVEBUS")
         if self._plugged:
             self._pty = _PtyEndpoint(self, self._pty_link)
@@ -530,11 +528,11 @@ class Simulator:
         await asyncio.gather(*tasks, return_exceptions=True)
         if server is not None:
             await server.wait_closed()
+        if self._pty_link is not None:  # first: the pty's name is free once it closes
+            self._pty_link.remove()
         pty, self._pty = self._pty, None
         if pty is not None:
             await pty.close()
-        if self._pty_link is not None:
-            self._pty_link.remove()
         _LOGGER.info("simulator unplugged")
 
     async def replug(self) -> None:
@@ -560,7 +558,6 @@ class Simulator:
             self._pty_link.close()
             self._pty_link = None
         self._tcp = None
-        self._pty_wanted = False
 
     # --- time -----------------------------------------------------------------------------
 

@@ -175,8 +175,7 @@ class ChargerSimulator:
         self._tcp: tuple[str, int] | None = None
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
-        self._pty_link: PortLink | None = None
-        self._pty_wanted = False
+        self._pty_link: PortLink | None = None  # set while a pty endpoint is wanted
         self._pty: PtyEndpoint | None = None
         self._ticker: asyncio.Task[None] | None = None
 
@@ -211,9 +210,9 @@ class ChargerSimulator:
     async def start_pty(self, link: str | None = None) -> str:
         """Open a pty; returns the path to open: ``link``, or one in a folder of its own,
         made a symlink to the slave while the simulator is plugged in (port_link.py)."""
-        if self._pty_wanted:
+        if self._pty_link is not None:
             raise RuntimeError("pty endpoint already started")
-        self._pty_wanted, self._pty_link = True, PortLink(link, "ttyVEDIRECT")
+        self._pty_link = PortLink(link, "ttyVEDIRECT")
         if self._plugged:
             self._pty = PtyEndpoint(self._session, self._pty_link)
         self._start_ticker()
@@ -262,11 +261,11 @@ class ChargerSimulator:
         await asyncio.gather(*tasks, return_exceptions=True)
         if server is not None:
             await server.wait_closed()
+        if self._pty_link is not None:  # first: the pty's name is free once it closes
+            self._pty_link.remove()
         pty, self._pty = self._pty, None
         if pty is not None:
             await pty.close()
-        if self._pty_link is not None:
-            self._pty_link.remove()
 
     async def replug(self) -> None:
         """The endpoints back: the same TCP port; a new pty, the link pointed at it."""
@@ -288,7 +287,6 @@ class ChargerSimulator:
             self._pty_link.close()
             self._pty_link = None
         self._tcp = None
-        self._pty_wanted = False
 
     # --- the stream --------------------------------------------------------------------------
 
