@@ -2,8 +2,9 @@
 
 The unit holds the device rules (RAM-only ledger, EEPROM limit, ESS keep-alive); here: what
 to poll (the union of what enabled entities need), the refresh, library errors as translated
-Home Assistant errors and repair issues, the options, and the EEPROM record kept in the
-entry's storage so the limit survives restarts.
+Home Assistant errors and repair issues, the options, and what the entry's storage keeps
+across reloads and restarts: the EEPROM record (so the limit survives them) and the
+RAM-only ledger (so what the unit runs still shows, and comes back if the unit restarted).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from .repairs import clear_port_issues, raise_port_issue, show_vebus_error
 from .sampler import Sampler
 from .vebus import (
     EepromLimiter,
+    RamOnlyLedger,
     StatusPlan,
     UnitState,
     VEBusConnectionError,
@@ -95,6 +97,9 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         self._store: Store[dict[str, float]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.eeprom"
         )
+        self._ram_only_store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.ram_only"
+        )
         self._in_flight = RefreshInFlight()
 
     @property
@@ -124,13 +129,16 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
     # --- refresh ------------------------------------------------------------------------------
 
     async def _async_setup(self) -> None:
-        """Learn the unit once, and the EEPROM record from before a restart."""
+        """Learn the unit once; the EEPROM record and the RAM-only ledger from before a
+        reload or restart (the first refresh checks the ledger against the unit)."""
         saved = await self._store.async_load() or {}
         self.unit.eeprom = EepromLimiter(
             clock=self.unit.clock,
             saved={int(key): float(value) for key, value in saved.items()},
             on_change=self._save_eeprom_record,
         )
+        self.unit.restore_ram_only(RamOnlyLedger.from_json(await self._ram_only_store.async_load()))
+        self.unit.on_ram_only_change = self._save_ram_only_ledger
         with self._update_failed():
             await self.unit.discover(self._settings)
         if self.unit.ess_control is not None:
@@ -138,6 +146,12 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
 
     def _save_eeprom_record(self, saved: dict[int, float]) -> None:
         self._store.async_delay_save(lambda: {str(key): value for key, value in saved.items()}, 0)
+
+    def _save_ram_only_ledger(self) -> None:
+        self._ram_only_store.async_delay_save(self._ram_only_ledger, 0)
+
+    def _ram_only_ledger(self) -> dict[str, Any]:
+        return self.unit.ram_only_ledger().as_json()
 
     async def _async_update_data(self) -> UnitState:
         self.counters["refreshes"] += 1
@@ -223,6 +237,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         if self.grid_control is not None:
             self.grid_control.async_unload()
         await self.unit.close()
+        # On disk before the next set-up reads it (a reload follows at once).
+        await self._ram_only_store.async_save(self._ram_only_ledger())
 
     def diagnostics(self) -> dict[str, Any]:
         unit = self.unit.diagnostics()

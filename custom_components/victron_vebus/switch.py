@@ -149,6 +149,12 @@ class VEBusFlagSwitch(VEBusEntity, SwitchEntity):
     def is_on(self) -> bool | None:
         return self.coordinator.unit.flag(self.entity_description.flag)
 
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """As stored in EEPROM: differs from the state while a RAM-only write holds."""
+        stored = self.coordinator.unit.flag_stored(self.entity_description.flag)
+        return None if stored is None else {"stored_value": stored}
+
     async def async_turn_on(self, **kwargs: Any) -> None:
         await self._set(True)
 

@@ -286,12 +286,16 @@ class SimDevice(SimUnit):
         self.interface_lines = H_POWER_ON_DEFAULT
 
     def restart(self) -> None:
-        """Reboot the VE.Bus units: RAM-only settings, ESS setpoints and snapshots are lost.
+        """Reboot the VE.Bus units: RAM-only settings, ESS setpoints, snapshots and the
+        remote panel's current limit are lost.
 
         The MK3 draws its power from the VE.Bus, so it restarts too (``reset_interface``).
         """
         self.boots += 1
         self.reset_interface()
+        # The interface's panel command goes with it: the unit runs its own current limit
+        # until a panel sends one again (protocol.md §3.6).
+        self._shared.panel_limit = None
         for unit in self.units:
             unit.forget_ram_only()
             if self.live:

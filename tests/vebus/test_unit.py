@@ -19,7 +19,10 @@ from tests.wire import is_lines_write, lost_on_the_wire, winmon_write
 from vebus import (
     EepromLimiter,
     Mode,
+    RamOnlyLedger,
+    RamOnlySetting,
     Setting,
+    SettingState,
     StatusPlan,
     SwitchState,
     VEBusAsleepError,
@@ -197,6 +200,55 @@ async def test_the_eeprom_record_outlives_the_unit_object(
     with pytest.raises(VEBusRateLimitedError):
         await again.write_setting(FLOAT, 13.4, persist=True)
     assert sim.device.eeprom_writes == {FLOAT: 1}
+
+
+async def test_the_ram_only_ledger_outlives_the_unit_object(
+    sim: Simulator, unit: VEBusUnit, clock: FakeClock
+) -> None:
+    """What an owner keeps between its runs (as JSON) goes into the next unit: what the
+    unit lost to a restart meanwhile is written again, what was stored elsewhere stands."""
+    await unit.write_setting(ABSORPTION, 14.1)
+    await unit.write_setting(FLOAT, 13.2)
+    await unit.set_current_limit(16)
+    kept = unit.ram_only_ledger().as_json()
+    assert kept["settings"][str(ABSORPTION)] == {"raw": 1410, "stored": 1440}
+    await unit.close()
+    sim.device.restart()
+    sim.device.set_setting_raw(FLOAT, 1350, persist=True)  # VEConfigure, meanwhile
+
+    again = VEBusUnit(VEBusClient(unit.client.url), clock=clock)
+    again.restore_ram_only(RamOnlyLedger.from_json(kept))
+    try:
+        await again.discover(SETTINGS)
+        state = await again.refresh(PLAN)
+    finally:
+        await again.close()
+    assert sim.device.setting_raw(ABSORPTION) == 1410
+    assert state.settings[ABSORPTION] == SettingState(14.1, 14.4)
+    assert state.settings[FLOAT] == SettingState(13.5, 13.5)
+    assert sim.device.current_limit == pytest.approx(16.0)
+    assert again.counters["ram_only_restored"] == 2
+    assert again.counters["ram_only_dropped"] == 1
+    assert eeprom_writes(sim) == 0
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        None,
+        [],
+        {"settings": {"x": {"raw": 1}, "3": {"raw": True}, "2": {"raw": 70000}}},
+        {"settings": {"3": {"raw": 1380, "stored": "1380"}}, "current_limit": float("nan")},
+        {"settings": [], "current_limit": -1},
+    ],
+)
+def test_a_ledger_leaves_out_what_is_not_well_formed(kept: object) -> None:
+    assert RamOnlyLedger.from_json(kept) == RamOnlyLedger()
+
+
+def test_a_ledger_keeps_what_is_well_formed() -> None:
+    kept = {"settings": {"3": {"raw": 1380, "stored": None}, "y": 2}, "current_limit": 16}
+    assert RamOnlyLedger.from_json(kept) == RamOnlyLedger({3: RamOnlySetting(1380)}, 16.0)
 
 
 async def test_a_thousand_routine_changes_never_touch_eeprom(

@@ -78,6 +78,7 @@ from .models import (
     VEBusErrorCode,
 )
 from .product import Family, Product, family_of, firmware_type, firmware_version_text
+from .ram_only import RamOnlyLedger, RamOnlySetting
 from .restore import (
     Difference,
     Outcome,
@@ -142,6 +143,8 @@ __all__ = [
     "Outcome",
     "PowerSample",
     "Product",
+    "RamOnlyLedger",
+    "RamOnlySetting",
     "RamVar",
     "RestoreReport",
     "RestoreResult",

@@ -116,6 +116,14 @@ class VEBusClient(RamAndSettings):
         return self.link.session
 
     @property
+    def interface_restarted(self) -> bool | None:
+        """The first 'V' frame this client saw had no address selected ('B'): the interface,
+        and the unit that powers it, restarted since a host last selected one (or none
+        ever did), so the unit holds no RAM-only value of an earlier run. None until a
+        'V' frame was seen."""
+        return self.link.found_without_address
+
+    @property
     def connected(self) -> bool:
         return self.link.connected
 

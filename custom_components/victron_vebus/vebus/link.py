@@ -111,6 +111,7 @@ class Link:
         self.interface_version: int | None = None
         self.last_frame_at: float | None = None
         self.session = 0  # bumped on every (re)connect and interface reset
+        self.found_without_address: bool | None = None  # the first 'V' frame seen said 'B'
         self._last_reply_at = -1e9  # the last frame that was not a 'V' frame
         self._transport: Transport | None = None
         self._lock = asyncio.Lock()
@@ -226,6 +227,10 @@ class Link:
             self._last_reply_at = self.last_frame_at
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("<< %02x %s", frame.frame_type, frame.payload.hex(" "))
+        if self.found_without_address is None and frame.command == ord("V"):
+            first = VersionReply.decode(frame)
+            if first is not None:
+                self.found_without_address = first.no_address
         if self._pending is not None and not self._pending[1].done():
             match, future = self._pending
             try:

@@ -3,9 +3,10 @@
 - What the unit supports is learnt once (``discover``), and only that is read.
 - Settings are written RAM only unless saved permanently; RAM-only values are remembered
   (the ledger) and written again after the unit restarts or the connection returns, within
-  the refresh that notices it. A RAM-only write left unconfirmed is set back to the value
-  known at the next refresh: the unit may hold the new value or the old one, and only the
-  old one is known.
+  the refresh that notices it; so is the current limit sent with the remote panel command.
+  The owner may keep the ledger across its own restart (``unit_ledger``, ``ram_only``).
+  A RAM-only write left unconfirmed is set back to the value known at the next refresh:
+  the unit may hold the new value or the old one, and only the old one is known.
 - EEPROM saves go through the limiter (``eeprom``): once per setting per interval.
 - A flag switch changes the bits it owns and no other: read-modify-write on the word the
   unit confirmed last (``controls``).
@@ -153,6 +154,8 @@ class VEBusUnit(UnitSampling):
             return self._asleep_state()
         if client.session != self._session_seen:
             await self._restore_session()
+        if self.ram_only_to_check:
+            await self._take_back()
         if self._unsure_settings:
             await self._repair_settings()
         panel_writes = self._panel_writes
@@ -241,6 +244,7 @@ class VEBusUnit(UnitSampling):
             session = self.client.session
             for setting_id, raw in list(self._ram_only.items()):
                 await self.client.write_setting_raw(setting_id, raw, persist=False)
+            await self._resend_panel_limit()
             if self.ess is not None:
                 await self.ess.reapply()
             self._settings_stale = True
@@ -302,6 +306,7 @@ class VEBusUnit(UnitSampling):
 
     def diagnostics(self) -> dict[str, Any]:
         device = self.device
+        ledger = self.ram_only_ledger()
         return {
             "device": None
             if device is None
@@ -320,7 +325,13 @@ class VEBusUnit(UnitSampling):
             "ess_control": self.ess_control.diagnostics() if self.ess_control else None,
             "supported_ram": [ram_name(i) for i in sorted(self.supported_ram)],
             "settings": [setting_name(i) for i in sorted(self.setting_scales)],
-            "ram_only_settings": {setting_name(k): v for k, v in sorted(self._ram_only.items())},
+            # Each setting in force (raw) and stored when it was written RAM only.
+            "ram_only_settings": {
+                setting_name(k): {"raw": v.raw, "stored_raw": v.stored}
+                for k, v in sorted(ledger.settings.items())
+            },
+            "ram_only_current_limit": ledger.current_limit,
+            "ram_only_to_check": self.ram_only_to_check,
             "unconfirmed_ram_only_settings": [
                 setting_name(i) for i in sorted(self._unsure_settings)
             ],

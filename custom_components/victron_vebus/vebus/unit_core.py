@@ -26,6 +26,7 @@ from .ids import (
 from .models import DeviceInfo, Mode
 from .plausible import Plausibility
 from .product import Product, family_of
+from .ram_only import RamOnlySetting
 from .sampling import PowerSample
 from .scaling import SettingScale
 from .status import VEBusStatus
@@ -94,6 +95,12 @@ class UnitCore:
         self._lock = asyncio.Lock()
         self._session_seen = 0
         self._ram_only: dict[int, int] = {}  # setting id -> raw value written RAM only
+        self._ram_only_stored: dict[int, int | None] = {}  # its EEPROM value then (raw)
+        self._panel_limit: float | None = None  # A, the current limit last sent with 'S'
+        # What the owner's last run wrote RAM only (``restore_ram_only``), until checked.
+        self._handed_back: dict[int, RamOnlySetting] = {}
+        self._handed_back_limit: float | None = None
+        self.on_ram_only_change: Callable[[], None] | None = None  # the owner keeps the ledger
         self._unsure_settings: set[int] = set()  # RAM-only writes left unconfirmed
         self._settings: dict[int, SettingState] = {}
         self._stored: dict[int, int] = {}  # raw EEPROM values as last read or saved
@@ -170,6 +177,10 @@ class UnitCore:
         except BaseException:
             self.counters["writes_failed"] += 1
             raise
+
+    def _ram_only_changed(self) -> None:
+        if self.on_ram_only_change is not None:
+            self.on_ram_only_change()
 
     def _refuse_asleep(self) -> None:
         if self.asleep:

@@ -72,7 +72,9 @@ class UnitPanel(UnitSettings):
         await self.client.set_panel_state(mode, current_limit)
         self._confirmed_mode = mode
         if current_limit is not None:
-            self._confirmed_limit = current_limit
+            self._confirmed_limit = self._panel_limit = current_limit
+            self._handed_back_limit = None  # written now: an earlier run's limit is past
+            self._ram_only_changed()
         self._panel_writes += 1
         if mode is not Mode.OFF and self._standby_before is not None:
             # Switched on again after ``standby``: Keep awake goes back to what it was.

@@ -16,12 +16,12 @@ from .ids import (
 )
 from .sampling import ERROR_BACKOFF, SAMPLE_IDS, SAMPLE_PERIOD, PowerSample
 from .status import VEBusStatus
-from .unit_panel import UnitPanel
+from .unit_ledger import UnitLedger
 
 _LOGGER = logging.getLogger(__name__)
 
 
-class UnitSampling(UnitPanel):
+class UnitSampling(UnitLedger):
     """Samples of the key values between refreshes; each refresh's values count too."""
 
     async def sample(self) -> PowerSample:

@@ -84,6 +84,10 @@ class UnitSettings(UnitCore):
             return
         self._settings[setting_id] = SettingState(scale.value(raw), scale.value(stored_raw))
         self._stored[setting_id] = stored_raw
+        if setting_id in self._ram_only and self._ram_only_stored.get(setting_id) is None:
+            # Written RAM only before its stored value was read: this is the one it had.
+            self._ram_only_stored[setting_id] = stored_raw
+            self._ram_only_changed()
         if setting_id in FLAG_SETTINGS:
             self._flags[setting_id] = raw
         if setting_id == BATTERY_MONITOR_SETTING:
@@ -103,6 +107,11 @@ class UnitSettings(UnitCore):
     def flag(self, flag: FlagSwitch) -> bool | None:
         """A flag switch as the unit holds it (None until its word was read)."""
         word = self._flags.get(flag.setting_id)
+        return None if word is None else flag.is_on(word)
+
+    def flag_stored(self, flag: FlagSwitch) -> bool | None:
+        """A flag switch as stored in EEPROM (None until its word was read)."""
+        word = self._stored.get(flag.setting_id)
         return None if word is None else flag.is_on(word)
 
     @property
@@ -243,11 +252,15 @@ class UnitSettings(UnitCore):
                 reset = await client.write_setting_raw(setting_id, raw, persist=False)
         if persist:
             self._ram_only.pop(setting_id, None)
+            self._ram_only_stored.pop(setting_id, None)
             self._known(setting_id, raw & 0xFFFF, raw & 0xFFFF)
         else:
             self._ram_only[setting_id] = raw
+            self._ram_only_stored[setting_id] = self._stored.get(setting_id)
             if setting_id in self._stored:  # else the stored value is read next refresh
                 self._known(setting_id, raw & 0xFFFF, self._stored[setting_id])
+        self._handed_back.pop(setting_id, None)  # written now: an earlier run's value is past
+        self._ram_only_changed()
         self._unsure_settings.discard(setting_id)
         self._stale_settings.add(setting_id)
         self._setting_writes[setting_id] += 1
