@@ -94,16 +94,19 @@ async def test_ram_only_values_return_after_the_unit_restarts(
     await unit.write_setting(ABSORPTION, 14.0)
     await unit.set_charging_allowed(False)
     await unit.set_ess_setpoint(300)
+    await unit.set_current_limit(16)
     session = unit.client.session
     sim.heartbeat = 0.02
     sim.device.restart()
     assert sim.device.setting_raw(ABSORPTION) != 1400  # the unit forgot
     assert sim.device.ess_setpoint == 0
+    assert sim.device.current_limit == pytest.approx(9.9)  # its own, with the panel gone
     await wait_for(lambda: unit.client.session != session, "the rebooted interface speaks")
     await unit.refresh(PLAN)  # the refresh that notices puts them back
     assert sim.device.setting_raw(ABSORPTION) == 1400
     assert sim.device.setting_raw(Setting.FLAGS0) & 0x40
     assert sim.device.ess_setpoint == -300
+    assert sim.device.current_limit == pytest.approx(16.0)
     assert eeprom_writes(sim) == 0
 
 
