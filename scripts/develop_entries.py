@@ -1,10 +1,13 @@
 """Seed config/.storage with scripts/develop's entries: the MultiPlus simulator and the charger
 simulator, each unless an entry of its family exists (an entry without a family is VE.Bus).
 
-    .venv/bin/python scripts/develop_entries.py CONFIG_DIR VEBUS_URL CHARGER_URL [CHARGER_MODEL]
+    .venv/bin/python scripts/develop_entries.py CONFIG_DIR VEBUS_URL CHARGER_URL \
+        [CHARGER_MODEL [VEBUS_MODEL]]
 
-The entries are what the config flow makes for these simulators (family, interface, the
-charger's serial as its unique id), so a fresh scripts/develop has the entity ids README shows.
+The entries are what the config flow makes for these simulators (family, interface, and as
+the unique id the serial number each unit reports: a network URL has no USB serial), so a
+fresh scripts/develop has the entity ids README shows, and a reconfigure keeps them
+(tests/components/victron_vebus/test_develop_entries.py runs the flow to compare).
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ import sys
 from typing import Any
 import uuid
 
+from vebus.product import family_of
+from vebus_sim import get_model as get_vebus_model
 from vebus_sim.vedirect import get_model
 
 DOMAIN = "victron_vebus"
 CHARGER_MODEL = "ip22-24-12"  # vedirect-sim's default
+VEBUS_MODEL = "multiplus-12"  # vebus-sim's default
 
 
 def _entry(title: str, data: dict[str, str], unique_id: str) -> dict[str, Any]:
@@ -35,10 +41,15 @@ def _entry(title: str, data: dict[str, str], unique_id: str) -> dict[str, Any]:
 
 
 def seed(
-    config: Path, vebus_url: str, charger_url: str, charger_model: str = CHARGER_MODEL
+    config: Path,
+    vebus_url: str,
+    charger_url: str,
+    charger_model: str = CHARGER_MODEL,
+    vebus_model: str = VEBUS_MODEL,
 ) -> list[str]:
     """Add the missing entries; returns the titles of those added."""
     charger = get_model(charger_model)
+    unit = get_vebus_model(vebus_model)
     store = config / ".storage" / "core.config_entries"
     if store.exists():
         data = json.loads(store.read_text())
@@ -58,9 +69,9 @@ def seed(
         (
             "vebus",
             _entry(
-                "MultiPlus (simulator)",
+                f"{family_of(unit.ac_inputs)} (simulator)",
                 {"port": vebus_url, "family": "vebus", "interface": "MK3"},
-                vebus_url,
+                unit.serial,  # the flow knows a unit behind a URL by its serial number
             ),
         ),
         (

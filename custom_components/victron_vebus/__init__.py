@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import cast
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .charger_coordinator import ChargerConfigEntry, ChargerCoordinator, async_setup_charger
 from .const import CONF_PORT, DOMAIN, FAMILY_VEDIRECT
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
+from .device_ids import is_current
 from .identify import entry_family
 from .runtime import VictronConfigEntry
 from .services import async_setup_services
@@ -83,3 +86,19 @@ async def async_unload_entry(hass: HomeAssistant, entry: VictronConfigEntry) -> 
     if unloaded:
         await coordinator.async_release()
     return unloaded
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: VictronConfigEntry, device: DeviceEntry
+) -> bool:
+    """A device the entry no longer has may be deleted (one left by an earlier change of
+    the entry's identity, a unit gone from the system); the entry's own may not."""
+    addresses: tuple[int, ...] | None = None
+    if entry.state is ConfigEntryState.LOADED:
+        coordinator = entry.runtime_data
+        addresses = coordinator.unit.addresses if isinstance(coordinator, VEBusCoordinator) else ()
+    return not any(
+        is_current(entry, value, addresses)
+        for domain, value in device.identifiers
+        if domain == DOMAIN
+    )

@@ -8,6 +8,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .charger_coordinator import ChargerCoordinator
 from .const import DOMAIN, MANUFACTURER
+from .device_ids import entry_key
 from .identify import CHARGER_FALLBACK_NAME
 
 
@@ -21,8 +22,7 @@ class ChargerEntity(CoordinatorEntity[ChargerCoordinator]):
     ) -> None:
         super().__init__(coordinator)
         self.entity_description = description
-        entry = coordinator.config_entry
-        base_id = entry.unique_id or entry.entry_id
+        base_id = entry_key(coordinator.config_entry)
         self._attr_unique_id = f"{base_id}_{key or description.key}"
         charger = coordinator.charger
         reading = charger.reading

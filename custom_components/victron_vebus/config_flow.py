@@ -10,7 +10,9 @@ VE.Bus unit through an MK2/MK3, or a VE.Direct charger. The entry data holds the
 Unique id: a VE.Bus entry has the USB serial number of the interface (the MK3-USB's
 "HQ..." serial) when the port is a USB adapter with a usable serial; otherwise the serial
 number the unit reports; otherwise the port itself. A charger entry has the charger's own
-serial number (SER#), else the adapter's USB serial, else the port.
+serial number (SER#), else the adapter's USB serial, else the port. A reconfigure keeps the
+entry's unique id, except for an entry known only by its port, which takes the new one; its
+devices and entities are moved to it in the same step (``device_ids``), never made anew.
 
 Reloads: a loaded entry has an update listener that reloads it on any change, so data
 changes here only reload entries that nobody listens to (not loaded, setup retry).
@@ -40,6 +42,7 @@ import serialx
 import voluptuous as vol
 
 from .const import CONF_PORT, DOMAIN, FAMILY_VEBUS, FAMILY_VEDIRECT
+from .device_ids import async_rekey
 from .identify import async_identify, cable_family, entry_family
 from .options_flow import VictronVEBusOptionsFlow
 from .vebus import describe_port
@@ -299,8 +302,11 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
             if found.family != entry_family(entry.data):
                 return self.async_abort(reason="unique_id_mismatch")
             await self._async_claim(unique_id, data)
+            # An entry known by its port takes the unit's identity: its devices and entities
+            # go with it, so none is made anew (entity ids and history stay).
+            async_rekey(self.hass, entry, unique_id)
             self.hass.config_entries.async_update_entry(
-                entry, unique_id=self.unique_id, data={**entry.data, **data}
+                entry, unique_id=unique_id, data={**entry.data, **data}
             )
             if _reload_here(entry):
                 self.hass.config_entries.async_schedule_reload(entry.entry_id)

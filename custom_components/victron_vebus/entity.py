@@ -10,6 +10,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import VEBusCoordinator
+from .device_ids import entry_key, member_key
 from .needs import Need, Part
 from .vebus import UnitStatus, firmware_type
 
@@ -30,8 +31,7 @@ class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
     ) -> None:
         super().__init__(coordinator)
         self.entity_description = description
-        entry = coordinator.config_entry
-        base_id = entry.unique_id or entry.entry_id
+        base_id = entry_key(coordinator.config_entry)
         self._attr_unique_id = f"{base_id}_{description.key}{key_suffix}"
         self._needs = tuple(needs)
         unit = coordinator.unit
@@ -77,11 +77,10 @@ class VEBusMemberEntity(VEBusEntity):
     ) -> None:
         super().__init__(coordinator, description, (*needs, Part.UNITS), f"_unit_{address}")
         self.address = address
-        entry = coordinator.config_entry
-        system_id = entry.unique_id or entry.entry_id
+        system_id = entry_key(coordinator.config_entry)
         product = coordinator.unit.product
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"{system_id}_unit_{address}")},
+            identifiers={(DOMAIN, member_key(system_id, address))},
             manufacturer=MANUFACTURER,
             name=f"{product.family} unit {address}",
             model=product.name,
