@@ -18,20 +18,20 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.victron_vebus.const import CONF_INTERFACE, CONF_PORT, DOMAIN
-from vebus_sim import Simulator
+from vebus_sim import Simulator, get_model
 
 from .conftest import TITLE, set_up
 
-UNIT_SERIAL = "HQ1234ABCDE"  # what the simulated MultiPlus 12 V reports
+UNIT_SERIAL = get_model("multiplus-12").serial  # what the simulated MultiPlus 12 V reports
 FLOAT = "number.multiplus_float_voltage"
 
 
 @pytest.fixture
-async def moved_to() -> AsyncIterator[Simulator]:
-    """The same unit (same serial) found on another port."""
-    sim = Simulator("multiplus-12", paced=False, live=False, seed=7)
-    yield sim
-    await sim.stop()
+async def started() -> AsyncIterator[list[Simulator]]:
+    sims: list[Simulator] = []
+    yield sims
+    for sim in sims:
+        await sim.stop()
 
 
 async def _loaded_entry(hass: HomeAssistant, port: str, unique_id: str) -> MockConfigEntry:
@@ -66,39 +66,57 @@ async def _reconfigure(hass: HomeAssistant, entry: MockConfigEntry, port: str) -
     assert entry.state is ConfigEntryState.LOADED
 
 
-def _assert_one_device_same_entities(
-    hass: HomeAssistant, entry: MockConfigEntry, before: set[str], device_id: str
+def _assert_same_devices_same_entities(
+    hass: HomeAssistant, entry: MockConfigEntry, before: set[str], device_ids: list[str]
 ) -> None:
     entity_ids, devices = _registered(hass, entry)
-    assert [device.id for device in devices] == [device_id]
+    assert sorted(device.id for device in devices) == sorted(device_ids)
     assert entity_ids == before  # none added (no "_2"), none left behind
     assert hass.states.get(FLOAT).state != STATE_UNAVAILABLE
 
 
 @pytest.mark.parametrize(
-    "known_by", ["port", "serial"], ids=["known-by-port (scripts/develop)", "known-by-serial"]
+    ("model", "phases", "known_by"),
+    [
+        ("multiplus-12", 1, "port"),
+        ("multiplus-12", 1, "serial"),
+        ("multiplus2-48", 3, "port"),
+    ],
+    ids=["known-by-port (scripts/develop)", "known-by-serial", "three-phases-known-by-port"],
 )
-async def test_a_reconfigure_to_another_port_keeps_the_device_and_its_entities(
-    hass: HomeAssistant, vebus_sim: Simulator, moved_to: Simulator, known_by: str
+async def test_a_reconfigure_to_another_port_keeps_the_devices_and_their_entities(
+    hass: HomeAssistant,
+    started: list[Simulator],
+    model: str,
+    phases: int,
+    known_by: str,
 ) -> None:
     """The reported case: an entry known by its port got the unit's serial as its identity,
     and with it a second device with every entity again ("_3"), the first one left with
-    unavailable entities."""
-    old_port = await vebus_sim.start_pty()
-    entry = await _loaded_entry(hass, old_port, old_port if known_by == "port" else UNIT_SERIAL)
+    unavailable entities. A system of three units has a device per unit besides."""
+    here, moved_to = (Simulator(model, phases=phases, paced=False, live=False) for _ in "ab")
+    started += [here, moved_to]  # the same system (same serial) found on another port
+    serial = get_model(model).serial  # what the unit reports
+    old_port = await here.start_pty()
+    entry = await _loaded_entry(hass, old_port, old_port if known_by == "port" else serial)
     before, devices = _registered(hass, entry)
-    assert len(devices) == 1
+    assert len(devices) == (1 if phases == 1 else 1 + phases)
     assert len(before) > 50
     new_port = await moved_to.start_pty()
-    await vebus_sim.stop()  # the adapter moved
+    await here.stop()  # the adapter moved
 
     await _reconfigure(hass, entry, new_port)
 
-    assert entry.unique_id == UNIT_SERIAL  # as the config flow makes it today
+    assert entry.unique_id == serial  # as the config flow makes it today
     assert entry.data[CONF_PORT] == new_port
-    _assert_one_device_same_entities(hass, entry, before, devices[0].id)
-    identifiers = dr.async_get(hass).async_get(devices[0].id).identifiers
-    assert identifiers == {(DOMAIN, UNIT_SERIAL)}
+    _assert_same_devices_same_entities(hass, entry, before, [device.id for device in devices])
+    identifiers = {
+        value for device in _registered(hass, entry)[1] for _, value in device.identifiers
+    }
+    expected = {serial} | {
+        f"{serial}_unit_{address}" for address in range(phases if phases > 1 else 0)
+    }
+    assert identifiers == expected
 
 
 async def test_a_reconfigure_to_the_same_port_keeps_the_device_and_its_entities(
@@ -109,7 +127,7 @@ async def test_a_reconfigure_to_the_same_port_keeps_the_device_and_its_entities(
     before, devices = _registered(hass, entry)
     await _reconfigure(hass, entry, port)
     assert entry.unique_id == port
-    _assert_one_device_same_entities(hass, entry, before, devices[0].id)
+    _assert_same_devices_same_entities(hass, entry, before, [devices[0].id])
 
 
 async def test_a_device_the_entry_no_longer_has_can_be_deleted(
