@@ -55,6 +55,9 @@ type VEBusConfigEntry = ConfigEntry[VEBusCoordinator]
 
 WRITE_REFRESH_COOLDOWN = 0.5  # s
 STORAGE_VERSION = 1
+# The RAM-only ledger changes with every write (an automation may write each minute): one
+# save for a burst. Unload and Home Assistant's final write save what is pending at once.
+RAM_ONLY_SAVE_DELAY = 10  # s
 
 
 class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
@@ -148,7 +151,7 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         self._store.async_delay_save(lambda: {str(key): value for key, value in saved.items()}, 0)
 
     def _save_ram_only_ledger(self) -> None:
-        self._ram_only_store.async_delay_save(self._ram_only_ledger, 0)
+        self._ram_only_store.async_delay_save(self._ram_only_ledger, RAM_ONLY_SAVE_DELAY)
 
     def _ram_only_ledger(self) -> dict[str, Any]:
         return self.unit.ram_only_ledger().as_json()

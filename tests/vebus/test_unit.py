@@ -235,6 +235,28 @@ async def test_the_ram_only_ledger_outlives_the_unit_object(
     assert eeprom_writes(sim) == 0
 
 
+async def test_a_ledger_entry_left_unconfirmed_is_written_back_next_time(
+    sim: Simulator, unit: VEBusUnit, clock: FakeClock
+) -> None:
+    await unit.write_setting(ABSORPTION, 14.1)
+    kept = unit.ram_only_ledger()
+    await unit.close()
+    sim.device.restart()
+    again = VEBusUnit(VEBusClient(unit.client.url), clock=clock)
+    again.restore_ram_only(kept)
+    try:
+        await again.discover(SETTINGS)
+        with lost_on_the_wire(sim, winmon_write(WRITE_SETTING | 0x02), requests=True):
+            state = await again.refresh(PLAN)
+        assert state.settings[ABSORPTION] == SettingState(14.4, 14.4)  # not believed
+        assert again.ram_only_ledger() == kept  # nor forgotten
+        state = await again.refresh(PLAN)
+    finally:
+        await again.close()
+    assert sim.device.setting_raw(ABSORPTION) == 1410
+    assert state.settings[ABSORPTION] == SettingState(14.1, 14.4)
+
+
 @pytest.mark.parametrize(
     "kept",
     [

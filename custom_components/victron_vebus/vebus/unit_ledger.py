@@ -9,6 +9,7 @@ from .errors import (
     VEBusAccessDeniedError,
     VEBusOutOfRangeError,
     VEBusUnsupportedError,
+    VEBusWriteUnconfirmedError,
 )
 from .ids import setting_name
 from .models import Mode
@@ -54,6 +55,10 @@ class UnitLedger(UnitPanel):
                     await self._take_back_setting(setting_id, entry)
                 except _NO_LONGER_FITS as err:
                     self._dropped(setting_name(setting_id), err)
+                except VEBusWriteUnconfirmedError as err:
+                    # Perhaps in force, perhaps not: shown as stored, tried again next time.
+                    _LOGGER.debug("%s not written back yet: %s", setting_name(setting_id), err)
+                    continue
                 del self._handed_back[setting_id]
                 self._ram_only_changed()
             if self._handed_back_limit is not None:
