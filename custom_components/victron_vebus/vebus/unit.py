@@ -46,6 +46,7 @@ from .ids import (
     setting_name,
 )
 from .plausible import nominal_from_battery, nominal_voltage
+from .ram_only import RamOnlySetting
 from .status import StatusPlan, VEBusStatus, find_units, read_status
 from .tiers import Events
 from .unit_core import SettingState, UnitState
@@ -304,6 +305,15 @@ class VEBusUnit(UnitSampling):
             await self.ess.release()
         await self.client.close()
 
+    def _ram_only_diagnostics(self, setting_id: int, entry: RamOnlySetting) -> dict[str, Any]:
+        """In engineering units where the scale is known (raw words besides)."""
+        scale = self.setting_scales.get(setting_id)
+        shown = {"raw": entry.raw, "stored_raw": entry.stored}
+        if scale is None:
+            return shown
+        stored = None if entry.stored is None else scale.value(entry.stored)
+        return {"value": scale.value(entry.raw & 0xFFFF), "stored": stored, **shown}
+
     def diagnostics(self) -> dict[str, Any]:
         device = self.device
         ledger = self.ram_only_ledger()
@@ -325,9 +335,9 @@ class VEBusUnit(UnitSampling):
             "ess_control": self.ess_control.diagnostics() if self.ess_control else None,
             "supported_ram": [ram_name(i) for i in sorted(self.supported_ram)],
             "settings": [setting_name(i) for i in sorted(self.setting_scales)],
-            # Each setting in force (raw) and stored when it was written RAM only.
+            # Each setting in force, and stored when it was written RAM only.
             "ram_only_settings": {
-                setting_name(k): {"raw": v.raw, "stored_raw": v.stored}
+                setting_name(k): self._ram_only_diagnostics(k, v)
                 for k, v in sorted(ledger.settings.items())
             },
             "ram_only_current_limit": ledger.current_limit,

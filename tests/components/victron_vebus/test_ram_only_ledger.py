@@ -11,6 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import DOMAIN
+from custom_components.victron_vebus.diagnostics import async_get_config_entry_diagnostics
 from tests.waiting import wait_for
 from vebus_sim import Simulator
 
@@ -75,6 +76,15 @@ async def test_ram_only_values_show_after_a_reload(
     _assert_runs_what_was_written(hass, vebus_sim)
     assert vebus_sim.device.ess_setpoint == 0
     assert hass.states.get(ESS).state == "0"
+    shown = await async_get_config_entry_diagnostics(hass, setup_integration)
+    ram_only = shown["coordinator"]["ram_only_settings"]
+    assert ram_only["float_voltage"] == {
+        "value": 14.1,
+        "stored": 13.8,
+        "raw": 1410,
+        "stored_raw": 1380,
+    }
+    assert shown["coordinator"]["ram_only_current_limit"] == 16.0
 
 
 async def test_ram_only_values_survive_a_restart_and_a_unit_restart_after_it(
