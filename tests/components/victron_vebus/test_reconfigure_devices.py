@@ -147,8 +147,11 @@ async def test_a_device_the_entry_no_longer_has_can_be_deleted(
         config_entry=entry,
         device_id=stale.id,
     )
-    own = devices.async_get_device(identifiers={(DOMAIN, UNIT_SERIAL)})
-    assert own is not None
+    (own,) = (
+        device
+        for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
+        if device.identifiers == {(DOMAIN, UNIT_SERIAL)}
+    )
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
 
