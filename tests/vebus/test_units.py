@@ -114,3 +114,33 @@ def test_monitor_json_shows_each_unit(capsys: pytest.CaptureFixture[str]) -> Non
         "unit 1",
         "unit 2",
     ]
+
+
+def test_monitor_of_units_without_the_device_state_request(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Older firmware answers winmon 0x0E with "unknown command": each unit is still found
+    (an answer is an answer), and the state comes from the AC frame, as for one unit."""
+    shape = ["--model", "multiplus2-48", "--units", "2", "--frozen"]
+    faults = ["--faults", "unsupported=command:0x0E"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vebus_sim", "--tcp", "127.0.0.1:0", "--unpaced", *shape, *faults],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # asyncio.run of its own
+            code = pool.submit(main, ["monitor", "--once", "--json", url]).result()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert [unit["address"] for unit in data["units"]] == [0, 1]
+    assert all(unit["dc"]["voltage"] > 40 for unit in data["units"])
+    assert data["charge_state"] is None  # only the device state request has it
+    assert data["state"] == "charge"  # from the AC frame
