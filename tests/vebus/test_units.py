@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 import concurrent.futures
 import json
@@ -144,3 +145,26 @@ def test_monitor_of_units_without_the_device_state_request(
     assert all(unit["dc"]["voltage"] > 40 for unit in data["units"])
     assert data["charge_state"] is None  # only the device state request has it
     assert data["state"] == "charge"  # from the AC frame
+
+
+async def test_each_units_values_are_read_as_the_ac_frame_reads_them(
+    three_phase: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """RAM 3 (AC output current) is signed whatever its info says (units report it as
+    unsigned while the value goes negative), and every unit's values meet the system's
+    plausibility bounds: a value no quantity can have is null, not a reading."""
+    inverter_current = RamVar.INVERTER_CURRENT
+    three_phase.device.units[1].set_ram_raw(inverter_current, 0xFFFE)  # -0.02 A
+    three_phase.device.units[2].set_ram_raw(RamVar.BATTERY_VOLTAGE, 0xFFFF)  # 655.35 V
+    three_phase.device.units[2].set_ram_raw(RamVar.MAINS_VOLTAGE, 0xFFFF)
+    url = await three_phase.start_tcp()
+    loop = asyncio.get_running_loop()
+    code = await loop.run_in_executor(None, main, ["monitor", "--once", "--json", url])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    data = json.loads(out)
+    assert data["ac"][1]["output_current"] == -0.02  # the phase frame of unit 1
+    assert data["units"][1]["ac"]["output_current"] == -0.02
+    assert data["units"][2]["dc"]["voltage"] is None
+    assert data["units"][2]["ac"]["input_voltage"] is None
+    assert data["units"][0]["dc"]["voltage"] > 40

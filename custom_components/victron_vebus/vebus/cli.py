@@ -33,6 +33,7 @@ from .ids import (
     setting_name,
 )
 from .models import Mode
+from .plausible import Plausibility, nominal_voltage, read_nominal_voltage
 from .status import StatusPlan, find_units, read_status, status_to_json
 from .unit import VEBusUnit
 
@@ -50,8 +51,10 @@ async def cmd_probe(client: VEBusClient, args: argparse.Namespace) -> int:
 
 async def cmd_monitor(client: VEBusClient, args: argparse.Namespace) -> int:
     plan = StatusPlan(units=await find_units(client))  # once: the system does not change
+    plausibility = Plausibility()
+    plausibility.nominal_voltage = await read_nominal_voltage(client) or nominal_voltage(None)
     while True:
-        status = await read_status(client, plan)
+        status = plausibility.status(await read_status(client, plan))
         if args.json:
             print(json.dumps(status_to_json(status)), flush=True)
         else:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field, replace
 import logging
 import math
 
-from .ids import RamVar
+from .client import VEBusClient
+from .ids import RamVar, Setting
 from .models import AcInfo, DcInfo
-from .status import VEBusStatus
+from .status import UnitAc, VEBusStatus
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,6 +53,15 @@ def nominal_from_battery(voltage: float | None) -> float | None:
     return nominal if 0.75 <= voltage / nominal <= 1.35 else None
 
 
+async def read_nominal_voltage(client: VEBusClient) -> float | None:
+    """The unit's system voltage: from its absorption voltage's maximum, or, without a
+    charger (a Phoenix), from the battery; None when neither tells."""
+    absorption = await client.setting_info(Setting.ABSORPTION_VOLTAGE)
+    if absorption is not None:
+        return nominal_voltage(absorption.maximum)
+    return nominal_from_battery((await client.dc_info()).voltage)
+
+
 @dataclass(slots=True)
 class Plausibility:
     """Replaces impossible values with None, counting them (``counts``)."""
@@ -76,11 +86,14 @@ class Plausibility:
         return None
 
     def status(self, status: VEBusStatus) -> VEBusStatus:
-        """``status`` with every impossible value replaced by None."""
+        """``status`` with every impossible value replaced by None, each unit's too."""
         if status.dc is not None:
             status.dc = self._dc(status.dc)
         status.ac = [self._ac(ac) for ac in status.ac]
         status.ram = self.ram(status.ram)
+        for unit in status.units:
+            unit.dc = None if unit.dc is None else self._dc(unit.dc)
+            unit.ac = None if unit.ac is None else self._ac(unit.ac)
         return status
 
     def ram(self, values: dict[int, float | None]) -> dict[int, float | None]:
@@ -110,7 +123,7 @@ class Plausibility:
             frequency=self.value("inverter_frequency", dc.frequency, 0.0, MAX_FREQUENCY),
         )
 
-    def _ac(self, ac: AcInfo) -> AcInfo:
+    def _ac[Ac: (AcInfo, UnitAc)](self, ac: Ac) -> Ac:
         return replace(
             ac,
             input_voltage=self.value("ac_input_voltage", ac.input_voltage, 0.0, MAX_AC_VOLTAGE),

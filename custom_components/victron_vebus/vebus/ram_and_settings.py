@@ -8,11 +8,12 @@ confirmed or raise (``confirm``). ``VEBusClient`` builds on this.
 
 from __future__ import annotations
 
+from dataclasses import replace
 import math
 
 from .confirm import confirmed_write
 from .errors import VEBusOutOfRangeError, VEBusProtocolError, VEBusUnsupportedError
-from .ids import FLAG_SETTINGS, RAM_UNITS, SETTING_UNITS, ram_name, setting_name
+from .ids import FLAG_SETTINGS, RAM_UNITS, SETTING_UNITS, SIGNED_RAM, ram_name, setting_name
 from .link import Link
 from .models import AcInputConfig
 from .protocol import (
@@ -62,7 +63,10 @@ class RamAndSettings:
                 info = (await self.link.exchange(GetRamVarInfo(ram_id))).info
             except VEBusUnsupportedError:
                 info = None
-            self._var_scales[ram_id] = VarScale.from_info(info) if info is not None else None
+            scale = VarScale.from_info(info) if info is not None else None
+            if scale is not None and ram_id in SIGNED_RAM:
+                scale = replace(scale, signed=True)
+            self._var_scales[ram_id] = scale
         return self._var_scales[ram_id]
 
     async def _scales(self, *ram_ids: int) -> list[VarScale]:

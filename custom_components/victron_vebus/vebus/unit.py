@@ -40,11 +40,10 @@ from .ids import (
     ASSISTANT_START,
     SNAPSHOT_POWER_IDS,
     RamVar,
-    Setting,
     ram_name,
     setting_name,
 )
-from .plausible import nominal_from_battery, nominal_voltage
+from .plausible import nominal_voltage, read_nominal_voltage
 from .status import StatusPlan, VEBusStatus, find_units, read_status
 from .tiers import Events
 from .unit_core import SettingState, UnitState
@@ -84,12 +83,7 @@ class VEBusUnit(UnitSampling):
             if await client.ram_var_info(ram_id) is not None:
                 self.supported_ram.add(ram_id)
         await self.track_settings(settings)
-        absorption = await client.setting_info(Setting.ABSORPTION_VOLTAGE)
-        maximum = absorption.maximum if absorption is not None else None
-        if maximum is not None:
-            self.nominal_voltage = nominal_voltage(maximum)
-        else:  # no charger (a Phoenix): the battery says it
-            self.nominal_voltage = nominal_from_battery((await client.dc_info()).voltage)
+        self.nominal_voltage = await read_nominal_voltage(client)
         self.plausibility.nominal_voltage = nominal_voltage(None)
         if self.nominal_voltage is not None:
             self.plausibility.nominal_voltage = self.nominal_voltage
