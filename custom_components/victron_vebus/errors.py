@@ -20,6 +20,7 @@ from .vebus import (
     VEBusBackupError,
     VEBusBackupMismatchError,
     VEBusError,
+    VEBusInvalidValueError,
     VEBusOutOfRangeError,
     VEBusRateLimitedError,
     VEBusRestoreOutOfRangeError,
@@ -48,6 +49,16 @@ def translated_errors() -> Iterator[None]:
                 "value": _number(err.value) + unit,
                 "minimum": _number(err.minimum) + unit,
                 "maximum": _number(err.maximum) + unit,
+            },
+        ) from err
+    except VEBusInvalidValueError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_value",
+            translation_placeholders={
+                "item": err.item,
+                "value": err.value,
+                "expected": err.expected,
             },
         ) from err
     except VEBusRateLimitedError as err:

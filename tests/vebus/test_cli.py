@@ -180,6 +180,30 @@ def test_the_ess_ram_id_is_refused_as_a_ram_variable(
     assert "outside -3000 to 3000 W" in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ram", "{url}", "set", "13", "150"], "state_of_charge: 150 is outside 0 to 1"),
+        (["ram", "{url}", "set", "state_of_charge", "1.5"], "outside 0 to 1"),
+        (["ram", "{url}", "set", "ignore_ac_input", "0.5"], "0.5 is not 0 or 1"),
+        (["setting", "{url}", "set", "inverter_output_voltage", "230.5"], "not a whole number"),
+    ],
+)
+async def test_a_value_the_quantity_cannot_have_is_refused_before_the_wire(
+    sim_url: tuple[Simulator, str],
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+) -> None:
+    sim, url = sim_url
+    soc = sim.device.soc
+    code, _, err = await run_async(capsys, *(part.format(url=url) for part in argv))
+    assert code == 1
+    assert message in err
+    assert not [r for r in sim.requests if len(r) > 4 and r[1] == 0xFF and r[3] == 0x37]
+    assert sim.device.soc == soc
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 async def test_every_ending_signal_returns_the_ess_setpoint_to_zero(signum: int) -> None:
     sim = Simulator(paced=False)

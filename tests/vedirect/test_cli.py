@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 import concurrent.futures
 import json
 import signal
@@ -161,3 +161,36 @@ async def test_probe_says_when_hex_is_not_answered(capsys: pytest.CaptureFixture
         assert "charge current limit - (- to -)" in capsys.readouterr().out
     finally:
         await sim.stop()
+
+
+@pytest.fixture
+async def charger_url() -> AsyncIterator[tuple[ChargerSimulator, str]]:
+    """A charger simulator in this process, so a test can count its memory writes."""
+    sim = ChargerSimulator(paced=False, block_interval=0.1, live=False)
+    try:
+        yield sim, await sim.start_tcp()
+    finally:
+        await sim.stop()
+
+
+@pytest.mark.parametrize(
+    ("register", "value", "message"),
+    [
+        ("low_current_mode", "1.5", "not a whole number"),
+        ("low_current_mode", "3", "outside 0 to 2"),
+    ],
+)
+async def test_a_value_the_register_cannot_hold_is_refused_before_the_wire(
+    charger_url: tuple[ChargerSimulator, str],
+    capsys: pytest.CaptureFixture[str],
+    register: str,
+    value: str,
+    message: str,
+) -> None:
+    """1.5 is no low current mode: nothing rounded, no write of the memory spent."""
+    sim, url = charger_url
+    code = await asyncio.to_thread(main, ["set", url, register, value])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert message in err
+    assert sum(sim.charger.nvm_writes.values()) == 0

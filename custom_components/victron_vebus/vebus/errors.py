@@ -106,6 +106,19 @@ class VEBusOutOfRangeError(VEBusError, ValueError):
         return None
 
 
+class VEBusInvalidValueError(VEBusError, ValueError):
+    """A value that is not what its quantity takes, whatever its bounds: a boolean for a
+    number, a fraction for a whole-numbered setting, anything but 0 or 1 for a bit; nothing
+    was sent. ``expected`` says what it takes ("a number", "a whole number", "0 or 1")."""
+
+    def __init__(self, item: str, value: object, expected: str) -> None:
+        shown = str(value).lower() if isinstance(value, bool) else f"{value:g}"
+        super().__init__(f"{item}: {shown} is not {expected}; nothing was sent")
+        self.item = item
+        self.value = shown
+        self.expected = expected
+
+
 class VEBusWriteNotAppliedError(VEBusError):
     """A write went unanswered and reading the value back shows the unit without it."""
 

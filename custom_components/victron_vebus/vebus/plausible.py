@@ -13,7 +13,8 @@ import logging
 import math
 
 from .client import VEBusClient
-from .ids import RamVar, Setting
+from .errors import VEBusOutOfRangeError
+from .ids import RAM_UNITS, RamVar, Setting, ram_name
 from .models import AcInfo, DcInfo
 from .status import UnitAc, VEBusStatus
 
@@ -96,14 +97,25 @@ class Plausibility:
             unit.ac = None if unit.ac is None else self._ac(unit.ac)
         return status
 
-    def ram(self, values: dict[int, float | None]) -> dict[int, float | None]:
-        """RAM values by id with every impossible one replaced by None."""
-        bounds = _RAM_BOUNDS | {
+    @property
+    def ram_bounds(self) -> dict[int, tuple[float, float]]:
+        """What each RAM variable with physical bounds can be, by id."""
+        return _RAM_BOUNDS | {
             RamVar.BATTERY_VOLTAGE: (0.0, 4 * self.nominal_voltage),
             RamVar.BATTERY_CURRENT: (-MAX_DC_CURRENT, MAX_DC_CURRENT),
         }
+
+    def check_ram(self, ram_id: int, value: float) -> None:
+        """A value to write: VEBusOutOfRangeError when the quantity cannot have it."""
+        bounds = self.ram_bounds.get(ram_id)
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            name, unit = ram_name(ram_id), RAM_UNITS.get(ram_id)
+            raise VEBusOutOfRangeError(name, value, *bounds, unit, bound="physical")
+
+    def ram(self, values: dict[int, float | None]) -> dict[int, float | None]:
+        """RAM values by id with every impossible one replaced by None."""
         checked = dict(values)
-        for var, (low, high) in bounds.items():
+        for var, (low, high) in self.ram_bounds.items():
             if var in checked:
                 checked[var] = self.value(RamVar(var).name.lower(), checked[var], low, high)
         return checked

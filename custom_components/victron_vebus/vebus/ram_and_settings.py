@@ -29,6 +29,7 @@ from .protocol.info import MAX_SNAPSHOT_IDS
 from .protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
 from .protocol.winmon import MAX_WINMON_ARGS
 from .scaling import SettingScale, VarScale
+from .values import bit, number, whole
 
 INT16_MIN, INT16_MAX = -0x8000, 0x7FFF
 
@@ -114,7 +115,16 @@ class RamAndSettings:
         await confirmed_write(self.link, request, holds, address=address)
 
     async def write_ram_var(self, ram_id: int, value: float) -> None:
+        """A value the variable takes: 0 or 1 for a bit, whole steps where its scale counts
+        in them (``values``), and within what its word carries."""
         scale = (await self._scales(ram_id))[0]
+        name = ram_name(ram_id)
+        if scale.bit is not None:
+            value = bit(name, value)
+        elif scale.factor >= 1:
+            value = whole(name, value, scale.factor)
+        else:
+            value = number(name, value)
         try:
             raw = scale.raw(value)
         except ValueError as exc:
@@ -196,6 +206,7 @@ class RamAndSettings:
         """The raw value of ``value`` if the unit's bounds allow it; else out of range."""
         scale = await self._need_setting(setting_id)
         name = setting_name(setting_id)
+        value = number(name, value)
         if setting_id in FLAG_SETTINGS:
             mask = scale.info.maximum
             if not math.isfinite(value) or value != int(value) or not 0 <= value <= 0xFFFF:
@@ -204,6 +215,8 @@ class RamAndSettings:
             if (int(value) ^ current) & ~mask & 0xFFFF:
                 raise VEBusOutOfRangeError(name, value, 0, mask)
             return int(value)
+        if scale.whole_steps:
+            whole(name, value, scale.step)
         try:
             return scale.check(value)
         except ValueError as exc:

@@ -48,6 +48,7 @@ from .status import StatusPlan, VEBusStatus, find_units, read_status
 from .tiers import Events
 from .unit_core import SettingState, UnitState
 from .unit_sampling import UnitSampling
+from .values import number
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -242,11 +243,14 @@ class VEBusUnit(UnitSampling):
 
     async def write_ram_var(self, ram_id: int, value: float) -> None:
         """A RAM variable (RAM only by nature). The ESS setpoint's RAM id goes the ESS way:
-        bounded by the ESS maximum, kept alive and returned to 0 W like any setpoint."""
+        bounded by the ESS maximum, kept alive and returned to 0 W like any setpoint. A value
+        the quantity cannot have (a state of charge of 150 %) is refused before the wire."""
+        value = number(ram_name(ram_id), value)
         if ram_id >= ASSISTANT_START and ram_id == await self._ess_ram_id():
             # The RAM value counts + as feeding in; the setpoint counts + as charging.
             await self.set_ess_setpoint(-value)
             return
+        self.plausibility.check_ram(ram_id, value)
         async with self._control():
             await self.client.write_ram_var(ram_id, value)
 
@@ -270,6 +274,7 @@ class VEBusUnit(UnitSampling):
         """ESS mode 3 setpoint in W (+ = charge from AC-in), kept alive while not 0; the
         system's total, split over the phase masters. Ends a running state-of-charge
         program (the grid target, when on, goes on from this setpoint)."""
+        watts = number("ESS setpoint", watts)
         self._refuse_asleep()
         if self.ess is None:
             ram_id = await self._ess_ram_id()

@@ -202,6 +202,7 @@ class BlueSmartCharger:
         return self.minimum_current, self.maximum_current
 
     def _checked_limit(self, amps: float) -> float:
+        Reg.CHARGE_CURRENT_LIMIT.takes(amps)
         low, high = self.current_limit_bounds
         step = Reg.CHARGE_CURRENT_LIMIT.scale
         if not low - step / 2 <= amps <= high + step / 2:
@@ -234,9 +235,16 @@ class BlueSmartCharger:
     async def set_float_voltage(self, volts: float) -> WriteResult:
         return await self._write_voltage(Reg.FLOAT_VOLTAGE, volts)
 
-    async def set_low_current_mode(self, mode: LowCurrentMode) -> WriteResult:
-        """Low current / night mode (0xE001), where the charger has it."""
-        return await self._write(Reg.LOW_CURRENT_MODE, float(LowCurrentMode(mode)))
+    async def set_low_current_mode(self, mode: LowCurrentMode | float) -> WriteResult:
+        """Low current / night mode (0xE001), where the charger has it: one of its values,
+        nothing rounded into one (1.5 is no mode)."""
+        register = Reg.LOW_CURRENT_MODE
+        register.takes(mode)
+        if mode not in set(LowCurrentMode):
+            raise VEDirectOutOfRangeError(
+                register.name, mode, min(LowCurrentMode), max(LowCurrentMode)
+            )
+        return await self._write(register, float(mode))
 
     @property
     def voltage_bounds(self) -> tuple[float, float]:
@@ -255,6 +263,7 @@ class BlueSmartCharger:
         return None if battery_type is None else battery_type == USER_DEFINED_BATTERY
 
     async def _write_voltage(self, register: Register, volts: float) -> WriteResult:
+        register.takes(volts)
         low, high = self.voltage_bounds
         if not low <= volts <= high:
             raise VEDirectOutOfRangeError(register.name, volts, low, high, "V")
@@ -278,7 +287,7 @@ class BlueSmartCharger:
         if register in (Reg.ABSORPTION_VOLTAGE, Reg.FLOAT_VOLTAGE):
             return await self._write_voltage(register, value)
         if register is Reg.LOW_CURRENT_MODE:
-            return await self.set_low_current_mode(LowCurrentMode(int(value)))
+            return await self.set_low_current_mode(value)
         raise VEDirectUnsupportedError(
             f"{register.name}: not written by this library (charge_current_limit, "
             "absorption_voltage, float_voltage and low_current_mode are)"
