@@ -16,6 +16,7 @@ import sys
 import threading
 
 from .cli_backup import cmd_backup, cmd_diff, cmd_restore
+from .cli_eeprom import eeprom_record
 from .cli_format import format_status
 from .client import VEBusClient
 from .errors import VEBusError, VEBusUnsupportedError
@@ -94,7 +95,14 @@ async def cmd_setting(client: VEBusClient, args: argparse.Namespace) -> int:
     if args.action == "get":
         print(f"{name} = {await client.read_setting(setting):g}")
         return 0
-    reset = await VEBusUnit(client).write_setting(setting, args.value, persist=args.persist)
+    vebus_unit = VEBusUnit(client)
+    if args.persist:
+        async with eeprom_record(client, vebus_unit, forced=setting if args.force else None):
+            reset = await vebus_unit.write_setting(setting, args.value, persist=True)
+    elif args.force:
+        raise ValueError("--force is for --persist: a RAM-only write has no interval")
+    else:
+        reset = await vebus_unit.write_setting(setting, args.value, persist=False)
     where = "EEPROM" if args.persist else "RAM only (lost when the unit restarts)"
     print(f"{name} := {args.value:g} ({where})" + (": restart the unit to apply" if reset else ""))
     return 0
@@ -245,7 +253,16 @@ def build_parser() -> argparse.ArgumentParser:
         setter.add_argument("value", type=_number)
         if name == "setting":
             setter.add_argument(
-                "--persist", action="store_true", help="write to EEPROM (default: RAM only)"
+                "--persist",
+                action="store_true",
+                help="save to EEPROM (default: RAM only), at most once per setting per 10 "
+                "minutes, counted across runs (a record in $XDG_STATE_HOME/victron-serial)",
+            )
+            setter.add_argument(
+                "--force",
+                action="store_true",
+                help="save even within the 10 minutes: one more write of the unit's EEPROM, "
+                "which wears out with writes",
             )
 
     ess = with_port("ess", "ESS mode 3 setpoint")

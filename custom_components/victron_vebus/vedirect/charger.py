@@ -76,7 +76,7 @@ class BlueSmartCharger:
     ) -> None:
         self.client = client
         self._clock = clock or SystemClock()
-        self.nvm = nvm or NvmLimiter(clock=self._clock)
+        self._nvm = nvm or NvmLimiter(clock=self._clock)
         self.block_timeout = block_timeout
         self.plausibility = Plausibility()
         self.counters: Counter[str] = Counter()
@@ -91,7 +91,7 @@ class BlueSmartCharger:
             Reg.CHARGE_CURRENT_LIMIT.id,
             apply=self._apply_limit_wish,
             unchanged=self._limit_unchanged,
-            limiter=self.nvm,
+            limiter=self._nvm,
             clock=self._clock,
             on_result=on_wish_result,
         )
@@ -103,6 +103,16 @@ class BlueSmartCharger:
     @clock.setter
     def clock(self, clock: Clock) -> None:
         self._clock = self.nvm.clock = self.limit_wish.clock = clock
+
+    @property
+    def nvm(self) -> NvmLimiter:
+        """The record of memory writes; the owner may give its own after ``discover``
+        (the command line's, kept in a state file, once the serial number is known)."""
+        return self._nvm
+
+    @nvm.setter
+    def nvm(self, limiter: NvmLimiter) -> None:
+        self._nvm = self.limit_wish.limiter = limiter
 
     # --- learning the charger ------------------------------------------------------------
 
