@@ -24,6 +24,7 @@ from .vebus import (
     VEBusOutOfRangeError,
     VEBusRateLimitedError,
     VEBusRestoreOutOfRangeError,
+    VEBusUnitWriteError,
     VEBusUnsupportedError,
 )
 
@@ -99,6 +100,16 @@ def translated_errors() -> Iterator[None]:
             translation_domain=DOMAIN,
             translation_key="unsupported",
             translation_placeholders={"error": str(err)},
+        ) from err
+    except VEBusUnitWriteError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="unit_write_failed",
+            translation_placeholders={
+                "item": err.item,
+                "address": str(err.address),
+                "error": str(err.error),
+            },
         ) from err
     except VEBusError as err:
         raise HomeAssistantError(

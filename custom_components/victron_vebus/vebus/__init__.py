@@ -37,6 +37,7 @@ from .errors import (
     VEBusRateLimitedError,
     VEBusRestoreOutOfRangeError,
     VEBusTimeoutError,
+    VEBusUnitWriteError,
     VEBusUnsupportedError,
     VEBusWriteNotAppliedError,
     VEBusWriteUnconfirmedError,
@@ -95,7 +96,7 @@ from .scaling import SettingScale, VarScale
 from .status import StatusPlan, UnitAc, UnitStatus, VEBusStatus, read_status, status_to_json
 from .tiers import SLOW_INTERVAL
 from .transport import describe_port
-from .unit import SettingState, UnitState, VEBusUnit
+from .unit import SettingDisagreement, SettingState, UnitState, VEBusUnit
 
 __all__ = [
     "ALARM_NAMES",
@@ -151,6 +152,7 @@ __all__ = [
     "Setting",
     "SettingControl",
     "SettingDifference",
+    "SettingDisagreement",
     "SettingScale",
     "SettingState",
     "SettingsBackup",
@@ -182,6 +184,7 @@ __all__ = [
     "VEBusStatus",
     "VEBusTimeoutError",
     "VEBusUnit",
+    "VEBusUnitWriteError",
     "VEBusUnsupportedError",
     "VEBusWriteNotAppliedError",
     "VEBusWriteUnconfirmedError",

@@ -96,6 +96,7 @@ async def cmd_setting(client: VEBusClient, args: argparse.Namespace) -> int:
         print(f"{name} = {await client.read_setting(setting):g}")
         return 0
     vebus_unit = VEBusUnit(client)
+    await vebus_unit.find_system()  # a system's units all get a setting of the tables
     if args.persist:
         async with eeprom_record(client, vebus_unit, forced=setting if args.force else None):
             reset = await vebus_unit.write_setting(setting, args.value, persist=True)

@@ -132,6 +132,22 @@ class VEBusWriteUnconfirmedError(VEBusError):
     """
 
 
+class VEBusUnitWriteError(VEBusError):
+    """The unit addressed took a setting and another unit of its system did not (refused it,
+    or no reply came): a system runs one configuration, so this is a failure of the write.
+    ``address`` is that unit's, ``error`` what it answered."""
+
+    request_sent = True  # the unit addressed was written
+
+    def __init__(self, item: str, address: int, error: VEBusError) -> None:
+        super().__init__(
+            f"{item}: the unit at address {address} of the system did not take it: {error}"
+        )
+        self.item = item
+        self.address = address
+        self.error = error
+
+
 class VEBusBackupError(VEBusError):
     """A settings backup that cannot be used: not one, damaged, or of a newer schema."""
 

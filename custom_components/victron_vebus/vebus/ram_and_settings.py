@@ -158,8 +158,11 @@ class RamAndSettings:
             raise VEBusUnsupportedError(f"{setting_name(setting_id)} is not supported")
         return scale
 
-    async def read_setting_raw(self, setting_id: int) -> int:
-        value = await self.link.exchange(ReadSetting(setting_id))
+    async def read_setting_raw(
+        self, setting_id: int, *, address: int | None = None, retries: int | None = None
+    ) -> int:
+        """The stored (EEPROM) raw value; ``address``: of another unit of the system."""
+        value = await self.link.exchange(ReadSetting(setting_id), address=address, retries=retries)
         if value is None:
             raise VEBusProtocolError("setting reply without a value")
         return value
@@ -169,8 +172,11 @@ class RamAndSettings:
         scale = await self._need_setting(setting_id)
         return scale.value(await self.read_setting_raw(setting_id))
 
-    async def write_setting_raw(self, setting_id: int, raw: int, *, persist: bool = False) -> bool:
-        """WriteViaID to a setting: RAM only (0x03) unless ``persist`` (EEPROM, 0x01).
+    async def write_setting_raw(
+        self, setting_id: int, raw: int, *, persist: bool = False, address: int | None = None
+    ) -> bool:
+        """WriteViaID to a setting: RAM only (0x03) unless ``persist`` (EEPROM, 0x01);
+        ``address``: of another unit of the system.
 
         Returns True when the unit says the change needs a restart. An EEPROM write is
         sent once: after a lost reply it is read back, never sent blindly again. A RAM-only
@@ -180,14 +186,13 @@ class RamAndSettings:
         flags = WRITE_SETTING if persist else WRITE_SETTING | WRITE_RAM_ONLY
 
         async def holds() -> bool:
-            return await self.read_setting_raw(setting_id) == raw & 0xFFFF
+            return await self.read_setting_raw(setting_id, address=address) == raw & 0xFFFF
 
         request = WriteViaId(flags, setting_id, raw & 0xFFFF)
         if not persist:
-            return bool(
-                (ack := await confirmed_write(self.link, request, None)) and ack.needs_restart
-            )
-        ack = await confirmed_write(self.link, request, holds, retries=0)
+            ack = await confirmed_write(self.link, request, None, address=address)
+            return bool(ack and ack.needs_restart)
+        ack = await confirmed_write(self.link, request, holds, retries=0, address=address)
         if ack is not None:
             return ack.needs_restart
         scale = self._setting_scales.get(setting_id)

@@ -31,6 +31,7 @@ from typing import Any
 from .errors import (
     VEBusError,
     VEBusTimeoutError,
+    VEBusUnitWriteError,
     VEBusUnsupportedError,
 )
 from .ess import EssSetpoint
@@ -46,13 +47,13 @@ from .ids import (
 from .plausible import nominal_voltage, read_nominal_voltage
 from .status import StatusPlan, VEBusStatus, find_units, read_status
 from .tiers import Events
-from .unit_core import SettingState, UnitState
+from .unit_core import SettingDisagreement, SettingState, UnitState
 from .unit_sampling import UnitSampling
 from .values import number
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["SLEEP_SETTLE", "SettingState", "UnitState", "VEBusUnit"]
+__all__ = ["SLEEP_SETTLE", "SettingDisagreement", "SettingState", "UnitState", "VEBusUnit"]
 
 # A unit may take minutes to fall asleep after the command (martiby/multiplus2#5); one that
 # still answers after this long did not go to sleep.
@@ -88,16 +89,21 @@ class VEBusUnit(UnitSampling):
         self.plausibility.nominal_voltage = nominal_voltage(None)
         if self.nominal_voltage is not None:
             self.plausibility.nominal_voltage = self.nominal_voltage
-        first = await client.ac_info(1)
-        self.phases = first.phases or 1
-        if self.phases > 1 or first.units > 1:  # several units: learn their addresses
-            self.addresses = await find_units(client)
+        await self.find_system()
         await self._find_ess()
         try:
             self.ac_inputs = (await client.ac_input_config()).inputs
         except VEBusUnsupportedError:
             self.ac_inputs = None
         self._session_seen = client.session
+
+    async def find_system(self) -> None:
+        """Phases and, in a system of several units, their addresses (every unit gets the
+        settings of the tables written). ``discover`` does it; the command line too."""
+        first = await self.client.ac_info(1)
+        self.phases = first.phases or 1
+        if self.phases > 1 or first.units > 1:
+            self.addresses = await find_units(self.client)
 
     async def _find_ess(self) -> None:
         """The ESS setpoint of each phase master (addresses 0, 1, 2: protocol.md §8)."""
@@ -170,6 +176,7 @@ class VEBusUnit(UnitSampling):
             ess_phase_setpoints=tuple(self.ess.phase_watts) if self.ess is not None else (),
             standby=self._standby,
             energy=dict(self.energy.kwh),
+            disagreements=self.disagreements,
         )
 
     async def _answers_after_sleep(self) -> bool:
@@ -230,12 +237,18 @@ class VEBusUnit(UnitSampling):
         return status, True
 
     async def _restore_session(self) -> None:
-        """After a reconnect or a restart of the unit: it forgot every RAM-only value."""
+        """After a reconnect or a restart of the unit: it forgot every RAM-only value (each
+        unit of a system did). Another unit that does not take one back now gets it at the
+        next refresh (``_repair_settings``)."""
         _LOGGER.debug("New session with %s: re-applying RAM-only values", self.client.url)
         async with self._lock:
             session = self.client.session
             for setting_id, raw in list(self._ram_only.items()):
-                await self.client.write_setting_raw(setting_id, raw, persist=False)
+                try:
+                    await self._write_units(setting_id, raw, persist=False)
+                except VEBusUnitWriteError as err:
+                    _LOGGER.warning("Not re-applied yet: %s", err)
+                    self._unsure_settings.add(setting_id)
             if self.ess is not None:
                 await self.ess.reapply()
             self._settings_stale = True
@@ -320,6 +333,7 @@ class VEBusUnit(UnitSampling):
             "supported_ram": [ram_name(i) for i in sorted(self.supported_ram)],
             "settings": [setting_name(i) for i in sorted(self.setting_scales)],
             "ram_only_settings": {setting_name(k): v for k, v in sorted(self._ram_only.items())},
+            "units_disagree_on": [str(d) for d in self.disagreements],
             "unconfirmed_ram_only_settings": [
                 setting_name(i) for i in sorted(self._unsure_settings)
             ],
