@@ -79,12 +79,10 @@ class UnitSettings(UnitCore):
             stale &= set(wanted)
         writes = self._setting_writes.copy()
         stored: dict[int, int] = {}
-        at_units: dict[int, dict[int, int]] = {}
-        silent: set[int] = set()  # units that did not answer: not asked again this time
         for setting_id in sorted(stale):
             stored[setting_id] = await self.client.read_setting_raw(setting_id)
-            if setting_id in SYSTEM_SETTINGS and setting_id not in self._ram_only:
-                at_units[setting_id] = await self._read_units(setting_id, silent)
+        compared = [s for s in sorted(stale) if s in SYSTEM_SETTINGS and s not in self._ram_only]
+        at_units = await self._read_units(compared)
         if every:
             self._stale_settings |= tracked
             self._settings_stale = False
@@ -97,24 +95,25 @@ class UnitSettings(UnitCore):
             self._known(setting_id, self.setting_in_force(setting_id, stored_raw), stored_raw)
             if setting_id in self._ram_only:  # written RAM only to every unit: one value
                 self._disagreements.pop(setting_id, None)
-            elif setting_id in at_units:
+            elif at_units.get(setting_id):  # (a silent unit leaves what stood)
                 own = {self.client.address: stored_raw}
                 self._compare_units(setting_id, own | at_units[setting_id])
 
-    async def _read_units(self, setting_id: int, silent: set[int]) -> dict[int, int]:
-        """The stored value at each other unit of the system (once, no retries; a unit
-        that does not answer is left out, and asked no more this refresh)."""
-        found: dict[int, int] = {}
-        for address in self.other_units:
-            if address in silent:
-                continue
+    async def _read_units(self, setting_ids: list[int]) -> dict[int, dict[int, int]]:
+        """Setting id -> address -> the stored value at each other unit of the system, unit
+        by unit (one address selection each), once without retries: a unit that does not
+        answer is left out of this refresh's comparison."""
+        found: dict[int, dict[int, int]] = {setting_id: {} for setting_id in setting_ids}
+        for address in self.other_units if setting_ids else ():
             try:
-                found[address] = await self.client.read_setting_raw(
-                    setting_id, address=address, retries=0
-                )
+                for setting_id in setting_ids:
+                    found[setting_id][address] = await self.client.read_setting_raw(
+                        setting_id, address=address, retries=0
+                    )
             except (VEBusTimeoutError, VEBusUnsupportedError) as err:
-                _LOGGER.debug("Unit %s: %s not read: %s", address, setting_name(setting_id), err)
-                silent.add(address)
+                _LOGGER.debug("Unit %s: settings not compared this time: %s", address, err)
+                for values in found.values():
+                    values.pop(address, None)
         return found
 
     def _compare_units(self, setting_id: int, by_address: dict[int, int]) -> None:
