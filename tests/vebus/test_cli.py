@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 import concurrent.futures
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -15,6 +16,7 @@ import sys
 import pytest
 
 from tests.waiting import DEADLINE
+from vebus import ledger_file
 from vebus.cli import main
 from vebus.protocol.framing import Frame
 from vebus_sim import Simulator
@@ -468,6 +470,23 @@ async def test_two_runs_at_once_save_once(
     codes = await asyncio.gather(*(loop.run_in_executor(None, main, argv) for _ in range(2)))
     assert sorted(codes) == [0, 1]
     assert saves(sim) == 1
+
+
+async def test_a_record_another_run_holds_is_waited_for_then_refused(
+    sim_url: tuple[Simulator, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run that holds the record (a save under way, or hung) keeps the next one from
+    saving blind: it waits for it, and after LOCK_WAIT gives up with nothing sent."""
+    sim, url = sim_url
+    monkeypatch.setattr(ledger_file, "LOCK_WAIT", 0.3)
+    record_path().parent.mkdir(parents=True)
+    with record_path().with_suffix(".lock").open("ab") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        code, _, err = await run_async(capsys, "setting", url, "set", "2", "14.3", "--persist")
+    assert (code, "another run holds the write record" in err) == (1, True)
+    assert saves(sim) == 0
 
 
 async def test_a_damaged_record_is_said_and_started_anew(

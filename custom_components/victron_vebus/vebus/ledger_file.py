@@ -20,8 +20,8 @@ give its serial number (VE.Bus firmware before 308) is known by its port as name
 The file is written whole to a temporary file and renamed over the old one, so a run that
 ends halfway leaves the old record or the new one, never half of one. A file that cannot
 be read is taken as empty, with a warning. A lock file beside it (``flock``) is held from
-reading the record to writing it, so two runs at once write one after the other and the
-second sees the first's write.
+reading the record to writing it (``flock``; ``msvcrt.locking`` on Windows), so two runs at
+once write one after the other and the second sees the first's write.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 import contextlib
-import fcntl
 import json
 import math
 import os
@@ -46,6 +45,26 @@ FORMAT = 1
 LOCK_WAIT = 30.0  # s another run may hold the record while it writes
 _LOCK_POLL = 0.05  # s
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(file: IO[bytes]) -> bool:
+        try:
+            msvcrt.locking(file.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+else:
+    import fcntl
+
+    def _try_lock(file: IO[bytes]) -> bool:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
 
 def state_folder() -> Path:
@@ -85,18 +104,13 @@ class LedgerFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock = self.path.with_suffix(".lock").open("ab")
         deadline = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    lock.close()
-                    raise TimeoutError(
-                        f"another run holds the write record {self.path}: "
-                        "try again when it has ended"
-                    ) from None
-                await asyncio.sleep(_LOCK_POLL)
+        while not _try_lock(lock):
+            if time.monotonic() >= deadline:
+                lock.close()
+                raise TimeoutError(
+                    f"another run holds the write record {self.path}: try again when it has ended"
+                )
+            await asyncio.sleep(_LOCK_POLL)
         self._lock = lock
         self.saved = self._read()
         return self
@@ -121,7 +135,7 @@ class LedgerFile:
             return {}
         try:
             return _parse(text)
-        except (ValueError, TypeError, AttributeError) as err:
+        except (ValueError, TypeError, AttributeError, KeyError) as err:
             self._warn(f"the write record {self.path} is damaged ({err})")
             return {}
 
