@@ -27,7 +27,7 @@ from vebus import (
 from vebus.cli import main
 from vebus.ids import Flags0, RamVar
 from vebus.status import StatusPlan, find_units, read_status, status_to_json
-from vebus_sim import Simulator
+from vebus_sim import Faults, Simulator
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -128,27 +128,19 @@ def test_monitor_json_shows_each_unit(capsys: pytest.CaptureFixture[str]) -> Non
     ]
 
 
-def test_monitor_of_units_without_the_device_state_request(
+async def test_monitor_of_units_without_the_device_state_request(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Older firmware answers winmon 0x0E with "unknown command": each unit is still found
     (an answer is an answer), and the state comes from the AC frame, as for one unit."""
-    shape = ["--model", "multiplus2-48", "--units", "2", "--frozen"]
-    faults = ["--faults", "unsupported=command:0x0E"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "vebus_sim", "--tcp", "127.0.0.1:0", "--unpaced", *shape, *faults],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    faults = Faults.parse("unsupported=command:0x0E")
+    sim = Simulator("multiplus2-48", units=2, paced=False, live=False, faults=faults)
     try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # asyncio.run of its own
-            code = pool.submit(main, ["monitor", "--once", "--json", url]).result()
+        url = await sim.start_tcp()
+        loop = asyncio.get_running_loop()
+        code = await loop.run_in_executor(None, main, ["monitor", "--once", "--json", url])
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        await sim.stop()
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
     data = json.loads(out)
