@@ -39,3 +39,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 # Commands the tests start see stdout as a user's pipe does (`vebus ess ... | tee log`): block
 # buffered. A shell that sets PYTHONUNBUFFERED would hide a line a command forgot to flush.
 os.environ.pop("PYTHONUNBUFFERED", None)
+
+
+@pytest.fixture(autouse=True)
+def _state_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The command lines keep their record of memory writes under $XDG_STATE_HOME: each
+    test gets a folder of its own (never the user's), and the commands it starts too."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

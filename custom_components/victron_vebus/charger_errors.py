@@ -15,6 +15,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN
 from .vedirect import (
     VEDirectError,
+    VEDirectInvalidValueError,
     VEDirectOutOfRangeError,
     VEDirectRateLimitedError,
     VEDirectUnsupportedError,
@@ -50,6 +51,16 @@ def translated_charger_errors(interval_minutes: float) -> Iterator[None]:
                 "value": _number(err.value) + unit,
                 "minimum": _number(err.minimum) + unit,
                 "maximum": _number(err.maximum) + unit,
+            },
+        ) from err
+    except VEDirectInvalidValueError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_value",
+            translation_placeholders={
+                "item": _item(err.item),
+                "value": err.value,
+                "expected": err.expected,
             },
         ) from err
     except VEDirectRateLimitedError as err:

@@ -37,7 +37,7 @@ from .errors import translated_errors
 from .grid_control import GridControl
 from .needs import Need, Part, plan_for
 from .refresh_in_flight import RefreshInFlight
-from .repairs import clear_port_issues, raise_port_issue, show_vebus_error
+from .repairs import clear_port_issues, raise_port_issue, show_disagreements, show_vebus_error
 from .sampler import Sampler
 from .vebus import (
     EepromLimiter,
@@ -164,6 +164,7 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
             self.counters["recoveries"] += 1
         clear_port_issues(self.hass, self.config_entry)
         show_vebus_error(self.hass, self.config_entry, state)
+        show_disagreements(self.hass, self.config_entry, state)
         return state
 
     @contextlib.contextmanager

@@ -20,9 +20,11 @@ from .vebus import (
     VEBusBackupError,
     VEBusBackupMismatchError,
     VEBusError,
+    VEBusInvalidValueError,
     VEBusOutOfRangeError,
     VEBusRateLimitedError,
     VEBusRestoreOutOfRangeError,
+    VEBusUnitWriteError,
     VEBusUnsupportedError,
 )
 
@@ -48,6 +50,16 @@ def translated_errors() -> Iterator[None]:
                 "value": _number(err.value) + unit,
                 "minimum": _number(err.minimum) + unit,
                 "maximum": _number(err.maximum) + unit,
+            },
+        ) from err
+    except VEBusInvalidValueError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_value",
+            translation_placeholders={
+                "item": err.item,
+                "value": err.value,
+                "expected": err.expected,
             },
         ) from err
     except VEBusRateLimitedError as err:
@@ -88,6 +100,16 @@ def translated_errors() -> Iterator[None]:
             translation_domain=DOMAIN,
             translation_key="unsupported",
             translation_placeholders={"error": str(err)},
+        ) from err
+    except VEBusUnitWriteError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="unit_write_failed",
+            translation_placeholders={
+                "item": err.item,
+                "address": str(err.address),
+                "error": str(err.error),
+            },
         ) from err
     except VEBusError as err:
         raise HomeAssistantError(

@@ -1,5 +1,6 @@
 """Repair issues of a VE.Bus entry: the port held by another program, no VE.Bus on the
-port, a VE.Bus error the unit reports. Each is raised while it stands and deleted after."""
+port, a VE.Bus error the unit reports, units of a system that hold settings differently.
+Each is raised while it stands and deleted after."""
 
 from __future__ import annotations
 
@@ -59,4 +60,27 @@ def show_vebus_error(hass: HomeAssistant, entry: ConfigEntry, state: UnitState) 
             "device": entry.title,
         },
         learn_more_url=VEBUS_ERROR_CODES_URL,
+    )
+
+
+def show_disagreements(hass: HomeAssistant, entry: ConfigEntry, state: UnitState) -> None:
+    """A repair issue while the units of a system hold a setting differently (a system
+    runs one configuration), naming each setting and what each unit holds."""
+    if state.asleep:
+        return
+    settings_differ = issue_id(entry, "settings_differ")
+    if not state.disagreements:
+        ir.async_delete_issue(hass, DOMAIN, settings_differ)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        settings_differ,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="settings_differ",
+        translation_placeholders={
+            "device": entry.title,
+            "settings": "; ".join(str(disagreement) for disagreement in state.disagreements),
+        },
     )

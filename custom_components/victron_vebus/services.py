@@ -59,14 +59,29 @@ SERVICE_DIFF_SETTINGS = "diff_settings"
 SERVICE_RESTORE_SETTINGS = "restore_settings"
 
 _ENTRY: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
-_KEY = vol.Any(vol.Coerce(int), cv.string)
+
+
+def _number(value: Any) -> float:
+    """A number; ``true`` and ``false`` are none (vol.Coerce(float) takes them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise vol.Invalid("expected a number, not true or false")
+    return float(vol.Coerce(float)(value))
+
+
+def _not_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise vol.Invalid("expected a name or an id, not true or false")
+    return value
+
+
+_KEY = vol.All(_not_boolean, vol.Any(vol.Coerce(int), cv.string))
 
 SCHEMAS = {
     SERVICE_SET_MODE: vol.Schema(
         {
             **_ENTRY,
             vol.Required(ATTR_MODE): vol.In([str(mode) for mode in Mode]),
-            vol.Optional(ATTR_CURRENT_LIMIT): vol.Coerce(float),
+            vol.Optional(ATTR_CURRENT_LIMIT): _number,
         }
     ),
     SERVICE_READ_SETTING: vol.Schema({**_ENTRY, vol.Required(ATTR_SETTING): _KEY}),
@@ -74,18 +89,18 @@ SCHEMAS = {
         {
             **_ENTRY,
             vol.Required(ATTR_SETTING): _KEY,
-            vol.Required(ATTR_VALUE): vol.Coerce(float),
+            vol.Required(ATTR_VALUE): _number,
             vol.Optional(ATTR_PERSIST, default=False): cv.boolean,
         }
     ),
     SERVICE_READ_RAM_VAR: vol.Schema({**_ENTRY, vol.Required(ATTR_VARIABLE): _KEY}),
     SERVICE_WRITE_RAM_VAR: vol.Schema(
-        {**_ENTRY, vol.Required(ATTR_VARIABLE): _KEY, vol.Required(ATTR_VALUE): vol.Coerce(float)}
+        {**_ENTRY, vol.Required(ATTR_VARIABLE): _KEY, vol.Required(ATTR_VALUE): _number}
     ),
     SERVICE_SET_ESS_SETPOINT: vol.Schema(
         {
             **_ENTRY,
-            vol.Required(ATTR_POWER): vol.Coerce(float),
+            vol.Required(ATTR_POWER): _number,
             vol.Optional(ATTR_DURATION): cv.positive_time_period,
         }
     ),
@@ -103,8 +118,8 @@ SCHEMAS = {
 _TO_SOC = vol.Schema(
     {
         **_ENTRY,
-        vol.Required(ATTR_SOC): vol.Coerce(float),
-        vol.Required(ATTR_POWER): vol.Coerce(float),
+        vol.Required(ATTR_SOC): _number,
+        vol.Required(ATTR_POWER): _number,
         vol.Optional(ATTR_DEADLINE): cv.datetime,
     }
 )

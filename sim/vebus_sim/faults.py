@@ -17,7 +17,7 @@ Spec grammar (``vebus simulate --faults SPEC``, ``Faults.parse``)::
     P           := a number in 0..1
     BOOL        := 1 | 0 | true | false | yes | no | on | off
     kinds       := kind (";" kind)*
-    kind        := ("ram" | "setting") ":" ids
+    kind        := ("ram" | "setting" | "command") ":" ids   command: winmon command codes
     ids         := id ("+" id)*                   an id is N or a range N-M
     denied      := ["setting:"] one ("+" one)*
     one         := id ["@" LEVEL]                 LEVEL defaults to 1; decimal or 0x.. hex
@@ -27,8 +27,9 @@ Spec grammar (``vebus simulate --faults SPEC``, ``Faults.parse``)::
 decoder and never acted on), so ``bitflip=P,rxbitflip=P`` is noise on the whole cable.
 
 Examples: ``noise=0.05,bitflip=0.001,drop=0.001,slow=0.4,unrelated=0.2``,
-``silent``, ``unsupported=ram:13+17-19;setting:4``, ``denied=setting:2@0x80+3``,
-``flap=30:2``. A key given twice adds ids (sets) or replaces the value (numbers).
+``silent``, ``unsupported=ram:13+17-19;setting:4``, ``unsupported=command:0x0E`` (older
+firmware: no device state), ``denied=setting:2@0x80+3``, ``flap=30:2``. A key given twice
+adds ids (sets) or replaces the value (numbers).
 A bad spec raises ValueError naming the offending item.
 """
 
@@ -65,6 +66,7 @@ class Faults:
     unrelated: float = 0.0
     unsupported_ram: set[int] = field(default_factory=set)
     unsupported_settings: set[int] = field(default_factory=set)
+    unsupported_commands: set[int] = field(default_factory=set)  # winmon, "unknown command"
     denied_settings: dict[int, int] = field(default_factory=dict)
     flap: tuple[float, float] | None = None  # (period, down) seconds
 
@@ -108,13 +110,17 @@ class Faults:
         for part in value.split(";"):
             kind, sep, ids = (p.strip() for p in part.partition(":"))
             if not sep:
-                raise ValueError(f"expected ram:IDS or setting:IDS in {item!r}")
+                raise ValueError(f"expected ram:IDS, setting:IDS or command:IDS in {item!r}")
             if kind.lower() == "ram":
                 self.unsupported_ram |= _ids(ids, item)
             elif kind.lower() == "setting":
                 self.unsupported_settings |= _ids(ids, item)
+            elif kind.lower() == "command":
+                self.unsupported_commands |= _ids(ids, item)
             else:
-                raise ValueError(f"unknown id kind {kind!r} in {item!r}; use ram or setting")
+                raise ValueError(
+                    f"unknown id kind {kind!r} in {item!r}; use ram, setting or command"
+                )
 
     def _denied(self, value: str, item: str) -> None:
         kind, sep, rest = value.partition(":")
@@ -150,7 +156,11 @@ class Faults:
             items.append("silent")
         kinds = [
             f"{kind}:{'+'.join(str(i) for i in sorted(ids))}"
-            for kind, ids in (("ram", self.unsupported_ram), ("setting", self.unsupported_settings))
+            for kind, ids in (
+                ("ram", self.unsupported_ram),
+                ("setting", self.unsupported_settings),
+                ("command", self.unsupported_commands),
+            )
             if ids
         ]
         if kinds:

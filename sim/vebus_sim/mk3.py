@@ -322,6 +322,8 @@ class Mk3Handler:
         if unit is None:
             return []  # no device at the selected address
         command = self._winmon.get(request.command)
+        if request.command in self._faults().unsupported_commands:
+            command = None  # older firmware: the command is unknown
         answer = command(unit, frame, request) if command else unknown_command(request.command)
         return [WinmonReply(request.letter, code, data).encode() for code, data in answer]
 

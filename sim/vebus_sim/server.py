@@ -23,9 +23,11 @@ comma-separated list, e.g. ``noise=0.05,bitflip=0.001,drop=0.001,slow=0.4,unrela
 drop (chance per sent byte), rxbitflip and rxdrop (chance per received byte: a request
 they break is never acted on), slow (extra seconds before replies), unrelated (chance per
 reply of a VE.Bus frame no request asked for), silent (no answers, no heartbeats),
-unsupported (RAM / setting ids the device denies knowing), denied (setting writes answered
-0x9B <level>, default level 1), flap (close the port every PERIOD s for DOWN s). The full
-grammar is in ``faults``; a bad spec raises ValueError naming the item.
+unsupported (RAM / setting ids the device denies knowing, winmon commands it answers
+"unknown command" to: ``command:0x0E`` is older firmware without the device state),
+denied (setting writes answered 0x9B <level>, default level 1), flap (close the port
+every PERIOD s for DOWN s). The full grammar is in ``faults``; a bad spec raises
+ValueError naming the item.
 
 Requests and replies are logged in hex at debug level on this module's logger.
 """

@@ -637,7 +637,7 @@ async def test_paced_reply_takes_the_wire_time(connect: Connect) -> None:
 def test_faults_parse_grammar() -> None:
     faults = Faults.parse(
         " noise=0.05, bitflip=0.001,drop=0.001 ,slow=0.4,unrelated=0.2,silent,"
-        "unsupported=ram:13+17-19;setting:4,denied=setting:2@0x80+3,flap=30:2"
+        "unsupported=ram:13+17-19;setting:4;command:0x0E,denied=setting:2@0x80+3,flap=30:2"
     )
     assert faults == Faults(
         noise=0.05,
@@ -648,6 +648,7 @@ def test_faults_parse_grammar() -> None:
         unrelated=0.2,
         unsupported_ram={13, 17, 18, 19},
         unsupported_settings={4},
+        unsupported_commands={0x0E},
         denied_settings={2: 0x80, 3: 1},
         flap=(30.0, 2.0),
     )
@@ -671,7 +672,7 @@ def test_faults_parse_grammar() -> None:
         ("noise=nan", "not a finite number"),
         ("slow=-1", "must not be negative"),
         ("silent=maybe", "expected a boolean"),
-        ("unsupported=13", "ram:IDS or setting:IDS"),
+        ("unsupported=13", "ram:IDS, setting:IDS or command:IDS"),
         ("unsupported=eeprom:1", "unknown id kind"),
         ("unsupported=ram:", "missing id"),
         ("unsupported=ram:x", "not an integer"),

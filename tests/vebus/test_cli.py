@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 import concurrent.futures
+import fcntl
 import json
+import os
 from pathlib import Path
 import signal
 import subprocess
@@ -14,7 +16,9 @@ import sys
 import pytest
 
 from tests.waiting import DEADLINE
+from vebus import ledger_file
 from vebus.cli import main
+from vebus.protocol.framing import Frame
 from vebus_sim import Simulator
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -178,6 +182,30 @@ def test_the_ess_ram_id_is_refused_as_a_ram_variable(
     code, _, err = run(capsys, "ess", simulated, "set", "5000")  # beyond the 3000 W default
     assert code == 1
     assert "outside -3000 to 3000 W" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ram", "{url}", "set", "13", "150"], "state_of_charge: 150 is outside 0 to 1"),
+        (["ram", "{url}", "set", "state_of_charge", "1.5"], "outside 0 to 1"),
+        (["ram", "{url}", "set", "ignore_ac_input", "0.5"], "0.5 is not 0 or 1"),
+        (["setting", "{url}", "set", "inverter_output_voltage", "230.5"], "not a whole number"),
+    ],
+)
+async def test_a_value_the_quantity_cannot_have_is_refused_before_the_wire(
+    sim_url: tuple[Simulator, str],
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+) -> None:
+    sim, url = sim_url
+    soc = sim.device.soc
+    code, _, err = await run_async(capsys, *(part.format(url=url) for part in argv))
+    assert code == 1
+    assert message in err
+    assert not [r for r in sim.requests if len(r) > 4 and r[1] == 0xFF and r[3] == 0x37]
+    assert sim.device.soc == soc
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
@@ -368,3 +396,150 @@ async def test_a_restore_says_when_the_unit_needs_a_restart(
         assert out.endswith("restart the unit to apply some of them\n")
     finally:
         await sim.stop()
+
+
+# --- the EEPROM rule across runs (the record in the state folder) ------------------------------
+
+
+def saves(sim: Simulator) -> int:
+    return sim.device.eeprom_writes.get(2, 0)
+
+
+def record_path() -> Path:
+    """Where the runs keep the record of the simulated unit (by its serial number)."""
+    return Path(os.environ["XDG_STATE_HOME"], "victron-serial", "vebus-HQ1234ABCDE.json")
+
+
+async def test_persist_saves_once_per_interval_across_runs(
+    sim_url: tuple[Simulator, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Five runs in a row save the setting once: the record outlives each run, and the
+    same unit on another port (here a pty beside the socket) finds it."""
+    sim, url = sim_url
+    persist = ("setting", url, "set", "absorption_voltage", "14.3", "--persist")
+    code, out, _ = await run_async(capsys, *persist)
+    assert (code, "(EEPROM)" in out) == (0, True)
+    assert record_path().exists()
+    for _ in range(4):
+        code, out, err = await run_async(capsys, *persist)
+        assert (code, out) == (1, "")
+        assert "too recently" in err and "--force" in err and str(record_path()) in err
+    pty = await sim.start_pty()
+    code, _, err = await run_async(capsys, "setting", pty, "set", "2", "14.2", "--persist")
+    assert (code, "too recently" in err) == (1, True)
+    assert saves(sim) == 1
+    code, out, err = await run_async(capsys, *persist, "--force")  # says what it costs
+    assert code == 0
+    assert "--force" in err and "one more write of the unit's EEPROM" in err
+    assert saves(sim) == 2
+    code, _, err = await run_async(capsys, "setting", url, "set", "2", "14.3", "--force")
+    assert (code, "--force is for --persist" in err) == (1, True)
+
+
+async def test_a_save_whose_reply_is_lost_counts(
+    sim_url: tuple[Simulator, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The unit goes silent after the save went out: the run cannot tell whether it was
+    stored, and the next run is refused all the same."""
+    sim, url = sim_url
+    handle = sim.handler.handle
+    sent: list[bytes] = []
+
+    def deaf_after_a_save(frame: Frame) -> list[bytes]:
+        if sent or frame.payload[1:2] == b"\x37":  # WriteViaID (winmon)
+            sent.append(frame.payload)
+            handle(frame)  # the unit stores it; the reply is lost
+            return []
+        return handle(frame)
+
+    sim.handler.handle = deaf_after_a_save  # type: ignore[method-assign]
+    code, _, err = await run_async(capsys, "setting", url, "set", "2", "14.3", "--persist")
+    assert (code, bool(sent)) == (1, True)
+    del sim.handler.handle
+    code, _, err = await run_async(capsys, "setting", url, "set", "2", "14.4", "--persist")
+    assert (code, "too recently" in err) == (1, True)
+    assert saves(sim) == 1
+
+
+async def test_two_runs_at_once_save_once(
+    sim_url: tuple[Simulator, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, url = sim_url
+    loop = asyncio.get_running_loop()
+    argv = ["setting", url, "set", "2", "14.3", "--persist"]
+    codes = await asyncio.gather(*(loop.run_in_executor(None, main, argv) for _ in range(2)))
+    assert sorted(codes) == [0, 1]
+    assert saves(sim) == 1
+
+
+async def test_a_record_another_run_holds_is_waited_for_then_refused(
+    sim_url: tuple[Simulator, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run that holds the record (a save under way, or hung) keeps the next one from
+    saving blind: it waits for it, and after LOCK_WAIT gives up with nothing sent."""
+    sim, url = sim_url
+    monkeypatch.setattr(ledger_file, "LOCK_WAIT", 0.3)
+    record_path().parent.mkdir(parents=True)
+    with record_path().with_suffix(".lock").open("ab") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        code, _, err = await run_async(capsys, "setting", url, "set", "2", "14.3", "--persist")
+    assert (code, "another run holds the write record" in err) == (1, True)
+    assert saves(sim) == 0
+
+
+async def test_a_damaged_record_is_said_and_started_anew(
+    sim_url: tuple[Simulator, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, url = sim_url
+    record_path().parent.mkdir(parents=True)
+    record_path().write_text('{"format": 1, "written": {"2": "yest', encoding="utf-8")
+    code, _, err = await run_async(capsys, "setting", url, "set", "2", "14.3", "--persist")
+    assert code == 0
+    assert f"vebus: warning: the write record {record_path()} is damaged" in err
+    assert json.loads(record_path().read_text(encoding="utf-8"))["written"].keys() == {"2"}
+    assert saves(sim) == 1
+
+
+async def test_a_save_ended_by_a_signal_is_on_record(sim_url: tuple[Simulator, str]) -> None:
+    """SIGTERM while the save's reply is awaited: the run ends, the attempt is recorded."""
+    sim, url = sim_url
+    handle = sim.handler.handle
+    saved = asyncio.Event()
+
+    def silent_after_a_save(frame: Frame) -> list[bytes]:
+        if saved.is_set() or frame.payload[1:2] == b"\x37":
+            saved.set()
+            return []  # not stored, not answered: only the attempt is known
+        return handle(frame)
+
+    sim.handler.handle = silent_after_a_save  # type: ignore[method-assign]
+    argv = ["setting", url, "set", "2", "14.3", "--persist"]
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "vebus", *argv)
+    await asyncio.wait_for(saved.wait(), DEADLINE)
+    process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(process.wait(), DEADLINE) == 128 + signal.SIGTERM
+    del sim.handler.handle
+    assert "2" in json.loads(record_path().read_text(encoding="utf-8"))["written"]
+    done = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "vebus", *argv, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(done.communicate(), DEADLINE)
+    assert (done.returncode, b"too recently" in err) == (1, True)
+
+
+async def test_restore_saves_through_the_record(
+    sim_url: tuple[Simulator, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, url = sim_url
+    file = str(tmp_path / "multiplus.json")
+    assert (await run_async(capsys, "backup", url, file))[0] == 0
+    sim.device.set_setting(2, 14.1)  # stored elsewhere: the backup's value is saved back
+    code, _, _ = await run_async(capsys, "restore", url, file, "--save-permanently")
+    assert (code, saves(sim)) == (0, 1)
+    sim.device.set_setting(2, 14.1)
+    code, out, _ = await run_async(capsys, "restore", url, file, "--save-permanently")
+    assert code == 1  # refused: saved less than 10 minutes ago, by the run before
+    assert "absorption_voltage" in out
+    assert saves(sim) == 1

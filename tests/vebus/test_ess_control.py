@@ -462,6 +462,25 @@ async def test_a_meter_reading_that_is_not_a_number_counts_as_unavailable(
     assert control.state == EssControlState.OFF
 
 
+@pytest.mark.parametrize("absurd", [1e30, 99_999_999.0, -99_999_999.0])
+async def test_a_meter_reading_no_grid_connection_can_have_counts_as_unavailable(
+    household: Household, absurd: float
+) -> None:
+    """Beyond 100 times the ESS maximum power (300 kW by default) a reading is no reading."""
+    control = controller(household)
+    household.profile = [Step(0, (1500.0,))]
+    await control.enable()
+    await household.run_for(6)
+    assert household.sim.device.ess_setpoint > 1000
+    control.meter(absurd)
+    await control.settled()
+    assert control.state == EssControlState.METER_UNAVAILABLE
+    assert household.sim.device.ess_setpoint == 0
+    control.meter(250_000.0)  # a large farm's grid connection: still a reading
+    await control.settled()
+    assert control.state != EssControlState.METER_UNAVAILABLE
+
+
 async def test_a_setpoint_set_by_hand_ends_a_program(household: Household) -> None:
     control = controller(household)
     await control.charge_to_soc(70.0, 800)

@@ -21,6 +21,7 @@ from vebus import (
     Mode,
     RamOnlyLedger,
     RamOnlySetting,
+    RamVar,
     Setting,
     SettingState,
     StatusPlan,
@@ -316,6 +317,44 @@ async def test_out_of_range_is_refused_before_the_wire(
     with pytest.raises(VEBusOutOfRangeError):
         await write(unit)  # type: ignore[operator]
     assert len(sim.requests) == sent
+    assert sim.device.ess_setpoint == 0
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda u: u.write_ram_var(129, True),  # the ESS RAM id: not 1 W
+        lambda u: u.set_ess_setpoint(True),
+        lambda u: u.write_setting(ABSORPTION, True),
+        lambda u: u.write_setting(Setting.INVERTER_OUTPUT_VOLTAGE, 230.5),  # whole volts
+        lambda u: u.write_ram_var(RamVar.STATE_OF_CHARGE, 1.5),  # 150 %
+        lambda u: u.write_ram_var(RamVar.STATE_OF_CHARGE, -0.01),
+        lambda u: u.write_ram_var(RamVar.IGNORE_AC_INPUT, 0.5),  # a bit: 0 or 1
+        lambda u: u.write_ram_var(RamVar.IGNORE_AC_INPUT, False),
+        lambda u: u.set_current_limit(True),
+    ],
+    ids=[
+        "ess ram id true",
+        "ess true",
+        "setting true",
+        "whole number",
+        "soc 150 %",
+        "soc below 0",
+        "half a bit",
+        "bit false",
+        "current limit true",
+    ],
+)
+async def test_values_that_are_not_what_they_claim_are_refused_before_the_wire(
+    sim: Simulator, unit: VEBusUnit, write: object
+) -> None:
+    def writes() -> list[bytes]:  # WriteViaID and 'S' (reading a setting's info may go out)
+        return [r for r in sim.requests if r[1:3] == b"\xffS" or r[1:2] + r[3:4] == b"\xff\x37"]
+
+    sent = len(writes())
+    with pytest.raises(ValueError, match="nothing was sent|is outside"):
+        await write(unit)  # type: ignore[operator]
+    assert len(writes()) == sent
     assert sim.device.ess_setpoint == 0
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 import concurrent.futures
 import json
+import os
+from pathlib import Path
 import signal
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import pytest
 
 from tests.waiting import DEADLINE
 from vebus_sim.vedirect import ChargerFaults, ChargerSimulator
+from vedirect import Reg
 from vedirect.cli import main
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -96,7 +99,9 @@ def test_probe_get_and_set(simulated: str, capsys: pytest.CaptureFixture[str]) -
     assert "already: nothing written" in out
     code, out, _ = run(capsys, "monitor", "--once", simulated)
     assert code == 0 and "charge current limit 7.5 A (3.0 A to 12.0 A)" in out
-    assert run(capsys, "set", simulated, "charge_current_limit", "12")[0] == 0  # as it was
+    code, _, err = run(capsys, "set", simulated, "charge_current_limit", "12")  # as it was
+    assert (code, "--force" in err) == (1, True)  # not within 10 minutes
+    assert run(capsys, "set", simulated, "charge_current_limit", "12", "--force")[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -161,3 +166,61 @@ async def test_probe_says_when_hex_is_not_answered(capsys: pytest.CaptureFixture
         assert "charge current limit - (- to -)" in capsys.readouterr().out
     finally:
         await sim.stop()
+
+
+@pytest.fixture
+async def charger_url() -> AsyncIterator[tuple[ChargerSimulator, str]]:
+    """A charger simulator in this process, so a test can count its memory writes."""
+    sim = ChargerSimulator(paced=False, block_interval=0.1, live=False)
+    try:
+        yield sim, await sim.start_tcp()
+    finally:
+        await sim.stop()
+
+
+@pytest.mark.parametrize(
+    ("register", "value", "message"),
+    [
+        ("low_current_mode", "1.5", "not a whole number"),
+        ("low_current_mode", "3", "outside 0 to 2"),
+    ],
+)
+async def test_a_value_the_register_cannot_hold_is_refused_before_the_wire(
+    charger_url: tuple[ChargerSimulator, str],
+    capsys: pytest.CaptureFixture[str],
+    register: str,
+    value: str,
+    message: str,
+) -> None:
+    """1.5 is no low current mode: nothing rounded, no write of the memory spent."""
+    sim, url = charger_url
+    code = await asyncio.to_thread(main, ["set", url, register, value])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert message in err
+    assert sum(sim.charger.nvm_writes.values()) == 0
+
+
+async def test_the_memory_rule_holds_across_runs(
+    charger_url: tuple[ChargerSimulator, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each run is not a first write: the record of the charger's serial number, in the
+    state folder, outlives it; the same charger on another port finds it too."""
+    sim, url = charger_url
+    record = Path(os.environ["XDG_STATE_HOME"], "victron-serial", "vedirect-HQ2230XY6XR.json")
+    limit = Reg.CHARGE_CURRENT_LIMIT.id
+    assert await asyncio.to_thread(main, ["set", url, "charge_current_limit", "7.5"]) == 0
+    assert record.exists()
+    for amps in ("8", "9", "10"):
+        assert await asyncio.to_thread(main, ["set", url, "charge_current_limit", amps]) == 1
+        err = capsys.readouterr().err
+        assert "too recently" in err and "--force" in err and str(record) in err
+    pty = await sim.start_pty()
+    assert await asyncio.to_thread(main, ["set", pty, "charge_current_limit", "8"]) == 1
+    assert sim.charger.nvm_writes[limit] == 1
+    capsys.readouterr()
+    argv = ["set", url, "charge_current_limit", "8", "--force"]
+    assert await asyncio.to_thread(main, argv) == 0
+    err = capsys.readouterr().err
+    assert "one more write of the charger's non-volatile memory" in err
+    assert sim.charger.nvm_writes[limit] == 2

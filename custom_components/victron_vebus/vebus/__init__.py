@@ -28,6 +28,7 @@ from .errors import (
     VEBusConnectionError,
     VEBusError,
     VEBusInvalidPortError,
+    VEBusInvalidValueError,
     VEBusOutOfRangeError,
     VEBusPortBusyError,
     VEBusPortLostError,
@@ -36,6 +37,7 @@ from .errors import (
     VEBusRateLimitedError,
     VEBusRestoreOutOfRangeError,
     VEBusTimeoutError,
+    VEBusUnitWriteError,
     VEBusUnsupportedError,
     VEBusWriteNotAppliedError,
     VEBusWriteUnconfirmedError,
@@ -95,7 +97,7 @@ from .scaling import SettingScale, VarScale
 from .status import StatusPlan, UnitAc, UnitStatus, VEBusStatus, read_status, status_to_json
 from .tiers import SLOW_INTERVAL
 from .transport import describe_port
-from .unit import SettingState, UnitState, VEBusUnit
+from .unit import SettingDisagreement, SettingState, UnitState, VEBusUnit
 
 __all__ = [
     "ALARM_NAMES",
@@ -153,6 +155,7 @@ __all__ = [
     "Setting",
     "SettingControl",
     "SettingDifference",
+    "SettingDisagreement",
     "SettingScale",
     "SettingState",
     "SettingsBackup",
@@ -173,6 +176,7 @@ __all__ = [
     "VEBusError",
     "VEBusErrorCode",
     "VEBusInvalidPortError",
+    "VEBusInvalidValueError",
     "VEBusOutOfRangeError",
     "VEBusPortBusyError",
     "VEBusPortLostError",
@@ -183,6 +187,7 @@ __all__ = [
     "VEBusStatus",
     "VEBusTimeoutError",
     "VEBusUnit",
+    "VEBusUnitWriteError",
     "VEBusUnsupportedError",
     "VEBusWriteNotAppliedError",
     "VEBusWriteUnconfirmedError",

@@ -16,6 +16,7 @@ import sys
 import threading
 
 from .cli_backup import cmd_backup, cmd_diff, cmd_restore
+from .cli_eeprom import eeprom_record
 from .cli_format import format_status
 from .client import VEBusClient
 from .errors import VEBusError, VEBusUnsupportedError
@@ -33,6 +34,7 @@ from .ids import (
     setting_name,
 )
 from .models import Mode
+from .plausible import Plausibility, nominal_voltage, read_nominal_voltage
 from .status import StatusPlan, find_units, read_status, status_to_json
 from .unit import VEBusUnit
 
@@ -50,8 +52,10 @@ async def cmd_probe(client: VEBusClient, args: argparse.Namespace) -> int:
 
 async def cmd_monitor(client: VEBusClient, args: argparse.Namespace) -> int:
     plan = StatusPlan(units=await find_units(client))  # once: the system does not change
+    plausibility = Plausibility()
+    plausibility.nominal_voltage = await read_nominal_voltage(client) or nominal_voltage(None)
     while True:
-        status = await read_status(client, plan)
+        status = plausibility.status(await read_status(client, plan))
         if args.json:
             print(json.dumps(status_to_json(status)), flush=True)
         else:
@@ -91,7 +95,15 @@ async def cmd_setting(client: VEBusClient, args: argparse.Namespace) -> int:
     if args.action == "get":
         print(f"{name} = {await client.read_setting(setting):g}")
         return 0
-    reset = await VEBusUnit(client).write_setting(setting, args.value, persist=args.persist)
+    vebus_unit = VEBusUnit(client)
+    await vebus_unit.find_system()  # a system's units all get a setting of the tables
+    if args.persist:
+        async with eeprom_record(client, vebus_unit, forced=setting if args.force else None):
+            reset = await vebus_unit.write_setting(setting, args.value, persist=True)
+    elif args.force:
+        raise ValueError("--force is for --persist: a RAM-only write has no interval")
+    else:
+        reset = await vebus_unit.write_setting(setting, args.value, persist=False)
     where = "EEPROM" if args.persist else "RAM only (lost when the unit restarts)"
     print(f"{name} := {args.value:g} ({where})" + (": restart the unit to apply" if reset else ""))
     return 0
@@ -242,7 +254,16 @@ def build_parser() -> argparse.ArgumentParser:
         setter.add_argument("value", type=_number)
         if name == "setting":
             setter.add_argument(
-                "--persist", action="store_true", help="write to EEPROM (default: RAM only)"
+                "--persist",
+                action="store_true",
+                help="save to EEPROM (default: RAM only), at most once per setting per 10 "
+                "minutes, counted across runs (a record in $XDG_STATE_HOME/victron-serial)",
+            )
+            setter.add_argument(
+                "--force",
+                action="store_true",
+                help="save even within the 10 minutes: one more write of the unit's EEPROM, "
+                "which wears out with writes",
             )
 
     ess = with_port("ess", "ESS mode 3 setpoint")

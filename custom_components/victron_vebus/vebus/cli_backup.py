@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 
 from .backup import SettingsBackup, backup_settings
 from .backup_text import format_diff, format_restore
+from .cli_eeprom import eeprom_record
 from .client import VEBusClient
 from .exit_codes import EXIT_FAILURE
 from .restore import diff_settings, restore_settings
@@ -49,8 +51,12 @@ async def cmd_diff(client: VEBusClient, args: argparse.Namespace) -> int:
 
 async def cmd_restore(client: VEBusClient, args: argparse.Namespace) -> int:
     document = await _document(args)
-    report = await restore_settings(
-        VEBusUnit(client), document, persist=args.save_permanently, force=args.force
-    )
+    unit = VEBusUnit(client)
+    async with contextlib.AsyncExitStack() as stack:
+        if args.save_permanently:  # the EEPROM rule holds across runs
+            await stack.enter_async_context(eeprom_record(client, unit))
+        report = await restore_settings(
+            unit, document, persist=args.save_permanently, force=args.force
+        )
     print(json.dumps(report.to_json()) if args.json else format_restore(report))
     return 0 if report.ok else EXIT_FAILURE

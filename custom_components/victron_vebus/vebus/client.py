@@ -57,6 +57,7 @@ from .protocol.framing import DecoderStats, FrameDecoder
 from .protocol.mk2 import RAW_SLEEP, RAW_WAKE, S_LIMIT_UNCHANGED
 from .protocol.winmon import MAX_WINMON_ARGS
 from .ram_and_settings import INT16_MAX, INT16_MIN, RamAndSettings
+from .values import number
 
 WAKE_TIMEOUT = 10.0
 ESS_SCAN_LIMIT = 0xFF
@@ -275,6 +276,7 @@ class VEBusClient(RamAndSettings):
         """Remote switch position and, optionally, the AC input current limit (RAM only)."""
         limit_raw = S_LIMIT_UNCHANGED
         if current_limit is not None:
+            current_limit = number("AC input current limit", current_limit)
             self._cache()
             bounds = self._ac_input or await self.ac_input_config()
             if not bounds.minimum <= current_limit <= bounds.maximum:

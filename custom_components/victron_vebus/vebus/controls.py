@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntFlag
 
-from .ids import Flags0, Flags1, Flags2, Setting
+from .ids import FLAG_SETTINGS, Flags0, Flags1, Flags2, Setting
 from .product import Product, firmware_version_text
 
 _WORD = 0xFFFF
@@ -238,6 +238,24 @@ CONTROL_SETTINGS: tuple[int, ...] = tuple(
         ]
     )
 )
+
+
+# What every unit of a system holds alike (a system runs one configuration): the settings
+# of the tables, and of a flags word the bits of its switches. The rest is each unit's own
+# (its place in the system: flags0 bits 0 and 1, the phase, the units connected).
+SYSTEM_SETTINGS = frozenset(CONTROL_SETTINGS)
+
+
+def system_bits(setting_id: int) -> int:
+    """The bits of a flags word the units of a system hold alike (its switches'); every bit
+    of any other setting of ``SYSTEM_SETTINGS``."""
+    if setting_id not in FLAG_SETTINGS:
+        return _WORD
+    bits = 0
+    for flag in FLAG_SWITCHES:
+        if flag.setting_id == setting_id:
+            bits |= flag.owned
+    return bits
 
 
 def flag_mask(setting_id: int, mask: int, met: Callable[[Needs], bool]) -> int:

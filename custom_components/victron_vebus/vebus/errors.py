@@ -106,6 +106,19 @@ class VEBusOutOfRangeError(VEBusError, ValueError):
         return None
 
 
+class VEBusInvalidValueError(VEBusError, ValueError):
+    """A value that is not what its quantity takes, whatever its bounds: a boolean for a
+    number, a fraction for a whole-numbered setting, anything but 0 or 1 for a bit; nothing
+    was sent. ``expected`` says what it takes ("a number", "a whole number", "0 or 1")."""
+
+    def __init__(self, item: str, value: object, expected: str) -> None:
+        shown = str(value).lower() if isinstance(value, bool) else f"{value:g}"
+        super().__init__(f"{item}: {shown} is not {expected}; nothing was sent")
+        self.item = item
+        self.value = shown
+        self.expected = expected
+
+
 class VEBusWriteNotAppliedError(VEBusError):
     """A write went unanswered and reading the value back shows the unit without it."""
 
@@ -117,6 +130,22 @@ class VEBusWriteUnconfirmedError(VEBusError):
     went away after the request was sent, or the value cannot be read back at all (settings
     written RAM only). Callers must not count it as done.
     """
+
+
+class VEBusUnitWriteError(VEBusError):
+    """The unit addressed took a setting and another unit of its system did not (refused it,
+    or no reply came): a system runs one configuration, so this is a failure of the write.
+    ``address`` is that unit's, ``error`` what it answered."""
+
+    request_sent = True  # the unit addressed was written
+
+    def __init__(self, item: str, address: int, error: VEBusError) -> None:
+        super().__init__(
+            f"{item}: the unit at address {address} of the system did not take it: {error}"
+        )
+        self.item = item
+        self.address = address
+        self.error = error
 
 
 class VEBusBackupError(VEBusError):

@@ -26,6 +26,7 @@ from enum import StrEnum
 import math
 
 from .errors import VEBusOutOfRangeError
+from .values import number
 
 SETTLE = 1.0  # s: the unit's time to follow one correction before the next
 DECISIONS_KEPT = 50
@@ -241,6 +242,8 @@ def check_soc_program(
     the limit of the options, the power up to the maximum charge or discharge power (and
     the ESS maximum)."""
     item = "Target state of charge"
+    target = number(item, target)
+    power = number("Charge power" if charging else "Discharge power", power)
     if not math.isfinite(target):
         raise VEBusOutOfRangeError(item, target, settings.min_soc, settings.max_soc, "%")
     if charging and target <= soc:  # the target must lie ahead: above the SOC now

@@ -29,9 +29,12 @@ from .ess_control import (
 )
 from .ess_worker import UNIT_SILENCE, EssControlState, EssWorker
 from .ids import RamVar
+from .plausible import MAX_POWER
 from .sampling import PowerSample
 
 __all__ = ["UNIT_SILENCE", "EssControlState", "EssController"]
+
+METER_BOUND_FACTOR = 100  # times the ESS maximum power: a grid meter reading beyond is absurd
 
 
 class EssController(EssWorker):
@@ -50,9 +53,16 @@ class EssController(EssWorker):
             max_discharge=min(settings.max_discharge, limit),
         )
 
+    @property
+    def meter_bound(self) -> float:
+        """W either way beyond which a grid meter reading is no reading: 100 times the ESS
+        maximum power, at least ``MAX_POWER`` (a meter sending 1e30 W is broken)."""
+        return max(METER_BOUND_FACTOR * self._unit.ess_max_power, MAX_POWER)
+
     def meter(self, watts: float) -> None:
-        """A grid meter reading in W, + = imported from the grid."""
-        if not math.isfinite(watts):
+        """A grid meter reading in W, + = imported from the grid; one that is not a number
+        or beyond ``meter_bound`` counts as no reading, as an unavailable meter."""
+        if not math.isfinite(watts) or abs(watts) > self.meter_bound:
             self.meter_unavailable()
             return
         self.grid.read_meter(watts, self.clock.time())

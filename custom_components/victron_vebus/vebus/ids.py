@@ -116,6 +116,10 @@ class Setting(IntEnum):
     CHARGE_EFFICIENCY = 72  # the battery monitor's; id from usersaynoso's integration [U]
 
 
+# Read as signed whatever the unit's variable info says: units (the MultiPlus-II) report
+# them unsigned while the value goes negative, and the AC frames carry them signed (J9).
+SIGNED_RAM = frozenset({RamVar.MAINS_CURRENT, RamVar.INVERTER_CURRENT})
+
 FLAG_SETTINGS = frozenset({Setting.FLAGS0, Setting.FLAGS1, Setting.FLAGS2, Setting.FLAGS3})
 
 # Units of the values, as the scales from the unit give them.

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field, replace
 import logging
 import math
 
-from .ids import RamVar
+from .client import VEBusClient
+from .errors import VEBusOutOfRangeError
+from .ids import RAM_UNITS, RamVar, Setting, ram_name
 from .models import AcInfo, DcInfo
-from .status import VEBusStatus
+from .status import UnitAc, VEBusStatus
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,6 +54,15 @@ def nominal_from_battery(voltage: float | None) -> float | None:
     return nominal if 0.75 <= voltage / nominal <= 1.35 else None
 
 
+async def read_nominal_voltage(client: VEBusClient) -> float | None:
+    """The unit's system voltage: from its absorption voltage's maximum, or, without a
+    charger (a Phoenix), from the battery; None when neither tells."""
+    absorption = await client.setting_info(Setting.ABSORPTION_VOLTAGE)
+    if absorption is not None:
+        return nominal_voltage(absorption.maximum)
+    return nominal_from_battery((await client.dc_info()).voltage)
+
+
 @dataclass(slots=True)
 class Plausibility:
     """Replaces impossible values with None, counting them (``counts``)."""
@@ -76,21 +87,35 @@ class Plausibility:
         return None
 
     def status(self, status: VEBusStatus) -> VEBusStatus:
-        """``status`` with every impossible value replaced by None."""
+        """``status`` with every impossible value replaced by None, each unit's too."""
         if status.dc is not None:
             status.dc = self._dc(status.dc)
         status.ac = [self._ac(ac) for ac in status.ac]
         status.ram = self.ram(status.ram)
+        for unit in status.units:
+            unit.dc = None if unit.dc is None else self._dc(unit.dc)
+            unit.ac = None if unit.ac is None else self._ac(unit.ac)
         return status
 
-    def ram(self, values: dict[int, float | None]) -> dict[int, float | None]:
-        """RAM values by id with every impossible one replaced by None."""
-        bounds = _RAM_BOUNDS | {
+    @property
+    def ram_bounds(self) -> dict[int, tuple[float, float]]:
+        """What each RAM variable with physical bounds can be, by id."""
+        return _RAM_BOUNDS | {
             RamVar.BATTERY_VOLTAGE: (0.0, 4 * self.nominal_voltage),
             RamVar.BATTERY_CURRENT: (-MAX_DC_CURRENT, MAX_DC_CURRENT),
         }
+
+    def check_ram(self, ram_id: int, value: float) -> None:
+        """A value to write: VEBusOutOfRangeError when the quantity cannot have it."""
+        bounds = self.ram_bounds.get(ram_id)
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            name, unit = ram_name(ram_id), RAM_UNITS.get(ram_id)
+            raise VEBusOutOfRangeError(name, value, *bounds, unit, bound="physical")
+
+    def ram(self, values: dict[int, float | None]) -> dict[int, float | None]:
+        """RAM values by id with every impossible one replaced by None."""
         checked = dict(values)
-        for var, (low, high) in bounds.items():
+        for var, (low, high) in self.ram_bounds.items():
             if var in checked:
                 checked[var] = self.value(RamVar(var).name.lower(), checked[var], low, high)
         return checked
@@ -110,7 +135,7 @@ class Plausibility:
             frequency=self.value("inverter_frequency", dc.frequency, 0.0, MAX_FREQUENCY),
         )
 
-    def _ac(self, ac: AcInfo) -> AcInfo:
+    def _ac[Ac: (AcInfo, UnitAc)](self, ac: Ac) -> Ac:
         return replace(
             ac,
             input_voltage=self.value("ac_input_voltage", ac.input_voltage, 0.0, MAX_AC_VOLTAGE),

@@ -8,11 +8,12 @@ confirmed or raise (``confirm``). ``VEBusClient`` builds on this.
 
 from __future__ import annotations
 
+from dataclasses import replace
 import math
 
 from .confirm import confirmed_write
 from .errors import VEBusOutOfRangeError, VEBusProtocolError, VEBusUnsupportedError
-from .ids import FLAG_SETTINGS, RAM_UNITS, SETTING_UNITS, ram_name, setting_name
+from .ids import FLAG_SETTINGS, RAM_UNITS, SETTING_UNITS, SIGNED_RAM, ram_name, setting_name
 from .link import Link
 from .models import AcInputConfig
 from .protocol import (
@@ -28,6 +29,7 @@ from .protocol.info import MAX_SNAPSHOT_IDS
 from .protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
 from .protocol.winmon import MAX_WINMON_ARGS
 from .scaling import SettingScale, VarScale
+from .values import bit, number, whole
 
 INT16_MIN, INT16_MAX = -0x8000, 0x7FFF
 
@@ -62,7 +64,10 @@ class RamAndSettings:
                 info = (await self.link.exchange(GetRamVarInfo(ram_id))).info
             except VEBusUnsupportedError:
                 info = None
-            self._var_scales[ram_id] = VarScale.from_info(info) if info is not None else None
+            scale = VarScale.from_info(info) if info is not None else None
+            if scale is not None and ram_id in SIGNED_RAM:
+                scale = replace(scale, signed=True)
+            self._var_scales[ram_id] = scale
         return self._var_scales[ram_id]
 
     async def _scales(self, *ram_ids: int) -> list[VarScale]:
@@ -110,7 +115,16 @@ class RamAndSettings:
         await confirmed_write(self.link, request, holds, address=address)
 
     async def write_ram_var(self, ram_id: int, value: float) -> None:
+        """A value the variable takes: 0 or 1 for a bit, whole steps where its scale counts
+        in them (``values``), and within what its word carries."""
         scale = (await self._scales(ram_id))[0]
+        name = ram_name(ram_id)
+        if scale.bit is not None:
+            value = bit(name, value)
+        elif scale.factor >= 1:
+            value = whole(name, value, scale.factor)
+        else:
+            value = number(name, value)
         try:
             raw = scale.raw(value)
         except ValueError as exc:
@@ -144,8 +158,11 @@ class RamAndSettings:
             raise VEBusUnsupportedError(f"{setting_name(setting_id)} is not supported")
         return scale
 
-    async def read_setting_raw(self, setting_id: int) -> int:
-        value = await self.link.exchange(ReadSetting(setting_id))
+    async def read_setting_raw(
+        self, setting_id: int, *, address: int | None = None, retries: int | None = None
+    ) -> int:
+        """The stored (EEPROM) raw value; ``address``: of another unit of the system."""
+        value = await self.link.exchange(ReadSetting(setting_id), address=address, retries=retries)
         if value is None:
             raise VEBusProtocolError("setting reply without a value")
         return value
@@ -155,8 +172,11 @@ class RamAndSettings:
         scale = await self._need_setting(setting_id)
         return scale.value(await self.read_setting_raw(setting_id))
 
-    async def write_setting_raw(self, setting_id: int, raw: int, *, persist: bool = False) -> bool:
-        """WriteViaID to a setting: RAM only (0x03) unless ``persist`` (EEPROM, 0x01).
+    async def write_setting_raw(
+        self, setting_id: int, raw: int, *, persist: bool = False, address: int | None = None
+    ) -> bool:
+        """WriteViaID to a setting: RAM only (0x03) unless ``persist`` (EEPROM, 0x01);
+        ``address``: of another unit of the system.
 
         Returns True when the unit says the change needs a restart. An EEPROM write is
         sent once: after a lost reply it is read back, never sent blindly again. A RAM-only
@@ -166,14 +186,13 @@ class RamAndSettings:
         flags = WRITE_SETTING if persist else WRITE_SETTING | WRITE_RAM_ONLY
 
         async def holds() -> bool:
-            return await self.read_setting_raw(setting_id) == raw & 0xFFFF
+            return await self.read_setting_raw(setting_id, address=address) == raw & 0xFFFF
 
         request = WriteViaId(flags, setting_id, raw & 0xFFFF)
         if not persist:
-            return bool(
-                (ack := await confirmed_write(self.link, request, None)) and ack.needs_restart
-            )
-        ack = await confirmed_write(self.link, request, holds, retries=0)
+            ack = await confirmed_write(self.link, request, None, address=address)
+            return bool(ack and ack.needs_restart)
+        ack = await confirmed_write(self.link, request, holds, retries=0, address=address)
         if ack is not None:
             return ack.needs_restart
         scale = self._setting_scales.get(setting_id)
@@ -192,6 +211,7 @@ class RamAndSettings:
         """The raw value of ``value`` if the unit's bounds allow it; else out of range."""
         scale = await self._need_setting(setting_id)
         name = setting_name(setting_id)
+        value = number(name, value)
         if setting_id in FLAG_SETTINGS:
             mask = scale.info.maximum
             if not math.isfinite(value) or value != int(value) or not 0 <= value <= 0xFFFF:
@@ -200,6 +220,8 @@ class RamAndSettings:
             if (int(value) ^ current) & ~mask & 0xFFFF:
                 raise VEBusOutOfRangeError(name, value, 0, mask)
             return int(value)
+        if scale.whole_steps:
+            whole(name, value, scale.step)
         try:
             return scale.check(value)
         except ValueError as exc:

@@ -117,6 +117,11 @@ class SettingScale:
         return self.value(self.info.default)
 
     @property
+    def whole_steps(self) -> bool:
+        """The setting counts in whole steps of 1 or more (whole volts, minutes, Ah)."""
+        return self._multiply
+
+    @property
     def step(self) -> float:
         scale = self._magnitude
         return float(scale) if self._multiply else 1.0 / scale

@@ -122,7 +122,9 @@ async def find_units(client: VEBusClient, limit: int = MAX_UNITS) -> tuple[int, 
     """Addresses of the units on the bus when there are several, else ().
 
     Asks each address from 0 up for its device state, once and without retries: the
-    first address nobody answers at ends the search (one timeout on a single unit).
+    first address nobody answers at ends the search (one timeout on a single unit). A unit
+    whose firmware does not know the request answers "unknown command": it is there all
+    the same (its state then comes from the AC frame).
     """
     home = client.address
     found = [home]
@@ -135,6 +137,8 @@ async def find_units(client: VEBusClient, limit: int = MAX_UNITS) -> tuple[int, 
                 await client.link.exchange(GetSetDeviceState(), retries=0)
             except VEBusTimeoutError:
                 break
+            except VEBusUnsupportedError:
+                pass  # an answer: the unit is there
             found.append(address)
     finally:
         await client.select_address(home)

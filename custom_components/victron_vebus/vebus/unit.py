@@ -32,6 +32,7 @@ from typing import Any
 from .errors import (
     VEBusError,
     VEBusTimeoutError,
+    VEBusUnitWriteError,
     VEBusUnsupportedError,
 )
 from .ess import EssSetpoint
@@ -41,20 +42,20 @@ from .ids import (
     ASSISTANT_START,
     SNAPSHOT_POWER_IDS,
     RamVar,
-    Setting,
     ram_name,
     setting_name,
 )
-from .plausible import nominal_from_battery, nominal_voltage
+from .plausible import nominal_voltage, read_nominal_voltage
 from .ram_only import RamOnlySetting
 from .status import StatusPlan, VEBusStatus, find_units, read_status
 from .tiers import Events
-from .unit_core import SettingState, UnitState
+from .unit_core import SettingDisagreement, SettingState, UnitState
 from .unit_sampling import UnitSampling
+from .values import number
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["SLEEP_SETTLE", "SettingState", "UnitState", "VEBusUnit"]
+__all__ = ["SLEEP_SETTLE", "SettingDisagreement", "SettingState", "UnitState", "VEBusUnit"]
 
 # A unit may take minutes to fall asleep after the command (martiby/multiplus2#5); one that
 # still answers after this long did not go to sleep.
@@ -86,25 +87,25 @@ class VEBusUnit(UnitSampling):
             if await client.ram_var_info(ram_id) is not None:
                 self.supported_ram.add(ram_id)
         await self.track_settings(settings)
-        absorption = await client.setting_info(Setting.ABSORPTION_VOLTAGE)
-        maximum = absorption.maximum if absorption is not None else None
-        if maximum is not None:
-            self.nominal_voltage = nominal_voltage(maximum)
-        else:  # no charger (a Phoenix): the battery says it
-            self.nominal_voltage = nominal_from_battery((await client.dc_info()).voltage)
+        self.nominal_voltage = await read_nominal_voltage(client)
         self.plausibility.nominal_voltage = nominal_voltage(None)
         if self.nominal_voltage is not None:
             self.plausibility.nominal_voltage = self.nominal_voltage
-        first = await client.ac_info(1)
-        self.phases = first.phases or 1
-        if self.phases > 1 or first.units > 1:  # several units: learn their addresses
-            self.addresses = await find_units(client)
+        await self.find_system()
         await self._find_ess()
         try:
             self.ac_inputs = (await client.ac_input_config()).inputs
         except VEBusUnsupportedError:
             self.ac_inputs = None
         self._session_seen = client.session
+
+    async def find_system(self) -> None:
+        """Phases and, in a system of several units, their addresses (every unit gets the
+        settings of the tables written). ``discover`` does it; the command line too."""
+        first = await self.client.ac_info(1)
+        self.phases = first.phases or 1
+        if self.phases > 1 or first.units > 1:
+            self.addresses = await find_units(self.client)
 
     async def _find_ess(self) -> None:
         """The ESS setpoint of each phase master (addresses 0, 1, 2: protocol.md §8)."""
@@ -179,6 +180,7 @@ class VEBusUnit(UnitSampling):
             ess_phase_setpoints=tuple(self.ess.phase_watts) if self.ess is not None else (),
             standby=self._standby,
             energy=dict(self.energy.kwh),
+            disagreements=self.disagreements,
         )
 
     async def _answers_after_sleep(self) -> bool:
@@ -239,12 +241,18 @@ class VEBusUnit(UnitSampling):
         return status, True
 
     async def _restore_session(self) -> None:
-        """After a reconnect or a restart of the unit: it forgot every RAM-only value."""
+        """After a reconnect or a restart of the unit: it forgot every RAM-only value (each
+        unit of a system did). Another unit that does not take one back now gets it at the
+        next refresh (``_repair_settings``)."""
         _LOGGER.debug("New session with %s: re-applying RAM-only values", self.client.url)
         async with self._lock:
             session = self.client.session
             for setting_id, raw in list(self._ram_only.items()):
-                await self.client.write_setting_raw(setting_id, raw, persist=False)
+                try:
+                    await self._write_units(setting_id, raw, persist=False)
+                except VEBusUnitWriteError as err:
+                    _LOGGER.warning("Not re-applied yet: %s", err)
+                    self._unsure_settings.add(setting_id)
             await self._resend_panel_limit()
             if self.ess is not None:
                 await self.ess.reapply()
@@ -253,11 +261,14 @@ class VEBusUnit(UnitSampling):
 
     async def write_ram_var(self, ram_id: int, value: float) -> None:
         """A RAM variable (RAM only by nature). The ESS setpoint's RAM id goes the ESS way:
-        bounded by the ESS maximum, kept alive and returned to 0 W like any setpoint."""
+        bounded by the ESS maximum, kept alive and returned to 0 W like any setpoint. A value
+        the quantity cannot have (a state of charge of 150 %) is refused before the wire."""
+        value = number(ram_name(ram_id), value)
         if ram_id >= ASSISTANT_START and ram_id == await self._ess_ram_id():
             # The RAM value counts + as feeding in; the setpoint counts + as charging.
             await self.set_ess_setpoint(-value)
             return
+        self.plausibility.check_ram(ram_id, value)
         async with self._control():
             await self.client.write_ram_var(ram_id, value)
 
@@ -281,6 +292,7 @@ class VEBusUnit(UnitSampling):
         """ESS mode 3 setpoint in W (+ = charge from AC-in), kept alive while not 0; the
         system's total, split over the phase masters. Ends a running state-of-charge
         program (the grid target, when on, goes on from this setpoint)."""
+        watts = number("ESS setpoint", watts)
         self._refuse_asleep()
         if self.ess is None:
             ram_id = await self._ess_ram_id()
@@ -342,6 +354,7 @@ class VEBusUnit(UnitSampling):
             },
             "ram_only_current_limit": ledger.current_limit,
             "ram_only_to_check": self.ram_only_to_check,
+            "units_disagree_on": [str(d) for d in self.disagreements],
             "unconfirmed_ram_only_settings": [
                 setting_name(i) for i in sorted(self._unsure_settings)
             ],

@@ -41,6 +41,19 @@ class SettingState:
     stored: float
 
 
+@dataclass(frozen=True, slots=True)
+class SettingDisagreement:
+    """A setting (or a flag switch) the units of a system hold differently, each unit's
+    stored value as text ("57.6 V", "on"), by address."""
+
+    key: str
+    values: tuple[tuple[int, str], ...]
+
+    def __str__(self) -> str:
+        units = ", ".join(f"unit {address} {value}" for address, value in self.values)
+        return f"{self.key}: {units}"
+
+
 @dataclass(slots=True)
 class UnitState:
     """What one refresh read, with what the unit is known to hold besides."""
@@ -53,6 +66,8 @@ class UnitState:
     standby: bool = False
     energy: dict[Energy, float] = field(default_factory=dict)  # kWh totals (``EnergyCounters``)
     asleep: bool = False  # sent to sleep and silent since: ``status`` holds nothing read
+    # Settings the units of a system hold differently (a system runs one configuration).
+    disagreements: tuple[SettingDisagreement, ...] = ()
 
     @property
     def flags0(self) -> int | None:
@@ -83,6 +98,7 @@ class UnitCore:
         self.device: DeviceInfo | None = None
         self.phases = 1
         self.addresses: tuple[int, ...] = ()  # of each unit, in a system of several
+        self._disagreements: dict[int, list[SettingDisagreement]] = {}  # by setting id
         self.ac_inputs: int | None = None  # from 'F' 5: 0 on a Phoenix, 2 on a Quattro
         self.nominal_voltage: float | None = None  # V, from the absorption voltage's maximum
         self.supported_ram: set[int] = set()
@@ -144,6 +160,18 @@ class UnitCore:
             family_of(self.ac_inputs),
             self.nominal_voltage,
             self.device.firmware_version if self.device is not None else None,
+        )
+
+    @property
+    def other_units(self) -> tuple[int, ...]:
+        """The addresses of the system's units besides the one the client addresses."""
+        return tuple(address for address in self.addresses if address != self.client.address)
+
+    @property
+    def disagreements(self) -> tuple[SettingDisagreement, ...]:
+        """Settings the units of the system hold differently, as last read."""
+        return tuple(
+            d for setting in sorted(self._disagreements) for d in self._disagreements[setting]
         )
 
     @property

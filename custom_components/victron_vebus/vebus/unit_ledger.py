@@ -8,6 +8,7 @@ import logging
 from .errors import (
     VEBusAccessDeniedError,
     VEBusOutOfRangeError,
+    VEBusUnitWriteError,
     VEBusUnsupportedError,
     VEBusWriteUnconfirmedError,
 )
@@ -55,7 +56,7 @@ class UnitLedger(UnitPanel):
                     await self._take_back_setting(setting_id, entry)
                 except _NO_LONGER_FITS as err:
                     self._dropped(setting_name(setting_id), err)
-                except VEBusWriteUnconfirmedError as err:
+                except (VEBusWriteUnconfirmedError, VEBusUnitWriteError) as err:
                     # Perhaps in force, perhaps not: shown as stored, tried again next time.
                     _LOGGER.debug("%s not written back yet: %s", setting_name(setting_id), err)
                     continue
@@ -83,7 +84,7 @@ class UnitLedger(UnitPanel):
             return
         # In force still, or lost to a restart of the unit: a RAM-only value is not read
         # back, so it is written again either way (it costs no EEPROM).
-        await self.client.write_setting_raw(setting_id, entry.raw, persist=False)
+        await self._write_units(setting_id, entry.raw, persist=False)
         self._ram_only[setting_id] = entry.raw
         self._ram_only_stored[setting_id] = stored
         self._stale_settings.add(setting_id)

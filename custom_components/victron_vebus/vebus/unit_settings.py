@@ -1,5 +1,15 @@
 """Settings: read where wanted, the RAM-only ledger, EEPROM through the limiter, flag words
-changed bit by bit on the word the unit confirmed last."""
+changed bit by bit on the word the unit confirmed last.
+
+In a system of several units (parallel, or on several phases) the settings of the control
+tables go to every unit, each write confirmed, the unit addressed first: a system runs one
+configuration. Of a flags word every unit gets the switches' bits and keeps its own (its
+place in the system). A unit that does not take a write fails it, named
+(``VEBusUnitWriteError``); a RAM-only write is then set back on every unit at the next
+refresh. Each read of such a setting reads the other units too, and what they hold
+differently is ``disagreements``: stored values, unless a RAM-only value written to every
+unit is in force.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +22,16 @@ from typing import Any
 from .controls import (
     BATTERY_MONITOR_SETTING,
     CHARGING_ALLOWED,
+    FLAG_SWITCHES,
+    SYSTEM_SETTINGS,
     FlagSwitch,
     SettingControl,
+    system_bits,
 )
 from .errors import (
     VEBusError,
+    VEBusTimeoutError,
+    VEBusUnitWriteError,
     VEBusUnsupportedError,
     VEBusWriteUnconfirmedError,
 )
@@ -27,7 +42,7 @@ from .ids import (
     ram_name,
     setting_name,
 )
-from .unit_core import SettingState, UnitCore
+from .unit_core import SettingDisagreement, SettingState, UnitCore
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,7 +61,7 @@ class UnitSettings(UnitCore):
                 try:
                     if raw is None:
                         raw = await self.client.read_setting_raw(setting_id)
-                    await self.client.write_setting_raw(setting_id, raw, persist=False)
+                    await self._write_units(setting_id, raw, persist=False)
                 except VEBusError as err:
                     _LOGGER.debug("%s not set back yet: %s", setting_name(setting_id), err)
                     continue
@@ -66,6 +81,8 @@ class UnitSettings(UnitCore):
         stored: dict[int, int] = {}
         for setting_id in sorted(stale):
             stored[setting_id] = await self.client.read_setting_raw(setting_id)
+        compared = [s for s in sorted(stale) if s in SYSTEM_SETTINGS and s not in self._ram_only]
+        at_units = await self._read_units(compared)
         if every:
             self._stale_settings |= tracked
             self._settings_stale = False
@@ -76,6 +93,53 @@ class UnitSettings(UnitCore):
                 self._stale_settings.add(setting_id)
                 continue
             self._known(setting_id, self.setting_in_force(setting_id, stored_raw), stored_raw)
+            if setting_id in self._ram_only:  # written RAM only to every unit: one value
+                self._disagreements.pop(setting_id, None)
+            elif at_units.get(setting_id):  # (a silent unit leaves what stood)
+                own = {self.client.address: stored_raw}
+                self._compare_units(setting_id, own | at_units[setting_id])
+
+    async def _read_units(self, setting_ids: list[int]) -> dict[int, dict[int, int]]:
+        """Setting id -> address -> the stored value at each other unit of the system, unit
+        by unit (one address selection each), once without retries: a unit that does not
+        answer is left out of this refresh's comparison."""
+        found: dict[int, dict[int, int]] = {setting_id: {} for setting_id in setting_ids}
+        for address in self.other_units if setting_ids else ():
+            try:
+                for setting_id in setting_ids:
+                    found[setting_id][address] = await self.client.read_setting_raw(
+                        setting_id, address=address, retries=0
+                    )
+            except (VEBusTimeoutError, VEBusUnsupportedError) as err:
+                _LOGGER.debug("Unit %s: settings not compared this time: %s", address, err)
+                for values in found.values():
+                    values.pop(address, None)
+        return found
+
+    def _compare_units(self, setting_id: int, by_address: dict[int, int]) -> None:
+        """What the units hold differently of one setting: its value, or a flags word's
+        switches one by one (the other bits are each unit's own)."""
+        scale = self.setting_scales[setting_id]
+        found: list[SettingDisagreement] = []
+        if setting_id in FLAG_SETTINGS:
+            for flag in FLAG_SWITCHES:
+                if flag.setting_id != setting_id or not self.offers(flag):
+                    continue
+                states = {address: flag.is_on(word) for address, word in by_address.items()}
+                if len(set(states.values())) > 1:
+                    shown = tuple((a, "on" if on else "off") for a, on in sorted(states.items()))
+                    found.append(SettingDisagreement(flag.key, shown))
+        elif len(set(by_address.values())) > 1:
+            unit = SETTING_UNITS.get(setting_id)
+            shown = tuple(
+                (address, f"{scale.value(raw):g}" + (f" {unit}" if unit else ""))
+                for address, raw in sorted(by_address.items())
+            )
+            found.append(SettingDisagreement(setting_name(setting_id), shown))
+        if found:
+            self._disagreements[setting_id] = found
+        else:
+            self._disagreements.pop(setting_id, None)
 
     def _known(self, setting_id: int, raw: int, stored_raw: int) -> None:
         """What the unit holds of a setting, as read or as a confirmed write set it."""
@@ -206,7 +270,7 @@ class UnitSettings(UnitCore):
         value. True when the unit needs a restart for it.
         """
         persist = (self.persist_settings if persist is None else persist) and not flag.frequent
-        async with self._control():
+        async with self._control():  # the word of the unit addressed; the others follow it
             scale = await self.client.setting_info(flag.setting_id)
             if scale is None or not flag.supported_by(scale.info.maximum):
                 raise VEBusUnsupportedError(f"{flag.key} is not supported by this unit")
@@ -242,14 +306,13 @@ class UnitSettings(UnitCore):
             return await self._write_setting_raw(BATTERY_MONITOR_SETTING, raw, persist)
 
     async def _write_setting_raw(self, setting_id: int, raw: int, persist: bool) -> bool:
-        client = self.client
         with self._unsure_when_unconfirmed(setting_id, persist):
-            if persist:
+            if persist:  # one save of the system: every unit's EEPROM written once
                 reset = await self.eeprom.save(
-                    setting_id, lambda: client.write_setting_raw(setting_id, raw, persist=True)
+                    setting_id, lambda: self._write_units(setting_id, raw, persist=True)
                 )
             else:
-                reset = await client.write_setting_raw(setting_id, raw, persist=False)
+                reset = await self._write_units(setting_id, raw, persist=False)
         if persist:
             self._ram_only.pop(setting_id, None)
             self._ram_only_stored.pop(setting_id, None)
@@ -266,15 +329,42 @@ class UnitSettings(UnitCore):
         self._setting_writes[setting_id] += 1
         return reset
 
+    async def _write_units(self, setting_id: int, raw: int, *, persist: bool) -> bool:
+        """``raw`` to the unit addressed, then, for a setting of the tables, to every other
+        unit of the system, each write confirmed. True when one needs a restart for it."""
+        client = self.client
+        reset = await client.write_setting_raw(setting_id, raw, persist=persist)
+        if setting_id not in SYSTEM_SETTINGS:
+            return reset
+        for address in self.other_units:
+            try:
+                unit_raw = await self._raw_at(setting_id, raw, address)
+                reset |= await client.write_setting_raw(
+                    setting_id, unit_raw, persist=persist, address=address
+                )
+            except VEBusError as err:
+                raise VEBusUnitWriteError(setting_name(setting_id), address, err) from err
+        return reset
+
+    async def _raw_at(self, setting_id: int, raw: int, address: int) -> int:
+        """What the unit at ``address`` gets when the unit addressed gets ``raw``: the same,
+        but of a flags word only the switches' bits, its own kept."""
+        shared = system_bits(setting_id)
+        if shared == 0xFFFF:
+            return raw
+        own = await self.client.read_setting_raw(setting_id, address=address)
+        return own & ~shared | raw & shared
+
     @contextlib.contextmanager
     def _unsure_when_unconfirmed(self, setting_id: int, persist: bool) -> Iterator[None]:
-        """A RAM-only write left unconfirmed (or cancelled): set the known value back.
+        """A RAM-only write left unconfirmed (or cancelled), or not taken by another unit of
+        the system: set the known value back, on every unit.
 
         (An unconfirmed EEPROM write needs nothing: refreshes read the stored value.)
         """
         try:
             yield
-        except (VEBusWriteUnconfirmedError, asyncio.CancelledError):
+        except (VEBusWriteUnconfirmedError, VEBusUnitWriteError, asyncio.CancelledError):
             if not persist:
                 self._unsure_settings.add(setting_id)
             self._stale_settings.add(setting_id)

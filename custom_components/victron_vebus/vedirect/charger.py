@@ -76,7 +76,7 @@ class BlueSmartCharger:
     ) -> None:
         self.client = client
         self._clock = clock or SystemClock()
-        self.nvm = nvm or NvmLimiter(clock=self._clock)
+        self._nvm = nvm or NvmLimiter(clock=self._clock)
         self.block_timeout = block_timeout
         self.plausibility = Plausibility()
         self.counters: Counter[str] = Counter()
@@ -91,7 +91,7 @@ class BlueSmartCharger:
             Reg.CHARGE_CURRENT_LIMIT.id,
             apply=self._apply_limit_wish,
             unchanged=self._limit_unchanged,
-            limiter=self.nvm,
+            limiter=self._nvm,
             clock=self._clock,
             on_result=on_wish_result,
         )
@@ -103,6 +103,16 @@ class BlueSmartCharger:
     @clock.setter
     def clock(self, clock: Clock) -> None:
         self._clock = self.nvm.clock = self.limit_wish.clock = clock
+
+    @property
+    def nvm(self) -> NvmLimiter:
+        """The record of memory writes; the owner may give its own after ``discover``
+        (the command line's, kept in a state file, once the serial number is known)."""
+        return self._nvm
+
+    @nvm.setter
+    def nvm(self, limiter: NvmLimiter) -> None:
+        self._nvm = self.limit_wish.limiter = limiter
 
     # --- learning the charger ------------------------------------------------------------
 
@@ -202,6 +212,7 @@ class BlueSmartCharger:
         return self.minimum_current, self.maximum_current
 
     def _checked_limit(self, amps: float) -> float:
+        Reg.CHARGE_CURRENT_LIMIT.takes(amps)
         low, high = self.current_limit_bounds
         step = Reg.CHARGE_CURRENT_LIMIT.scale
         if not low - step / 2 <= amps <= high + step / 2:
@@ -234,9 +245,16 @@ class BlueSmartCharger:
     async def set_float_voltage(self, volts: float) -> WriteResult:
         return await self._write_voltage(Reg.FLOAT_VOLTAGE, volts)
 
-    async def set_low_current_mode(self, mode: LowCurrentMode) -> WriteResult:
-        """Low current / night mode (0xE001), where the charger has it."""
-        return await self._write(Reg.LOW_CURRENT_MODE, float(LowCurrentMode(mode)))
+    async def set_low_current_mode(self, mode: LowCurrentMode | float) -> WriteResult:
+        """Low current / night mode (0xE001), where the charger has it: one of its values,
+        nothing rounded into one (1.5 is no mode)."""
+        register = Reg.LOW_CURRENT_MODE
+        register.takes(mode)
+        if mode not in set(LowCurrentMode):
+            raise VEDirectOutOfRangeError(
+                register.name, mode, min(LowCurrentMode), max(LowCurrentMode)
+            )
+        return await self._write(register, float(mode))
 
     @property
     def voltage_bounds(self) -> tuple[float, float]:
@@ -255,6 +273,7 @@ class BlueSmartCharger:
         return None if battery_type is None else battery_type == USER_DEFINED_BATTERY
 
     async def _write_voltage(self, register: Register, volts: float) -> WriteResult:
+        register.takes(volts)
         low, high = self.voltage_bounds
         if not low <= volts <= high:
             raise VEDirectOutOfRangeError(register.name, volts, low, high, "V")
@@ -278,7 +297,7 @@ class BlueSmartCharger:
         if register in (Reg.ABSORPTION_VOLTAGE, Reg.FLOAT_VOLTAGE):
             return await self._write_voltage(register, value)
         if register is Reg.LOW_CURRENT_MODE:
-            return await self.set_low_current_mode(LowCurrentMode(int(value)))
+            return await self.set_low_current_mode(value)
         raise VEDirectUnsupportedError(
             f"{register.name}: not written by this library (charge_current_limit, "
             "absorption_voltage, float_voltage and low_current_mode are)"

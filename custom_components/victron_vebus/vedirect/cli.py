@@ -17,19 +17,31 @@ import math
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from .charger import BlueSmartCharger
 from .client import VEDirectClient
-from .errors import VEDirectError
+from .errors import VEDirectError, VEDirectRateLimitedError
+from .nvm import NvmLimiter
 from .probe import probe_port
 from .registers import REGISTERS, register
 from .state import ChargerState, state_to_json
+
+# The record of writes kept between runs is the vebus command line's too: one module.
+if TYPE_CHECKING:  # checked as the bundled copy
+    from ..vebus.ledger_file import LedgerFile
+else:
+    try:  # the bundled copy: custom_components.victron_vebus.vedirect beside .vebus
+        from ..vebus.ledger_file import LedgerFile
+    except ImportError:  # victron-serial: vebus and vedirect are top-level packages
+        from vebus.ledger_file import LedgerFile
 
 EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130
 EXIT_SIGNAL_BASE = 128
 CLI_TIMEOUT = 2.0
 CLI_RETRIES = 1
+MEMORY = "the charger's non-volatile memory"
 
 
 def _fmt(value: float | None, unit: str, digits: int = 2) -> str:
@@ -94,7 +106,19 @@ async def cmd_get(args: argparse.Namespace) -> int:
 async def cmd_set(args: argparse.Namespace) -> int:
     item = register(args.register)
     charger = await _charger(args)
-    result = await charger.write_setting(item, args.value)
+    serial = charger.reading.serial if charger.reading is not None else None
+    async with LedgerFile.for_device("vedirect", serial, args.port) as ledger:
+        # The memory rule across runs: the charger's limiter on the record kept between them.
+        limiter = NvmLimiter(saved=ledger.saved, on_change=ledger.record)
+        if args.force:
+            retry_at = limiter.retry_at(item.id)
+            saved = ledger.forcing(item.id, item.name, retry_at, limiter.interval, MEMORY)
+            limiter = NvmLimiter(saved=saved, on_change=ledger.record)
+        charger.nvm = limiter
+        try:
+            result = await charger.write_setting(item, args.value)
+        except VEDirectRateLimitedError as err:
+            raise ValueError(ledger.too_soon(item.name, err.retry_at, MEMORY)) from err
     unit = f" {item.unit}" if item.unit else ""
     if not result.written:
         print(f"{item.name} is {result.in_force:g}{unit} already: nothing written")
@@ -170,9 +194,19 @@ def build_parser() -> argparse.ArgumentParser:
     monitor.add_argument("--interval", type=_interval, default=2.0, help="seconds between reads")
     get = with_port("get", "read one register")
     get.add_argument("register", help="name or id, e.g. charge_current_limit or 0xEDF0")
-    setter = with_port("set", "write a setting (to non-volatile memory)")
+    setter = with_port(
+        "set",
+        "write a setting (to non-volatile memory: at most once per setting per 10 minutes, "
+        "counted across runs in $XDG_STATE_HOME/victron-serial)",
+    )
     setter.add_argument("register", help="charge_current_limit, absorption_voltage, …")
     setter.add_argument("value", type=_number)
+    setter.add_argument(
+        "--force",
+        action="store_true",
+        help="write even within the 10 minutes: one more write of the charger's memory, "
+        "which wears out with writes",
+    )
     commands.add_parser("registers", help="list the registers this tool knows")
     return parser
 

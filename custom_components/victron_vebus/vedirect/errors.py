@@ -71,6 +71,18 @@ class VEDirectOutOfRangeError(VEDirectError, ValueError):
         self.unit = unit
 
 
+class VEDirectInvalidValueError(VEDirectError, ValueError):
+    """Not what the register takes, whatever its bounds: a boolean for a number, a fraction
+    for a whole-numbered register (a mode); nothing was sent, nothing rounded into shape."""
+
+    def __init__(self, item: str, value: object, expected: str) -> None:
+        shown = str(value).lower() if isinstance(value, bool) else f"{value:g}"
+        super().__init__(f"{item}: {shown} is not {expected}; nothing was sent")
+        self.item = item
+        self.value = shown
+        self.expected = expected
+
+
 class VEDirectWriteNotAppliedError(VEDirectError):
     """A write went unanswered and reading the value back shows the charger without it."""
 

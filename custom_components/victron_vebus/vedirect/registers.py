@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+import math
 import struct
 
-from .errors import VEDirectOutOfRangeError, VEDirectProtocolError
+from .errors import VEDirectInvalidValueError, VEDirectOutOfRangeError, VEDirectProtocolError
 
 
 class Kind(Enum):
@@ -102,11 +103,22 @@ class Register:
             return raw
         return round(raw * self.scale, 6)
 
+    def takes(self, value: float) -> float:
+        """``value`` if it is what the register takes, bounds aside: a number (not a
+        boolean), a whole one for a whole-numbered register (a mode): nothing is rounded
+        into shape. NaN and infinity pass, for the bounds to refuse."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise VEDirectInvalidValueError(self.name, value, "a number")
+        if self.scale == 1 and math.isfinite(value) and value != int(value):
+            raise VEDirectInvalidValueError(self.name, value, "a whole number")
+        return float(value)
+
     def raw_for(self, value: float) -> int:
-        """The raw value nearest ``value``; out of the layout's range raises, nothing sent."""
+        """The raw value nearest ``value`` (to the device step); what the register does not
+        take (``takes``) or out of the layout's range raises, nothing sent."""
         if not self.numeric:
             raise VEDirectProtocolError(f"{self.name}: only numbers can be written")
-        raw = round(value / self.scale)
+        raw = round(self.takes(value) / self.scale)
         low, high = self.kind.bounds
         if self.not_available == high:
             high -= 1

@@ -91,7 +91,7 @@ class LatestWish:
         self.pending: Wish | None = None
         self._apply = apply
         self._unchanged = unchanged
-        self._limiter = limiter
+        self.limiter = limiter  # the charger's: one record of writes for both
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
@@ -100,7 +100,7 @@ class LatestWish:
     @property
     def apply_at(self) -> float | None:
         """When the pending wish may be written (wall clock); None: nothing pending or now."""
-        return None if self.pending is None else self._limiter.retry_at(self.register_id)
+        return None if self.pending is None else self.limiter.retry_at(self.register_id)
 
     def wish(self, value: float) -> Wish:
         """Keep ``value`` as the newest wish (bounds are the caller's to check first)."""
@@ -149,7 +149,7 @@ class LatestWish:
                 self.pending = None
                 self._finish(wish, WishResult(wish.value, WishOutcome.UNCHANGED))
                 continue
-            retry_at = self._limiter.retry_at(self.register_id)
+            retry_at = self.limiter.retry_at(self.register_id)
             if retry_at is not None:
                 await self._wait_until(retry_at)
                 continue

@@ -4,14 +4,15 @@ unless saved permanently, re-applied after a restart, bounded by the unit."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 import itertools
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -212,8 +213,67 @@ async def test_a_system_of_several_units_has_the_masters_controls(
     await hass.services.async_call(
         "switch", "turn_off", {"entity_id": "switch.multiplus_powerassist"}, blocking=True
     )
-    assert not sim.device.setting_raw(0) & 0x20
+    await set_absorption(hass, 57.0)
+    # A system runs one configuration: every unit, not unit 0 alone.
+    assert not any(unit.setting_raw(0) & 0x20 for unit in sim.device.units)
+    assert [unit.setting(2) for unit in sim.device.units] == [57.0, 57.0, 57.0]
     assert all(sum(unit.eeprom_writes.values()) == 0 for unit in sim.device.units)
+
+
+async def set_absorption(hass: HomeAssistant, volts: float) -> None:
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.multiplus_absorption_voltage", "value": volts},
+        blocking=True,
+    )
+
+
+async def test_units_that_hold_a_setting_differently_raise_a_repair_issue(
+    hass: HomeAssistant, started: list[Simulator], issue_registry: ir.IssueRegistry
+) -> None:
+    sim = Simulator("multiplus2-48", units=2, paced=False, live=False)
+    started.append(sim)
+    sim.device.units[1].set_setting(2, 57.0)  # unit 0 holds 57.6 V
+    entry = await add_entry(hass, await sim.start_pty())
+    issue = issue_registry.async_get_issue(DOMAIN, f"settings_differ_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "device": entry.title,
+        "settings": "absorption_voltage: unit 0 57.6 V, unit 1 57 V",
+    }
+    await set_absorption(hass, 57.2)
+    await hass.async_block_till_done()
+    assert [unit.setting(2) for unit in sim.device.units] == [57.2, 57.2]
+    await wait_for(
+        lambda: issue_registry.async_get_issue(DOMAIN, f"settings_differ_{entry.entry_id}") is None,
+        "the issue gone once every unit holds one value",
+    )
+
+
+async def test_a_unit_that_refuses_a_setting_is_named(
+    hass: HomeAssistant, started: list[Simulator]
+) -> None:
+    sim = Simulator("multiplus2-48", units=2, paced=False, live=False)
+    started.append(sim)
+    entry = await add_entry(hass, await sim.start_pty())
+    sim.faults.denied_settings = {2: 3}  # the units refuse it: unit 0 first
+    with pytest.raises(HomeAssistantError) as caught:
+        await set_absorption(hass, 57.0)
+    assert caught.value.translation_key == "access_denied"
+    member = sim.device.units[1]
+    info = member.model.setting_info[2]
+    member.model = replace(
+        member.model, setting_info={**member.model.setting_info, 2: replace(info, maximum=5700)}
+    )
+    sim.faults.denied_settings = {}
+    with pytest.raises(HomeAssistantError) as caught:
+        await set_absorption(hass, 58.0)
+    assert caught.value.translation_key == "unit_write_failed"
+    assert caught.value.translation_placeholders["address"] == "1"
+    assert entry.runtime_data.unit.diagnostics()["unconfirmed_ram_only_settings"] == [
+        "absorption_voltage"
+    ]
 
 
 # --- writes ----------------------------------------------------------------------------

@@ -187,6 +187,9 @@ NAN, INF = float("nan"), float("inf")
         ("set_ess_setpoint", {"power": NAN}, "out_of_range"),
         ("set_ess_setpoint", {"power": -INF}, "below_ess_maximum"),
         ("set_ess_setpoint", {"power": 1e12}, "above_ess_maximum"),
+        ("write_ram_var", {"variable": "state_of_charge", "value": 1.5}, "above_physical"),
+        ("write_setting", {"setting": "inverter_output_voltage", "value": 230.5}, "invalid_value"),
+        ("write_ram_var", {"variable": "ignore_ac_input", "value": 0.5}, "invalid_value"),
     ],
 )
 async def test_bad_values_get_a_translated_error_and_change_nothing(
@@ -221,6 +224,13 @@ async def test_bad_values_get_a_translated_error_and_change_nothing(
         ("read_setting", {"setting": [2, 3]}),
         ("write_setting", {"setting": {"id": 2}, "value": 14}),
         ("write_setting", {"setting": 2, "value": 14, "persist": "maybe"}),
+        # A boolean is no number: the ESS RAM id written with true is not 1 W.
+        ("write_ram_var", {"variable": "ess", "value": True}),
+        ("set_ess_setpoint", {"power": True}),
+        ("write_setting", {"setting": "float_voltage", "value": False}),
+        ("set_mode", {"mode": "on", "current_limit": True}),
+        ("charge_to_soc", {"soc": True, "power": 500}),
+        ("read_setting", {"setting": True}),  # not setting 1
     ],
 )
 async def test_wrong_types_are_refused_before_anything_is_sent(
@@ -230,10 +240,13 @@ async def test_wrong_types_are_refused_before_anything_is_sent(
     service: str,
     data: dict[str, Any],
 ) -> None:
+    if data.get("variable") == "ess":
+        data = {**data, "variable": setup_integration.runtime_data.unit.ess.ram_id}
     before = len(control_requests(vebus_sim))
     with pytest.raises(vol.Invalid):
         await call(hass, setup_integration, service, **data)
     assert len(control_requests(vebus_sim)) == before
+    assert vebus_sim.device.ess_setpoint == 0
 
 
 @pytest.mark.parametrize(
