@@ -122,13 +122,26 @@ class UnitPanel(UnitSettings):
         return answered
 
     async def sleep(self) -> None:
-        """Low-power sleep. A standing ESS setpoint goes to 0 W first: nobody keeps a
-        sleeping unit's setpoint alive, and waking does not bring it back."""
+        """Low-power sleep. The ESS control ends and a standing ESS setpoint goes to 0 W
+        first: nobody keeps a sleeping unit's setpoint alive, and waking brings neither
+        back. From the moment the command is sent the unit counts as asleep: nothing is
+        written to it (controls raise VEBusAsleepError) until it is found awake."""
+        self._refuse_asleep()
+        if self.ess_control is not None:
+            await self.ess_control.close()
         if self.ess is not None:
+            self.ess.pause()  # no write starts from here on; the release's 0 W still goes
             await self.ess.release()
-        async with self._control():
-            await self.client.sleep()
-            self._sleep_sent_at = self.clock.time()
+        try:
+            async with self._control():
+                await self.client.sleep()
+        except BaseException:
+            if self.ess is not None:
+                self.ess.resume()
+            raise
+        self._sleep_sent_at = self.clock.time()
+        self._silent_since_sleep = False
+        self.asleep = True
 
     async def wake(self) -> None:
         """Wake the unit; returns once it answers (VEBusTimeoutError if it does not)."""
@@ -141,4 +154,10 @@ class UnitPanel(UnitSettings):
             raise
         if self.asleep:
             _LOGGER.info("%s woke up", self.client.url)
-        self.asleep, self._sleep_sent_at = False, None
+        self._awake()
+
+    def _awake(self) -> None:
+        """It answers again (or never went to sleep): controls and the ESS setpoint work."""
+        self.asleep, self._sleep_sent_at, self._silent_since_sleep = False, None, False
+        if self.ess is not None:
+            self.ess.resume()
