@@ -152,7 +152,7 @@ class VEBusUnit(UnitSampling):
         client = self.client
         await client.ensure_connected()
         if self.asleep and not await self._answers_after_sleep():
-            return self._asleep_state()
+            return self.asleep_state()
         if client.session != self._session_seen:
             await self._restore_session()
         if self._unsure_settings:
@@ -202,7 +202,9 @@ class VEBusUnit(UnitSampling):
         self._awake()
         return True
 
-    def _asleep_state(self) -> UnitState:
+    def asleep_state(self) -> UnitState:
+        """What a sleeping unit shows: what it holds (settings, flags, standby, the energy
+        totals, the ESS setpoint at 0 W), and nothing read."""
         return UnitState(
             status=VEBusStatus(self.client.interface_version, self.client.address),
             settings=dict(self._settings),
