@@ -12,8 +12,10 @@ import sys
 
 import pytest
 
+from tests.commands import ended, into_a_closed_pipe
 from tests.waiting import DEADLINE
 from vebus_sim.vedirect import ChargerFaults, ChargerSimulator
+from vedirect import Reg
 from vedirect.cli import main
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -159,5 +161,44 @@ async def test_probe_says_when_hex_is_not_answered(capsys: pytest.CaptureFixture
         assert "(text); HEX not answered: is the charger's RX wired?" in capsys.readouterr().out
         assert await asyncio.to_thread(main, ["-v", "monitor", "--once", url]) == 0
         assert "charge current limit - (- to -)" in capsys.readouterr().out
+    finally:
+        await sim.stop()
+
+
+async def test_a_closed_stdout_is_no_error() -> None:
+    sim = ChargerSimulator(paced=False, block_interval=0.1)
+    try:
+        url = await sim.start_tcp()
+        done = await into_a_closed_pipe("vedirect", "set", url, "charge_current_limit", "9")
+        assert done == (0, b"")  # written once: the exit code says so, and nobody writes again
+        assert sim.charger.nvm_writes[Reg.CHARGE_CURRENT_LIMIT.id] == 1
+        # A monitor has nothing left to do once nobody reads: it ends, quietly.
+        done = await into_a_closed_pipe(
+            "vedirect", "monitor", url, "--json", "--interval", "0.5", read_first=True
+        )
+        assert done == (0, b"")
+    finally:
+        await sim.stop()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGQUIT, signal.SIGUSR1])
+async def test_any_ending_signal_ends_the_command_the_clean_way(signum: int) -> None:
+    sim = ChargerSimulator(paced=False, block_interval=0.1)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "vedirect",
+            "monitor",
+            "--json",
+            "--interval",
+            "0.5",
+            await sim.start_tcp(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        await asyncio.wait_for(process.stdout.readline(), DEADLINE)
+        assert await ended(process, signum) == (128 + signum, b"")
     finally:
         await sim.stop()
