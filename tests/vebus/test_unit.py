@@ -339,6 +339,18 @@ async def test_sleep_stops_the_keepalive_and_refuses_controls_at_once(
     assert ess.watts == 0 and not ess.unsure
 
 
+async def test_a_refresh_under_way_when_sleep_is_sent_reports_asleep(
+    sim: Simulator, unit: VEBusUnit
+) -> None:
+    sim.faults.slow = 0.05  # each reply late, in time: the refresh takes a while
+    sent = len(sim.requests)
+    refresh = asyncio.create_task(unit.refresh(StatusPlan()))
+    await wait_for(lambda: len(sim.requests) > sent, "the refresh's first request")
+    await unit.sleep()
+    state = await refresh  # the rest of its requests went unanswered: asleep, not failed
+    assert state.asleep and state.status.dc is None
+
+
 async def test_a_unit_that_never_falls_asleep_is_read_as_usual_after_a_while(
     sim: Simulator, unit: VEBusUnit, clock: FakeClock
 ) -> None:

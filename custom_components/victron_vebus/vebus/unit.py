@@ -149,10 +149,19 @@ class VEBusUnit(UnitSampling):
         The slow parts of ``plan`` (AC-input configuration, device state, settings) are
         read when ``slow_tier`` says so; otherwise the last values read stand.
         """
-        client = self.client
-        await client.ensure_connected()
+        await self.client.ensure_connected()
         if self.asleep and not await self._answers_after_sleep():
             return self.asleep_state()
+        try:
+            state = await self._refresh_awake(plan)
+        except VEBusTimeoutError:
+            if self.asleep:  # sent to sleep while this refresh read: it went quiet
+                return self.asleep_state()
+            raise
+        return self.asleep_state() if self.asleep else state
+
+    async def _refresh_awake(self, plan: StatusPlan) -> UnitState:
+        client = self.client
         if client.session != self._session_seen:
             await self._restore_session()
         if self._unsure_settings:
