@@ -14,6 +14,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .vedirect import (
+    VEDirectClosedError,
     VEDirectError,
     VEDirectInvalidValueError,
     VEDirectOutOfRangeError,
@@ -73,6 +74,8 @@ def translated_charger_errors(interval_minutes: float) -> Iterator[None]:
                 "retry_at": local_time(err.retry_at),
             },
         ) from err
+    except VEDirectClosedError as err:
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="closed") from err
     except VEDirectUnsupportedError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,

@@ -215,6 +215,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
             with translated_errors():
                 result = await action(self.unit)
         finally:
+            if self.unit.asleep and self.data is not None and not self.data.asleep:
+                self.data = self.unit.asleep_state()  # asleep from the command on
             self.async_update_listeners()  # what the unit acknowledged shows at once
         # The refresh runs in a task of its own: the caller may be cancelled (an automation
         # in restart mode triggered again), and Home Assistant takes a refresh cancelled in

@@ -16,11 +16,13 @@ from .vebus import UnitStatus, firmware_type
 
 
 class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
-    """An entity of one VE.Bus unit."""
+    """An entity of one VE.Bus unit.
+
+    Available while the unit sleeps (README, "A sleeping unit"): what it holds shows as
+    before, what only a reading tells is unknown, and a control says it is asleep.
+    """
 
     _attr_has_entity_name = True
-    # Most entities mean nothing while the unit sleeps; those that do (its state) say so.
-    _available_asleep = False
 
     def __init__(
         self,
@@ -52,12 +54,6 @@ class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
             ),
             serial_number=device.serial_number if device else None,
         )
-
-    @property
-    def available(self) -> bool:
-        data = self.coordinator.data
-        asleep = data is not None and data.asleep
-        return super().available and (self._available_asleep or not asleep)
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()

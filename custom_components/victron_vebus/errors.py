@@ -19,6 +19,7 @@ from .vebus import (
     VEBusAsleepError,
     VEBusBackupError,
     VEBusBackupMismatchError,
+    VEBusClosedError,
     VEBusError,
     VEBusInvalidValueError,
     VEBusOutOfRangeError,
@@ -95,6 +96,8 @@ def translated_errors() -> Iterator[None]:
         ) from err
     except VEBusAsleepError as err:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="asleep") from err
+    except VEBusClosedError as err:
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="closed") from err
     except VEBusUnsupportedError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,

@@ -42,6 +42,7 @@ from .const import (
     GRID_SIGN_EXPORT_POSITIVE,
     LOGGER,
 )
+from .errors import translated_errors
 from .needs import Part
 from .vebus import EssController, EssControlState, GridTargetSettings
 
@@ -111,7 +112,8 @@ class GridControl:
         assert self.sensor is not None  # the switch exists only with a sensor
         if self.control.enabled:
             return
-        await self.control.enable()
+        with translated_errors():  # asleep, closed: said, and nothing starts
+            await self.control.enable()
         sensors = [self.sensor]
         self._unsubscribe = [
             async_track_state_change_event(self.hass, sensors, self._reading),
@@ -162,6 +164,8 @@ class GridControl:
     @callback
     def _changed(self) -> None:
         """The control's state or setpoint moved: sampling, repairs, entities follow."""
+        if not self.control.enabled:  # ended by the unit too (Sleep, Standby)
+            self._stop_following()
         if self.control.active and self._remove_need is None:
             self._remove_need = self.coordinator.async_add_needs((Part.SAMPLES,))
         elif not self.control.active and self._remove_need is not None:

@@ -118,7 +118,8 @@ class VEBusCurrentLimitNumber(VEBusEntity, NumberEntity):
 
     @property
     def available(self) -> bool:
-        return super().available and self.coordinator.data.status.ac_input is not None
+        # The bounds as last read: they hold while the unit sleeps.
+        return super().available and self.coordinator.unit.ac_input_config is not None
 
     @property
     def native_value(self) -> float | None:
@@ -126,12 +127,12 @@ class VEBusCurrentLimitNumber(VEBusEntity, NumberEntity):
 
     @property
     def native_min_value(self) -> float:
-        config = self.coordinator.data.status.ac_input
+        config = self.coordinator.unit.ac_input_config
         return 0.0 if config is None else config.minimum
 
     @property
     def native_max_value(self) -> float:
-        config = self.coordinator.data.status.ac_input
+        config = self.coordinator.unit.ac_input_config
         return 100.0 if config is None else config.maximum
 
     async def async_set_native_value(self, value: float) -> None:

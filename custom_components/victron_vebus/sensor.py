@@ -86,7 +86,6 @@ class VEBusSensorDescription(SensorEntityDescription):
     needs: tuple[Need, ...]
     exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
     attributes_fn: Callable[[UnitState], dict[str, Any] | None] = lambda _: None
-    available_asleep: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -351,7 +350,6 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         options=DEVICE_STATES,
         value_fn=_device_state,
         needs=(Part.DEVICE_STATE,),
-        available_asleep=True,
     ),
     VEBusSensorDescription(
         key="charge_state",
@@ -634,7 +632,6 @@ class VEBusSensor(VEBusEntity, SensorEntity):
 
     def __init__(self, coordinator: VEBusCoordinator, description: VEBusSensorDescription) -> None:
         super().__init__(coordinator, description, description.needs)
-        self._available_asleep = description.available_asleep
 
     @property
     def native_value(self) -> StateType:
@@ -678,7 +675,16 @@ class VEBusPhaseSensor(VEBusEntity, SensorEntity):
 
 class VEBusEnergySensor(VEBusEntity, RestoreSensor):
     """A kWh total for the Energy dashboard, kept by the library (it integrates power
-    several times a second); restored after a restart and counted on from there."""
+    several times a second); restored after a restart and counted on from there.
+
+    Never unavailable: what was counted stays true while the unit sleeps or the port is
+    gone (nothing is added for that time), and a total that comes and goes would gap the
+    Energy dashboard.
+    """
+
+    @property
+    def available(self) -> bool:
+        return True
 
     entity_description: VEBusEnergySensorDescription
 

@@ -15,8 +15,9 @@ import sys
 
 import pytest
 
-from tests.waiting import DEADLINE
-from vebus import ledger_file
+from tests.commands import ended, into_a_closed_pipe
+from tests.waiting import DEADLINE, wait_for
+from vebus import Setting, ledger_file
 from vebus.cli import main
 from vebus.protocol.framing import Frame
 from vebus_sim import Simulator
@@ -204,34 +205,96 @@ async def test_a_value_the_quantity_cannot_have_is_refused_before_the_wire(
     code, _, err = await run_async(capsys, *(part.format(url=url) for part in argv))
     assert code == 1
     assert message in err
-    assert not [r for r in sim.requests if len(r) > 4 and r[1] == 0xFF and r[3] == 0x37]
+    assert not write_requests(sim)
     assert sim.device.soc == soc
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def write_requests(sim: Simulator) -> list[bytes]:
+    """WriteViaID requests (winmon 0x37, the ESS setpoint's) that reached the simulator."""
+    return [r for r in sim.requests if len(r) > 4 and r[1] == 0xFF and r[3] == 0x37]
+
+
+async def start_ess_keepalive(
+    sim: Simulator, *, stdout: int = asyncio.subprocess.PIPE
+) -> asyncio.subprocess.Process:
+    """`vebus ess URL set 500 --keepalive 2` against ``sim``, once the unit holds 500 W."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "vebus",
+        "ess",
+        await sim.start_tcp(),
+        "set",
+        "500",
+        "--keepalive",
+        "2",
+        stdout=stdout,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    await wait_for(lambda: sim.device.ess_setpoint == -500, "500 W held (the unit's sign)")
+    return process
+
+
+# Every signal whose default action ends a process, short of SIGKILL (which nothing can
+# catch) and the faults a process raises on itself (SIGSEGV and the like).
+ENDING = [
+    signal.SIGINT,
+    signal.SIGTERM,
+    signal.SIGHUP,
+    signal.SIGQUIT,
+    signal.SIGUSR1,
+    signal.SIGUSR2,
+    signal.SIGALRM,
+    signal.SIGABRT,
+    signal.SIGRTMIN,
+]
+
+
+@pytest.mark.parametrize("signum", ENDING, ids=[signal.Signals(s).name for s in ENDING])
 async def test_every_ending_signal_returns_the_ess_setpoint_to_zero(signum: int) -> None:
     sim = Simulator(paced=False)
     try:
-        url = await sim.start_tcp()
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "vebus",
-            "ess",
-            url,
-            "set",
-            "500",
-            "--keepalive",
-            "2",
-            stdout=asyncio.subprocess.PIPE,
-        )
+        process = await start_ess_keepalive(sim)
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), DEADLINE)
         assert b"re-sent every 2 s" in line
-        assert sim.device.ess_setpoint == -500  # the unit's sign: - = charge
-        process.send_signal(signum)
-        assert await asyncio.wait_for(process.wait(), DEADLINE) == 128 + signum
+        code, err = await ended(process, signum)
+        assert code == 128 + signum, err
         assert sim.device.ess_setpoint == 0
+    finally:
+        await sim.stop()
+
+
+async def test_a_closed_stdout_neither_ends_the_keepalive_nor_leaves_the_setpoint() -> None:
+    sim = Simulator(paced=False)
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before the command says anything
+    try:
+        process = await start_ess_keepalive(sim, stdout=writer)
+        os.close(writer)
+        writes = len(write_requests(sim))
+        await wait_for(lambda: len(write_requests(sim)) > writes, "the keep-alive goes on")
+        assert process.returncode is None
+        code, err = await ended(process, signal.SIGTERM)
+        assert code == 128 + signal.SIGTERM
+        assert err == b""  # no "Broken pipe", no traceback
+        assert sim.device.ess_setpoint == 0
+    finally:
+        await sim.stop()
+
+
+async def test_a_closed_stdout_is_no_error() -> None:
+    sim = Simulator(paced=False)
+    try:
+        url = await sim.start_tcp()
+        done = await into_a_closed_pipe("vebus", "setting", url, "set", "float_voltage", "13.5")
+        assert done == (0, b"")  # written: the exit code says so, whoever reads
+        assert sim.device.setting(Setting.FLOAT_VOLTAGE) == pytest.approx(13.5)
+        # A monitor has nothing left to do once nobody reads: it ends, quietly.
+        done = await into_a_closed_pipe(
+            "vebus", "monitor", url, "--json", "--interval", "0.1", read_first=True
+        )
+        assert done == (0, b"")
     finally:
         await sim.stop()
 

@@ -23,6 +23,7 @@ from vebus import (
     GridTargetSettings,
     Setting,
     StatusPlan,
+    VEBusAsleepError,
     VEBusClient,
     VEBusError,
     VEBusOutOfRangeError,
@@ -545,3 +546,44 @@ async def test_a_phase_master_without_the_ess_assistant_gets_no_share(
     finally:
         await unit.close()
         await sim.stop()
+
+
+# --- sleep ---------------------------------------------------------------------------------
+
+
+def only_version_requests(requests: list[bytes]) -> bool:
+    """Every request a 'V' (length 2, MK2 frame 0xFF, 'V'): asking whether the unit answers."""
+    return all(raw[1:3] == b"\xffV" for raw in requests)
+
+
+@pytest.mark.parametrize("running", ["grid target", "program"])
+async def test_sleep_ends_the_control_and_nothing_but_the_wake_check_is_sent(
+    household: Household, running: str
+) -> None:
+    control = controller(household)
+    unit, sim = household.unit, household.sim
+    household.profile = [Step(0, (1500.0,))]
+    if running == "grid target":
+        await control.enable()
+        await household.run_for(6)
+        assert sim.device.ess_setpoint > 1000
+    else:
+        await control.discharge_to_soc(30.0, 1000)
+        assert sim.device.ess_setpoint == 1000
+    await unit.sleep()
+    assert unit.asleep  # from the moment the command went out, not from the next refresh
+    assert sim.device.ess_setpoint == 0
+    assert control.state == EssControlState.OFF
+    assert not control.enabled and control.program is None
+    await wait_for(lambda: sim.device.asleep, "the unit asleep")  # the command has no reply
+    sent = len(sim.requests)
+    for _ in range(4):  # 16 s: meter readings go on, the keep-alive and watchdog are due
+        await household.run_for(4)
+        await unit.refresh(StatusPlan())
+    assert only_version_requests(sim.requests[sent:]), sim.requests[sent:]
+    assert len(sim.requests) - sent == 4  # one per refresh
+    with pytest.raises(VEBusAsleepError):
+        await control.enable()
+    with pytest.raises(VEBusAsleepError):
+        await control.charge_to_soc(80.0, 500)
+    assert len(sim.requests) - sent == 4

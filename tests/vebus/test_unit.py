@@ -28,6 +28,7 @@ from vebus import (
     SwitchState,
     VEBusAsleepError,
     VEBusClient,
+    VEBusClosedError,
     VEBusConnectionError,
     VEBusOutOfRangeError,
     VEBusRateLimitedError,
@@ -379,6 +380,29 @@ async def test_the_ess_setpoint_is_kept_alive_and_released_on_close(
     assert sim.device.ess_setpoint == 0
 
 
+async def test_after_close_nothing_opens_the_port_again(sim: Simulator, unit: VEBusUnit) -> None:
+    await unit.set_ess_setpoint(600)
+    await unit.close()
+    assert sim.device.ess_setpoint == 0
+    connects = unit.client.stats.connects
+    control = unit.ess_control
+    assert control is not None
+    for write in (
+        lambda: unit.set_ess_setpoint(600),
+        lambda: unit.set_mode(Mode.ON),
+        lambda: unit.write_setting(ABSORPTION, 14.1),
+        lambda: unit.refresh(PLAN),
+        control.enable,
+        lambda: control.charge_to_soc(90.0, 500),
+    ):
+        with pytest.raises(VEBusClosedError):
+            await write()
+    assert not unit.client.connected
+    assert unit.client.stats.connects == connects
+    assert sim.device.ess_setpoint == 0
+    assert not control.enabled
+
+
 # --- sleep ---------------------------------------------------------------------------------
 
 
@@ -408,18 +432,56 @@ async def test_a_sleeping_unit_is_asked_once_per_refresh_and_reported_asleep(
     assert state.ess_setpoint == 0 and sim.device.ess_setpoint == 0  # not resumed
 
 
-async def test_a_unit_that_never_falls_asleep_is_read_as_usual(
+async def test_sleep_stops_the_keepalive_and_refuses_controls_at_once(
+    sim: Simulator, unit: VEBusUnit, clock: FakeClock
+) -> None:
+    ess = unit.ess
+    assert ess is not None
+    await unit.set_ess_setpoint(800, duration=12)
+    await unit.sleep()
+    assert unit.asleep  # from the command on, not from the next refresh
+    with pytest.raises(VEBusAsleepError):
+        await unit.set_mode(Mode.ON)
+    with pytest.raises(VEBusAsleepError):
+        await unit.set_ess_setpoint(500)
+    await wait_for(lambda: sim.device.asleep, "the unit asleep")
+    await wait_for(lambda: clock.sleepers == 0, "keep-alive and expiry stopped")
+    sent, writes = len(sim.requests), ess.writes
+    for _ in range(4):  # 16 s: the keep-alive and the expiry would both have been due
+        clock.advance(4)
+        await unit.refresh(PLAN)
+    assert [raw[1:3] for raw in sim.requests[sent:]] == [b"\xffV"] * 4  # the wake checks
+    assert ess.writes == writes
+    assert ess.watts == 0 and not ess.unsure
+
+
+async def test_a_refresh_under_way_when_sleep_is_sent_reports_asleep(
+    sim: Simulator, unit: VEBusUnit
+) -> None:
+    sim.faults.slow = 0.05  # each reply late, in time: the refresh takes a while
+    sent = len(sim.requests)
+    refresh = asyncio.create_task(unit.refresh(StatusPlan()))
+    await wait_for(lambda: len(sim.requests) > sent, "the refresh's first request")
+    await unit.sleep()
+    state = await refresh  # the rest of its requests went unanswered: asleep, not failed
+    assert state.asleep and state.status.dc is None
+
+
+async def test_a_unit_that_never_falls_asleep_is_read_as_usual_after_a_while(
     sim: Simulator, unit: VEBusUnit, clock: FakeClock
 ) -> None:
     sim.handler._raw_switch = lambda command: None  # type: ignore[method-assign]
     await unit.sleep()
     state = await unit.refresh(PLAN)
-    assert not state.asleep  # still answering: it may take minutes to fall asleep
+    assert state.asleep  # still answering: it may take minutes to fall asleep
     clock.advance(SLEEP_SETTLE + 1)
-    await unit.refresh(PLAN)
+    state = await unit.refresh(PLAN)
+    assert not state.asleep and not unit.asleep
     sent = len(sim.requests)
     await unit.refresh(PLAN)
     assert len(sim.requests) == sent  # no 'V' check any more: PLAN reads nothing else
+    await unit.set_ess_setpoint(300)  # writes again
+    assert sim.device.ess_setpoint == -300
 
 
 async def test_an_ess_setpoint_with_a_duration_ends_by_itself(

@@ -20,6 +20,7 @@ from vedirect import (
     NvmLimiter,
     Reg,
     VEDirectClient,
+    VEDirectClosedError,
     VEDirectOutOfRangeError,
     VEDirectRateLimitedError,
     VEDirectTimeoutError,
@@ -245,8 +246,12 @@ async def test_failed_and_dropped_wishes_are_reported(
     dropped = charger.wish_charge_current_limit(10.0)
     await charger.close()
     assert (await dropped.result()).outcome is WishOutcome.DROPPED
-    with pytest.raises(RuntimeError):
+    connects = charger.client.stats.connects
+    with pytest.raises(VEDirectClosedError):  # closed for good: nothing would write it
         charger.wish_charge_current_limit(10.0)
+    with pytest.raises(VEDirectClosedError):  # nor open the port again
+        await charger.set_charge_current_limit(10.0)
+    assert charger.client.stats.connects == connects and not charger.client.connected
 
 
 async def test_voltages_are_written_only_with_a_user_defined_battery(

@@ -14,6 +14,7 @@ import sys
 
 import pytest
 
+from tests.commands import ended, into_a_closed_pipe
 from tests.waiting import DEADLINE
 from vebus_sim.vedirect import ChargerFaults, ChargerSimulator
 from vedirect import Reg
@@ -178,6 +179,22 @@ async def charger_url() -> AsyncIterator[tuple[ChargerSimulator, str]]:
         await sim.stop()
 
 
+async def test_a_closed_stdout_is_no_error() -> None:
+    sim = ChargerSimulator(paced=False, block_interval=0.1)
+    try:
+        url = await sim.start_tcp()
+        done = await into_a_closed_pipe("vedirect", "set", url, "charge_current_limit", "9")
+        assert done == (0, b"")  # written once: the exit code says so, and nobody writes again
+        assert sim.charger.nvm_writes[Reg.CHARGE_CURRENT_LIMIT.id] == 1
+        # A monitor has nothing left to do once nobody reads: it ends, quietly.
+        done = await into_a_closed_pipe(
+            "vedirect", "monitor", url, "--json", "--interval", "0.5", read_first=True
+        )
+        assert done == (0, b"")
+    finally:
+        await sim.stop()
+
+
 @pytest.mark.parametrize(
     ("register", "value", "message"),
     [
@@ -224,3 +241,26 @@ async def test_the_memory_rule_holds_across_runs(
     err = capsys.readouterr().err
     assert "one more write of the charger's non-volatile memory" in err
     assert sim.charger.nvm_writes[limit] == 2
+
+
+@pytest.mark.parametrize("signum", [signal.SIGQUIT, signal.SIGUSR1])
+async def test_any_ending_signal_ends_the_command_the_clean_way(signum: int) -> None:
+    sim = ChargerSimulator(paced=False, block_interval=0.1)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "vedirect",
+            "monitor",
+            "--json",
+            "--interval",
+            "0.5",
+            await sim.start_tcp(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        await asyncio.wait_for(process.stdout.readline(), DEADLINE)
+        assert await ended(process, signum) == (128 + signum, b"")
+    finally:
+        await sim.stop()

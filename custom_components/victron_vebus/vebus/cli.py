@@ -9,19 +9,16 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 import json
-import logging
 import math
-import signal
 import sys
-import threading
 
 from .cli_backup import cmd_backup, cmd_diff, cmd_restore
 from .cli_eeprom import eeprom_record
 from .cli_format import format_status
+from .cli_runner import run_cli, say
 from .client import VEBusClient
 from .errors import VEBusError, VEBusUnsupportedError
 from .ess import DEFAULT_MAX_POWER, INT16_MAX
-from .exit_codes import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_SIGNAL_BASE
 from .ids import (
     ASSISTANT_START,
     RAM_UNITS,
@@ -43,7 +40,7 @@ async def cmd_probe(client: VEBusClient, args: argparse.Namespace) -> int:
     info = await client.probe()
     firmware = info.firmware_version if info.firmware_version is not None else "unknown"
     serial = f", serial {info.serial_number}" if info.serial_number else ""
-    print(
+    say(
         f"{info.interface_model} {info.interface_version} at {client.url}: "
         f"VE.Bus unit at address {client.address}, firmware {firmware}{serial}"
     )
@@ -57,10 +54,10 @@ async def cmd_monitor(client: VEBusClient, args: argparse.Namespace) -> int:
     while True:
         status = plausibility.status(await read_status(client, plan))
         if args.json:
-            print(json.dumps(status_to_json(status)), flush=True)
+            shown = say(json.dumps(status_to_json(status)))
         else:
-            print(format_status(status) + "\n", flush=True)
-        if args.once:
+            shown = say(format_status(status) + "\n")
+        if args.once or not shown:  # nobody reads any more: nothing left to do
             return 0
         await asyncio.sleep(args.interval)
 
@@ -71,21 +68,21 @@ async def cmd_mode(client: VEBusClient, args: argparse.Namespace) -> int:
         await unit.set_standby(args.standby)
     await unit.set_mode(Mode(args.mode), args.current_limit)
     config = await client.ac_input_config()
-    print(f"mode {config.mode}, input limit {config.current_limit} A")
+    say(f"mode {config.mode}, input limit {config.current_limit} A")
     return 0
 
 
 async def cmd_setting(client: VEBusClient, args: argparse.Namespace) -> int:
     if args.action == "list":
         header = " ".join(f"{h:>10}" for h in ("value", "step", "default", "min", "max"))
-        print(f"{'id':>3} {'name':32} {header}")
+        say(f"{'id':>3} {'name':32} {header}")
         for item in Setting:
             scale = await client.setting_info(item)
             if scale is None:
                 continue
             value = scale.value(await client.read_setting_raw(item))
             unit = SETTING_UNITS.get(item, "")
-            print(
+            say(
                 f"{item:>3} {setting_name(item):34} {value:>10g} {scale.step:>10g} "
                 f"{scale.default:>10g} {scale.minimum:>10g} {scale.maximum:>10g} {unit}"
             )
@@ -93,7 +90,7 @@ async def cmd_setting(client: VEBusClient, args: argparse.Namespace) -> int:
     setting = setting_id(args.key)
     name = setting_name(setting)
     if args.action == "get":
-        print(f"{name} = {await client.read_setting(setting):g}")
+        say(f"{name} = {await client.read_setting(setting):g}")
         return 0
     vebus_unit = VEBusUnit(client)
     await vebus_unit.find_system()  # a system's units all get a setting of the tables
@@ -105,7 +102,7 @@ async def cmd_setting(client: VEBusClient, args: argparse.Namespace) -> int:
     else:
         reset = await vebus_unit.write_setting(setting, args.value, persist=False)
     where = "EEPROM" if args.persist else "RAM only (lost when the unit restarts)"
-    print(f"{name} := {args.value:g} ({where})" + (": restart the unit to apply" if reset else ""))
+    say(f"{name} := {args.value:g} ({where})" + (": restart the unit to apply" if reset else ""))
     return 0
 
 
@@ -115,7 +112,7 @@ async def cmd_ram(client: VEBusClient, args: argparse.Namespace) -> int:
         for item in RamVar:
             value = values[item]
             shown = "not supported" if value is None else f"{value:g} {RAM_UNITS.get(item, '')}"
-            print(f"{item:>3} {ram_name(item):28} {shown}")
+            say(f"{item:>3} {ram_name(item):28} {shown}")
         return 0
     var = ram_id(args.key)
     name = ram_name(var)
@@ -123,7 +120,7 @@ async def cmd_ram(client: VEBusClient, args: argparse.Namespace) -> int:
         value = (await client.read_ram_vars([var]))[var]
         if value is None:
             raise VEBusUnsupportedError(f"{name} is not supported by this unit")
-        print(f"{name} = {value:g}")
+        say(f"{name} = {value:g}")
         return 0
     if var >= ASSISTANT_START and var == await client.find_ess_setpoint():
         raise VEBusUnsupportedError(
@@ -131,7 +128,7 @@ async def cmd_ram(client: VEBusClient, args: argparse.Namespace) -> int:
             " which bounds it, keeps it alive and returns it to 0 W"
         )
     await VEBusUnit(client).write_ram_var(var, args.value)
-    print(f"{name} := {args.value:g}")
+    say(f"{name} := {args.value:g}")
     return 0
 
 
@@ -140,19 +137,19 @@ async def cmd_ess(client: VEBusClient, args: argparse.Namespace) -> int:
     if setpoint_id is None:
         raise VEBusUnsupportedError("no ESS assistant found on this unit")
     if args.action == "find":
-        print(f"ESS setpoint at RAM {setpoint_id}")
+        say(f"ESS setpoint at RAM {setpoint_id}")
         return 0
     unit = VEBusUnit(client, ess_max_power=args.max_power, ess_keepalive=args.keepalive or 5.0)
-    await unit.set_ess_setpoint(args.watts)
     if args.keepalive is None:
-        print(f"ESS setpoint {args.watts} W (+ = charge); the unit drops it after about 15 s")
+        await unit.set_ess_setpoint(args.watts)
+        say(f"ESS setpoint {args.watts} W (+ = charge); the unit drops it after about 15 s")
         return 0
-    print(
-        f"ESS setpoint {args.watts} W (+ = charge), re-sent every {args.keepalive:g} s; "
-        "Ctrl-C (or any ending signal) returns it to 0 W",
-        flush=True,  # shown now, not when the buffer fills: the command runs until a signal
-    )
-    try:
+    try:  # from the first write on, however the command ends, the setpoint goes back to 0 W
+        await unit.set_ess_setpoint(args.watts)
+        say(
+            f"ESS setpoint {args.watts} W (+ = charge), re-sent every {args.keepalive:g} s; "
+            "Ctrl-C (or any ending signal) returns it to 0 W"
+        )
         await asyncio.Event().wait()
     finally:
         await asyncio.shield(unit.close())
@@ -161,13 +158,13 @@ async def cmd_ess(client: VEBusClient, args: argparse.Namespace) -> int:
 
 async def cmd_sleep(client: VEBusClient, args: argparse.Namespace) -> int:
     await client.sleep()
-    print("sleep sent; the unit and the interface go quiet")
+    say("sleep sent; the unit and the interface go quiet")
     return 0
 
 
 async def cmd_wake(client: VEBusClient, args: argparse.Namespace) -> int:
     await VEBusUnit(client).wake()
-    print("the unit is awake")
+    say("the unit is awake")
     return 0
 
 
@@ -316,53 +313,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
 async def _run(args: argparse.Namespace) -> int:
-    """The command; SIGINT, SIGTERM and SIGHUP cancel it, so it ends the way it must
-    (an ESS setpoint back to 0 W) and exits with 128 + the signal's number."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    assert task is not None
-    ended_by: list[int] = []
-
-    def end(signum: int) -> None:
-        ended_by.append(signum)
-        task.cancel()
-
-    # Signal handlers exist in the main thread only (an embedding program may run us elsewhere).
-    signals = ENDING_SIGNALS if threading.current_thread() is threading.main_thread() else ()
-    for signum in signals:
-        loop.add_signal_handler(signum, end, signum)
     client = VEBusClient(args.port)
     try:
         await client.connect()
         return await COMMANDS[args.command](client, args)
-    except asyncio.CancelledError:
-        if not ended_by:
-            raise
-        return EXIT_SIGNAL_BASE + ended_by[0]
     finally:
         await client.close()
-        for signum in signals:
-            loop.remove_signal_handler(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    return run_cli(
+        "vebus",
+        lambda: _run(args),
+        (VEBusError, ValueError, KeyError, OSError),
+        verbose=args.verbose,
     )
-    try:
-        return asyncio.run(_run(args))
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    except (VEBusError, ValueError, KeyError, OSError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"vebus: error: {message}", file=sys.stderr)
-        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

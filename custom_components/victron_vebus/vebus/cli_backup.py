@@ -11,6 +11,7 @@ from pathlib import Path
 from .backup import SettingsBackup, backup_settings
 from .backup_text import format_diff, format_restore
 from .cli_eeprom import eeprom_record
+from .cli_runner import say
 from .client import VEBusClient
 from .exit_codes import EXIT_FAILURE
 from .restore import diff_settings, restore_settings
@@ -23,7 +24,7 @@ async def cmd_backup(client: VEBusClient, args: argparse.Namespace) -> int:
     path = Path(args.file)
     await asyncio.to_thread(_write, path, document.dumps(), args.overwrite)
     firmware = unit.product.firmware_text or "unknown"
-    print(
+    say(
         f"{len(document.settings)} settings of the {unit.product.name} (firmware {firmware}) "
         f"saved to {path}"
     )
@@ -45,7 +46,7 @@ async def _document(args: argparse.Namespace) -> SettingsBackup:
 
 async def cmd_diff(client: VEBusClient, args: argparse.Namespace) -> int:
     found = await diff_settings(VEBusUnit(client), await _document(args))
-    print(json.dumps(found.to_json()) if args.json else format_diff(found))
+    say(json.dumps(found.to_json()) if args.json else format_diff(found))
     return 0
 
 
@@ -58,5 +59,5 @@ async def cmd_restore(client: VEBusClient, args: argparse.Namespace) -> int:
         report = await restore_settings(
             unit, document, persist=args.save_permanently, force=args.force
         )
-    print(json.dumps(report.to_json()) if args.json else format_restore(report))
+    say(json.dumps(report.to_json()) if args.json else format_restore(report))
     return 0 if report.ok else EXIT_FAILURE

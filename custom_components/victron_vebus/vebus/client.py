@@ -154,8 +154,9 @@ class VEBusClient(RamAndSettings):
     async def ensure_connected(self) -> None:
         await self.link.ensure_connected()
 
-    async def close(self) -> None:
-        await self.link.close()
+    async def close(self, *, final: bool = False) -> None:
+        """Close the port; ``final``: for good (``Link.close``)."""
+        await self.link.close(final=final)
 
     async def __aenter__(self) -> VEBusClient:
         await self.connect()

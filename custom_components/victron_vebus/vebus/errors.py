@@ -35,6 +35,11 @@ class VEBusInvalidPortError(VEBusConnectionError):
     """The path or URL cannot be a serial port (a directory, a plain file, a bad URL)."""
 
 
+class VEBusClosedError(VEBusConnectionError):
+    """The owner closed the connection for good (Home Assistant stops, the entry unloads):
+    nothing opens the port again, nothing was sent."""
+
+
 class VEBusTimeoutError(VEBusError):
     """No reply in time: the unit is asleep, off, or the port has no VE.Bus interface."""
 

@@ -5,7 +5,8 @@ written again every ``interval`` seconds. A write left unconfirmed (or cancelled
 is never taken for the value in force: the keep-alive sends the known setpoint again, 0 W
 included. ``release()`` returns the setpoint to 0 W when the owner goes away. Every write
 runs under the unit's control lock, so a keep-alive never re-sends a value that a newer
-write (or an expiry) has replaced.
+write (or an expiry) has replaced. While the unit sleeps (``pause``) nothing is written at
+all: the keep-alive and the expiry stop, and a write is refused before the wire.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ import math
 
 from .client import VEBusClient
 from .clock import Clock
-from .errors import VEBusError, VEBusOutOfRangeError, VEBusWriteUnconfirmedError
+from .errors import (
+    VEBusAsleepError,
+    VEBusError,
+    VEBusOutOfRangeError,
+    VEBusWriteUnconfirmedError,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,7 +55,7 @@ class EssSetpoint:
         self._lock = lock
         self.watts = 0  # the setpoint the unit confirmed
         self.unsure = False  # a write left unconfirmed: the keep-alive repeats the known one
-        self.paused = False  # while the unit sleeps nothing is sent
+        self.paused = False  # while the unit sleeps nothing is written (``pause``)
         self.writes = 0
         self._keepalive: asyncio.Task[None] | None = None
         self._expiry: asyncio.Task[None] | None = None
@@ -76,8 +82,23 @@ class EssSetpoint:
 
     async def reapply(self) -> None:
         """After the unit restarted (it forgot the setpoint); the caller holds the lock."""
-        if self.watts or self.unsure:
+        if (self.watts or self.unsure) and not self.paused:
             await self._write(self.watts)
+
+    def pause(self) -> None:
+        """The unit goes to sleep: from now on nothing is written (a write raises
+        VEBusAsleepError) until ``resume``; the keep-alive and the expiry stop at once.
+        ``release`` still writes its 0 W (the unit is sent to sleep after it)."""
+        self.paused = True
+        self._cancel_expiry()
+        task, self._keepalive = self._keepalive, None
+        if task is not None:
+            task.cancel()
+
+    def resume(self) -> None:
+        """The unit is awake again; a setpoint left unsure is settled by the keep-alive."""
+        self.paused = False
+        self._start_keepalive()
 
     def forget(self) -> None:
         """The unit is out of reach: count the setpoint as 0 W, unsure, so the keep-alive
@@ -86,7 +107,8 @@ class EssSetpoint:
         self._cancel_expiry()
         if self.watts or self.unsure:
             self.watts, self.unsure = 0, True
-            self._start_keepalive()
+            if not self.paused:
+                self._start_keepalive()
 
     async def release(self) -> None:
         """Keep-alive and expiry off, the setpoint back to 0 W. A write still in flight
@@ -116,6 +138,8 @@ class EssSetpoint:
 
     async def _write(self, value: int) -> None:
         """One write; the caller holds the lock."""
+        if self.paused:
+            raise VEBusAsleepError("ESS setpoint: the unit is asleep; nothing was sent")
         self.writes += 1
         try:
             await self.client.write_ess_setpoint(self.ram_id, value, address=self.address)
@@ -128,17 +152,19 @@ class EssSetpoint:
         self._start_keepalive()
 
     def _start_keepalive(self) -> None:
-        if (self.watts or self.unsure) and (self._keepalive is None or self._keepalive.done()):
+        if self.paused or not (self.watts or self.unsure):
+            return
+        if self._keepalive is None or self._keepalive.done():
             self._keepalive = asyncio.get_running_loop().create_task(
                 self._keep_alive(), name="vebus ESS keep-alive"
             )
 
     async def _keep_alive(self) -> None:
-        while self.watts or self.unsure:
+        while (self.watts or self.unsure) and not self.paused:
             await self.clock.sleep(self.interval)
             async with self._lock:
                 if self.paused or not (self.watts or self.unsure):
-                    continue
+                    return
                 try:
                     await self._write(self.watts)
                 except VEBusError as err:

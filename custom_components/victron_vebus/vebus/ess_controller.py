@@ -96,7 +96,7 @@ class EssController(EssWorker):
 
     async def enable(self) -> None:
         """Hold the grid at the target from now on."""
-        ess = self._ess()
+        ess = self._startable()
         if self.enabled:
             return
         self.enabled = True
@@ -142,7 +142,7 @@ class EssController(EssWorker):
     async def _program(
         self, charging: bool, target: float, power: float, deadline: float | None
     ) -> None:
-        ess = self._ess()
+        ess = self._startable()
         soc = await self.read_soc()
         if soc is None:
             raise VEBusUnsupportedError("the unit reports no state of charge (battery monitor)")

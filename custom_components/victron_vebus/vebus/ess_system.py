@@ -107,6 +107,15 @@ class EssSystem:
         for setpoint in self.phases:
             setpoint.forget()
 
+    def pause(self) -> None:
+        """The units go to sleep: nothing is written until ``resume`` (``EssSetpoint.pause``)."""
+        for setpoint in self.phases:
+            setpoint.pause()
+
+    def resume(self) -> None:
+        for setpoint in self.phases:
+            setpoint.resume()
+
     async def release(self) -> None:
         for setpoint in self.phases:
             await setpoint.release()

@@ -10,7 +10,14 @@ from enum import StrEnum
 import logging
 from typing import TYPE_CHECKING
 
-from .errors import VEBusConnectionError, VEBusError, VEBusTimeoutError, VEBusUnsupportedError
+from .errors import (
+    VEBusAsleepError,
+    VEBusClosedError,
+    VEBusConnectionError,
+    VEBusError,
+    VEBusTimeoutError,
+    VEBusUnsupportedError,
+)
 from .ess_control import (
     DECISIONS_KEPT,
     Decision,
@@ -89,6 +96,15 @@ class EssWorker:
         if self._unit.ess is None:
             raise VEBusUnsupportedError("this unit has no ESS assistant")
         return self._unit.ess
+
+    def _startable(self) -> EssSystem:
+        """The setpoint a control may start on: not while the unit sleeps, never once the
+        unit is closed (nothing would hold the setpoint, or open the port)."""
+        if self._unit.closed:
+            raise VEBusClosedError("the unit is closed: the ESS control does not start")
+        if self._unit.asleep:
+            raise VEBusAsleepError("the unit is asleep: the ESS control does not start")
+        return self._ess()
 
     def unit_lost(self) -> None:
         """The unit stopped answering: the setpoint counts as 0 W (a program ends)."""

@@ -26,7 +26,13 @@ import logging
 import time
 from typing import Any
 
-from .errors import VEBusConnectionError, VEBusError, VEBusPortLostError, VEBusTimeoutError
+from .errors import (
+    VEBusClosedError,
+    VEBusConnectionError,
+    VEBusError,
+    VEBusPortLostError,
+    VEBusTimeoutError,
+)
 from .flood import FloodGuard
 from .ids import MK3_VERSION_THRESHOLD
 from .protocol.codec import Command, Request
@@ -119,6 +125,7 @@ class Link:
         self._letter = 0
         self._selected: int | None = None  # the address the interface has selected
         self._lost: VEBusConnectionError | None = None
+        self._closed_for_good = False
         self.flood = FloodGuard()
 
     # --- connection -------------------------------------------------------------------------
@@ -138,6 +145,8 @@ class Link:
     async def connect(self) -> None:
         """Open the port (again). Raises a VEBusConnectionError subclass on failure."""
         await self._drop_connection()
+        if self._closed_for_good:
+            raise VEBusClosedError(f"{describe_port(self.url)}: closed; nothing was sent")
         wait = self.flood.wait_left()
         if wait:
             raise VEBusConnectionError(
@@ -164,8 +173,10 @@ class Link:
             if not self.connected:
                 await self.connect()
 
-    async def close(self) -> None:
-        """Close the port; the link can connect again later."""
+    async def close(self, *, final: bool = False) -> None:
+        """Close the port; the link can connect again later, unless ``final``: then
+        every later request raises VEBusClosedError and nothing opens the port."""
+        self._closed_for_good = self._closed_for_good or final
         await self._drop_connection()
 
     async def _drop_connection(self) -> None:

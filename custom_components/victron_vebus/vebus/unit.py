@@ -17,9 +17,11 @@
   refresh reads them back, so a second control builds on the first.
 - Writes, re-applying and the keep-alive run one at a time (the control lock), so none of
   them undoes another.
-- Sleep is a state, not a fault: after ``sleep`` a refresh asks once whether the unit
-  answers and, while it does not, reports it asleep without reading anything; a standing
-  ESS setpoint is released to 0 W first and does not come back on waking.
+- Sleep is a state, not a fault: from the moment ``sleep`` sent the command the unit counts
+  as asleep (controls refused, nothing written); a refresh asks once whether it answers and
+  reports it asleep without reading anything until it wakes (an answer after silence) or
+  turns out never to have fallen asleep (still answering after ``SLEEP_SETTLE``). The ESS
+  control ends and a standing setpoint is released to 0 W first; neither comes back.
 """
 
 from __future__ import annotations
@@ -150,10 +152,19 @@ class VEBusUnit(UnitSampling):
         The slow parts of ``plan`` (AC-input configuration, device state, settings) are
         read when ``slow_tier`` says so; otherwise the last values read stand.
         """
+        await self.client.ensure_connected()
+        if self.asleep and not await self._answers_after_sleep():
+            return self.asleep_state()
+        try:
+            state = await self._refresh_awake(plan)
+        except VEBusTimeoutError:
+            if self.asleep:  # sent to sleep while this refresh read: it went quiet
+                return self.asleep_state()
+            raise
+        return self.asleep_state() if self.asleep else state
+
+    async def _refresh_awake(self, plan: StatusPlan) -> UnitState:
         client = self.client
-        await client.ensure_connected()
-        if self._sleep_sent_at is not None and not await self._answers_after_sleep():
-            return self._asleep_state()
         if client.session != self._session_seen:
             await self._restore_session()
         if self.ram_only_to_check:
@@ -184,22 +195,31 @@ class VEBusUnit(UnitSampling):
         )
 
     async def _answers_after_sleep(self) -> bool:
-        """One 'V', tried once: False while the unit sleeps (asleep from then on)."""
+        """One 'V', tried once: True once the unit is awake. An answer after silence is a
+        wake-up (AC on its input, its front switch); an answer before any silence is a
+        unit still falling asleep, until ``SLEEP_SETTLE`` says it never will."""
         try:
             await self.client.version(retries=0)
         except VEBusTimeoutError:
-            if not self.asleep:
+            if not self._silent_since_sleep:
                 _LOGGER.info("%s is asleep", self.client.url)
-            self.asleep = True
+            self._silent_since_sleep = True
             return False
         sent_at = self._sleep_sent_at or 0.0
-        if self.asleep or self.clock.time() - sent_at > SLEEP_SETTLE:
-            if self.asleep:
-                _LOGGER.info("%s woke up", self.client.url)
-            self.asleep, self._sleep_sent_at = False, None
+        if self._silent_since_sleep:
+            _LOGGER.info("%s woke up", self.client.url)
+        elif self.clock.time() - sent_at <= SLEEP_SETTLE:
+            return False
+        else:
+            _LOGGER.info(
+                "%s still answers %.0f s after Sleep: awake", self.client.url, SLEEP_SETTLE
+            )
+        self._awake()
         return True
 
-    def _asleep_state(self) -> UnitState:
+    def asleep_state(self) -> UnitState:
+        """What a sleeping unit shows: what it holds (settings, flags, standby, the energy
+        totals, the ESS setpoint at 0 W), and nothing read."""
         return UnitState(
             status=VEBusStatus(self.client.interface_version, self.client.address),
             settings=dict(self._settings),
@@ -310,12 +330,14 @@ class VEBusUnit(UnitSampling):
             raise
 
     async def close(self) -> None:
-        """ESS control off, ESS back to 0 W, keep-alive off, port closed."""
+        """ESS control off, ESS back to 0 W, keep-alive off, port closed for good: no
+        later write or refresh opens it again (VEBusClosedError)."""
+        self.closed = True
         if self.ess_control is not None:
             await self.ess_control.close()
         if self.ess is not None:
             await self.ess.release()
-        await self.client.close()
+        await self.client.close(final=True)
 
     def _ram_only_diagnostics(self, setting_id: int, entry: RamOnlySetting) -> dict[str, Any]:
         """In engineering units where the scale is known (raw words besides)."""

@@ -65,7 +65,7 @@ class UnitState:
     ess_phase_setpoints: tuple[int, ...] = ()  # W, each phase master's share (L1 first)
     standby: bool = False
     energy: dict[Energy, float] = field(default_factory=dict)  # kWh totals (``EnergyCounters``)
-    asleep: bool = False  # sent to sleep and silent since: ``status`` holds nothing read
+    asleep: bool = False  # sent to sleep and not awake since: ``status`` holds nothing read
     # Settings the units of a system hold differently (a system runs one configuration).
     disagreements: tuple[SettingDisagreement, ...] = ()
 
@@ -139,8 +139,10 @@ class UnitCore:
         self.last_sample: PowerSample | None = None
         self._last_soc: float | None = None  # %, from the last reading that had it
         self.on_sample: Callable[[PowerSample], None] | None = None  # each refresh and sample
-        self.asleep = False  # sent to sleep, and silent since
+        self.asleep = False  # sent to sleep, and not found awake since
         self._sleep_sent_at: float | None = None  # until it answers again (or never slept)
+        self._silent_since_sleep = False  # it did fall asleep: the next answer is a wake-up
+        self.closed = False  # for good: nothing opens the port again (``close``)
 
     @property
     def clock(self) -> Clock:

@@ -10,7 +10,7 @@ from .errors import (
     VEBusWriteNotAppliedError,
     VEBusWriteUnconfirmedError,
 )
-from .models import ChargeState, DeviceStatus, ForcedChargeState, Mode
+from .models import AcInputConfig, ChargeState, DeviceStatus, ForcedChargeState, Mode
 from .unit_settings import UnitSettings
 
 _LOGGER = logging.getLogger(__name__)
@@ -31,11 +31,16 @@ class UnitPanel(UnitSettings):
     """What a remote panel does, as the unit confirmed it."""
 
     @property
+    def ac_input_config(self) -> AcInputConfig | None:
+        """The AC input configuration ('F' 5) as last read; kept while the unit sleeps."""
+        return self._last_status.ac_input if self._last_status else None
+
+    @property
     def remote_mode(self) -> Mode | None:
         """The remote switch position: as just confirmed by the unit, else as last read."""
         if self._confirmed_mode is not None:
             return self._confirmed_mode
-        config = self._last_status.ac_input if self._last_status else None
+        config = self.ac_input_config
         return config.remote_mode if config is not None else None
 
     @property
@@ -43,7 +48,7 @@ class UnitPanel(UnitSettings):
         """The AC input current limit: as just confirmed by the unit, else as last read."""
         if self._confirmed_limit is not None:
             return self._confirmed_limit
-        config = self._last_status.ac_input if self._last_status else None
+        config = self.ac_input_config
         return config.current_limit if config is not None else None
 
     async def set_mode(self, mode: Mode, current_limit: float | None = None) -> None:
@@ -93,7 +98,11 @@ class UnitPanel(UnitSettings):
 
     async def standby(self) -> None:
         """Off, with the standby line held so the unit can be switched on again; the
-        line goes back to what it was when the unit is switched on again."""
+        line goes back to what it was when the unit is switched on again. The ESS control
+        ends and a standing setpoint goes to 0 W first; neither comes back when it is
+        switched on again."""
+        self._refuse_asleep()
+        await self._end_ess()
         async with self._control():
             if self._standby_before is None:
                 self._standby_before = self._standby
@@ -124,13 +133,22 @@ class UnitPanel(UnitSettings):
         return answered
 
     async def sleep(self) -> None:
-        """Low-power sleep. A standing ESS setpoint goes to 0 W first: nobody keeps a
-        sleeping unit's setpoint alive, and waking does not bring it back."""
-        if self.ess is not None:
-            await self.ess.release()
-        async with self._control():
-            await self.client.sleep()
-            self._sleep_sent_at = self.clock.time()
+        """Low-power sleep. The ESS control ends and a standing ESS setpoint goes to 0 W
+        first: nobody keeps a sleeping unit's setpoint alive, and waking brings neither
+        back. From the moment the command is sent the unit counts as asleep: nothing is
+        written to it (controls raise VEBusAsleepError) until it is found awake."""
+        self._refuse_asleep()
+        await self._end_ess(pause=True)
+        try:
+            async with self._control():
+                await self.client.sleep()
+        except BaseException:
+            if self.ess is not None:
+                self.ess.resume()
+            raise
+        self._sleep_sent_at = self.clock.time()
+        self._silent_since_sleep = False
+        self.asleep = True
 
     async def wake(self) -> None:
         """Wake the unit; returns once it answers (VEBusTimeoutError if it does not)."""
@@ -143,4 +161,20 @@ class UnitPanel(UnitSettings):
             raise
         if self.asleep:
             _LOGGER.info("%s woke up", self.client.url)
-        self.asleep, self._sleep_sent_at = False, None
+        self._awake()
+
+    async def _end_ess(self, *, pause: bool = False) -> None:
+        """The ESS control off and a standing setpoint back to 0 W; ``pause``: nothing is
+        written after that 0 W until ``_awake`` (the unit goes to sleep)."""
+        if self.ess_control is not None:
+            await self.ess_control.close()
+        if self.ess is not None:
+            if pause:
+                self.ess.pause()  # no write starts from here on; the release's 0 W still goes
+            await self.ess.release()
+
+    def _awake(self) -> None:
+        """It answers again (or never went to sleep): controls and the ESS setpoint work."""
+        self.asleep, self._sleep_sent_at, self._silent_since_sleep = False, None, False
+        if self.ess is not None:
+            self.ess.resume()

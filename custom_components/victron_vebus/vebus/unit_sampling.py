@@ -51,7 +51,7 @@ class UnitSampling(UnitLedger):
         step: what is left of ``SAMPLE_PERIOD``, or ``ERROR_BACKOFF`` after a failed
         reading (unplugged, asleep: reconnecting is the refresh's business)."""
         started = self.clock.time()
-        if not active() or self._sleep_sent_at is not None:
+        if not active() or self.asleep:
             return SAMPLE_PERIOD
         if not self.client.connected:
             return ERROR_BACKOFF

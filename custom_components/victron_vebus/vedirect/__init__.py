@@ -10,6 +10,7 @@ from .charger import BLOCK_TIMEOUT, BlueSmartCharger
 from .client import VEDirectClient
 from .clock import Clock, SystemClock
 from .errors import (
+    VEDirectClosedError,
     VEDirectConnectionError,
     VEDirectError,
     VEDirectInvalidPortError,
@@ -67,6 +68,7 @@ __all__ = [
     "Register",
     "SystemClock",
     "VEDirectClient",
+    "VEDirectClosedError",
     "VEDirectConnectionError",
     "VEDirectError",
     "VEDirectInvalidPortError",

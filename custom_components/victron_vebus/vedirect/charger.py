@@ -328,9 +328,10 @@ class BlueSmartCharger:
     # --- the end ----------------------------------------------------------------------------------
 
     async def close(self) -> None:
-        """Pending wishes dropped (reported), port closed."""
+        """Pending wishes dropped (reported), port closed for good: no later write or
+        refresh opens it again (VEDirectClosedError)."""
         await self.limit_wish.close()
-        await self.client.close()
+        await self.client.close(final=True)
 
     def diagnostics(self) -> dict[str, Any]:
         reading = self.reading

@@ -11,12 +11,11 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 import contextlib
+from importlib import import_module
 import json
-import logging
 import math
-import signal
 import sys
-import threading
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from .charger import BlueSmartCharger
@@ -27,18 +26,25 @@ from .probe import probe_port
 from .registers import REGISTERS, register
 from .state import ChargerState, state_to_json
 
-# The record of writes kept between runs is the vebus command line's too: one module.
-if TYPE_CHECKING:  # checked as the bundled copy
-    from ..vebus.ledger_file import LedgerFile
-else:
-    try:  # the bundled copy: custom_components.victron_vebus.vedirect beside .vebus
-        from ..vebus.ledger_file import LedgerFile
-    except ImportError:  # victron-serial: vebus and vedirect are top-level packages
-        from vebus.ledger_file import LedgerFile
 
-EXIT_FAILURE = 1
-EXIT_INTERRUPTED = 130
-EXIT_SIGNAL_BASE = 128
+def _beside(package: str, module: str) -> ModuleType:
+    """``module`` of ``package``, the library shipped beside this one: a sibling folder in
+    the integration's bundle, a top-level package in victron-serial."""
+    parent = (__package__ or "").rpartition(".")[0]
+    return import_module(f"{parent}.{package}.{module}" if parent else f"{package}.{module}")
+
+
+# The command runner and the record of writes kept between runs are written once, in vebus
+# (both libraries ship together, at different depths in the two layouts, until one foundation
+# holds what they share).
+if TYPE_CHECKING:
+    from ..vebus import cli_runner, ledger_file
+else:
+    cli_runner = _beside("vebus", "cli_runner")
+    ledger_file = _beside("vebus", "ledger_file")
+say = cli_runner.say
+LedgerFile = ledger_file.LedgerFile
+
 CLI_TIMEOUT = 2.0
 CLI_RETRIES = 1
 MEMORY = "the charger's non-volatile memory"
@@ -70,7 +76,7 @@ def format_state(state: ChargerState) -> str:
 async def cmd_probe(args: argparse.Namespace) -> int:
     found = await probe_port(args.port)
     kinds = " and ".join(k for k, on in (("text", found.text), ("HEX", found.hex)) if on)
-    print(
+    say(
         f"{found.model or 'VE.Direct device'} at {args.port}: firmware {found.firmware or '-'}, "
         f"serial {found.serial or '-'} ({kinds})"
         + ("" if found.hex else "; HEX not answered: is the charger's RX wired?")
@@ -82,9 +88,8 @@ async def cmd_monitor(args: argparse.Namespace) -> int:
     charger = await _charger(args)
     state = charger.state()
     while True:
-        print(json.dumps(state_to_json(state)) if args.json else format_state(state) + "\n")
-        sys.stdout.flush()
-        if args.once:
+        shown = say(json.dumps(state_to_json(state)) if args.json else format_state(state) + "\n")
+        if args.once or not shown:  # nobody reads any more: nothing left to do
             return 0
         await asyncio.sleep(args.interval)
         state = await charger.refresh()
@@ -99,7 +104,7 @@ async def cmd_get(args: argparse.Namespace) -> int:
     else:
         shown = "not available" if value is None else str(value)
     unit = f" {item.unit}" if item.unit and isinstance(value, int | float) else ""
-    print(f"{item.name} (0x{item.id:04X}) = {shown}{unit}")
+    say(f"{item.name} (0x{item.id:04X}) = {shown}{unit}")
     return 0
 
 
@@ -121,9 +126,9 @@ async def cmd_set(args: argparse.Namespace) -> int:
             raise ValueError(ledger.too_soon(item.name, err.retry_at, MEMORY)) from err
     unit = f" {item.unit}" if item.unit else ""
     if not result.written:
-        print(f"{item.name} is {result.in_force:g}{unit} already: nothing written")
+        say(f"{item.name} is {result.in_force:g}{unit} already: nothing written")
     else:
-        print(
+        say(
             f"{item.name} := {args.value:g}{unit}, in force {result.in_force:g}{unit} "
             "(written to the charger's non-volatile memory)"
         )
@@ -134,7 +139,7 @@ async def cmd_registers(args: argparse.Namespace) -> int:
     for item in sorted(REGISTERS.values(), key=lambda r: r.id):
         flags = "rw" if item.writable else "r "
         nvm = " nvm" if item.nvm else ""
-        print(f"0x{item.id:04X} {flags}{nvm:4} {item.name:28} {item.kind.name:6} {item.unit or ''}")
+        say(f"0x{item.id:04X} {flags}{nvm:4} {item.name:28} {item.kind.name:6} {item.unit or ''}")
     return 0
 
 
@@ -211,49 +216,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
 async def _run(args: argparse.Namespace) -> int:
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    assert task is not None
-    ended_by: list[int] = []
-
-    def end(signum: int) -> None:
-        ended_by.append(signum)
-        task.cancel()
-
-    signals = ENDING_SIGNALS if threading.current_thread() is threading.main_thread() else ()
-    for signum in signals:
-        loop.add_signal_handler(signum, end, signum)
     args.cleanup = contextlib.AsyncExitStack()
     try:
         return await COMMANDS[args.command](args)
-    except asyncio.CancelledError:
-        if not ended_by:
-            raise
-        return EXIT_SIGNAL_BASE + ended_by[0]
     finally:
         await args.cleanup.aclose()
-        for signum in signals:
-            loop.remove_signal_handler(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    return cli_runner.run_cli(
+        "vedirect",
+        lambda: _run(args),
+        (VEDirectError, ValueError, KeyError, OSError),
+        verbose=args.verbose,
     )
-    try:
-        return asyncio.run(_run(args))
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    except (VEDirectError, ValueError, KeyError, OSError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"vedirect: error: {message}", file=sys.stderr)
-        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

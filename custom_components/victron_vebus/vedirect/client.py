@@ -82,8 +82,9 @@ class VEDirectClient:
     async def ensure_connected(self) -> None:
         await self.link.ensure_connected()
 
-    async def close(self) -> None:
-        await self.link.close()
+    async def close(self, *, final: bool = False) -> None:
+        """Close the port; ``final``: for good (``Link.close``)."""
+        await self.link.close(final=final)
 
     async def __aenter__(self) -> VEDirectClient:
         await self.connect()

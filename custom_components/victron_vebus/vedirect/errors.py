@@ -33,6 +33,11 @@ class VEDirectInvalidPortError(VEDirectConnectionError):
     """The path or URL cannot be a serial port (a directory, a plain file, a bad URL)."""
 
 
+class VEDirectClosedError(VEDirectConnectionError):
+    """The owner closed the connection for good (Home Assistant stops, the entry unloads):
+    nothing opens the port again, nothing was sent."""
+
+
 class VEDirectTimeoutError(VEDirectError):
     """No reply (or no text block) in time: nothing VE.Direct on the port, or it is dead."""
 

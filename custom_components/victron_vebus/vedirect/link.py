@@ -29,6 +29,7 @@ import time
 from typing import Any
 
 from .errors import (
+    VEDirectClosedError,
     VEDirectConnectionError,
     VEDirectError,
     VEDirectPortLostError,
@@ -103,6 +104,7 @@ class Link:
         self._pending: tuple[Request[Any], asyncio.Future[Any]] | None = None
         self._block_waiters: list[asyncio.Future[TextBlock]] = []
         self._lost: VEDirectConnectionError | None = None
+        self._closed_for_good = False
 
     # --- connection ----------------------------------------------------------------------
 
@@ -122,6 +124,8 @@ class Link:
     async def connect(self) -> None:
         """Open the port (again). Raises a VEDirectConnectionError subclass on failure."""
         await self._drop_connection()
+        if self._closed_for_good:
+            raise VEDirectClosedError(f"{describe_port(self.url)}: closed; nothing was sent")
         transport = Transport(self.url)
         await transport.open()
         self._transport = transport
@@ -138,7 +142,10 @@ class Link:
         async with self._lock:
             await self._ready()
 
-    async def close(self) -> None:
+    async def close(self, *, final: bool = False) -> None:
+        """Close the port; the link can connect again later, unless ``final``: then
+        every later request raises VEDirectClosedError and nothing opens the port."""
+        self._closed_for_good = self._closed_for_good or final
         await self._drop_connection()
 
     async def _ready(self) -> None:

@@ -22,7 +22,7 @@ from enum import StrEnum
 import logging
 
 from .clock import Clock
-from .errors import VEDirectError, VEDirectRateLimitedError
+from .errors import VEDirectClosedError, VEDirectError, VEDirectRateLimitedError
 from .nvm import NvmLimiter
 
 _LOGGER = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class LatestWish:
     def wish(self, value: float) -> Wish:
         """Keep ``value`` as the newest wish (bounds are the caller's to check first)."""
         if self._closed:
-            raise RuntimeError("the wish keeper is closed")
+            raise VEDirectClosedError("the charger is closed: the wish would never be written")
         wish = Wish(value, self.clock.time())
         self.counts["wishes"] += 1
         if self.pending is not None:

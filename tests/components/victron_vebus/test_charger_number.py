@@ -9,7 +9,7 @@ import itertools
 import random
 from typing import Any
 
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.const import ATTR_ENTITY_ID, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.setup import async_setup_component
@@ -319,3 +319,26 @@ async def test_a_failed_explicit_write_is_reported(
         await set_value(hass, LIMIT, 7.0, person)
     assert failed.value.translation_key == "write_failed"
     assert coordinator.counters["writes_failed"] == 1
+
+
+async def test_after_home_assistant_stops_nothing_opens_the_port(
+    hass: HomeAssistant,
+    charger_sim: ChargerSimulator,
+    charger: tuple[ChargerCoordinator, FakeClock],
+    person: Context,
+) -> None:
+    coordinator, _ = charger
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    client = coordinator.charger.client
+    assert not client.connected
+    connects = client.stats.connects
+    with pytest.raises(HomeAssistantError) as refused:
+        await set_value(hass, LIMIT, 7.0, person)
+    assert refused.value.translation_key == "closed"
+    with pytest.raises(HomeAssistantError) as refused:
+        await set_value(hass, LIMIT, 8.0)  # an automation's wish: nobody would write it
+    assert refused.value.translation_key == "closed"
+    await hass.async_block_till_done()
+    assert client.stats.connects == connects and not client.connected
+    assert charger_sim.charger.nvm_writes == {}

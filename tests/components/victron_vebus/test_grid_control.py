@@ -15,10 +15,15 @@ import json
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_STOP,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+)
 from homeassistant.core import HomeAssistant, State
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
@@ -228,6 +233,15 @@ async def switch(hass: HomeAssistant, on: bool) -> None:
     await hass.services.async_call("switch", service, {"entity_id": SWITCH}, blocking=True)
 
 
+async def holding(hass: HomeAssistant, live_sim: Simulator, entry: MockConfigEntry) -> Meter:
+    """The grid target on, holding the grid while the unit feeds a 1500 W load."""
+    meter = Meter(hass, live_sim, entry)
+    await switch(hass, True)
+    live_sim.device.load = 1500.0
+    await meter.until_within(50, "holding")
+    return meter
+
+
 async def test_the_grid_sensor_drives_the_setpoint_and_a_stale_meter_stops_it(
     hass: HomeAssistant, live_sim: Simulator, clock: FakeClock, entry: MockConfigEntry
 ) -> None:
@@ -286,10 +300,7 @@ async def test_the_grid_sensor_drives_the_setpoint_and_a_stale_meter_stops_it(
 async def test_a_lost_unit_raises_a_repair_and_the_control_resumes(
     hass: HomeAssistant, live_sim: Simulator, clock: FakeClock, entry: MockConfigEntry
 ) -> None:
-    meter = Meter(hass, live_sim, entry)
-    await switch(hass, True)
-    live_sim.device.load = 1500.0
-    await meter.until_within(50, "holding")
+    meter = await holding(hass, live_sim, entry)
     coordinator = coordinator_of(entry)
 
     await live_sim.unplug()
@@ -309,10 +320,7 @@ async def test_a_lost_unit_raises_a_repair_and_the_control_resumes(
 async def test_unloading_returns_the_setpoint_to_zero(
     hass: HomeAssistant, live_sim: Simulator, clock: FakeClock, entry: MockConfigEntry
 ) -> None:
-    meter = Meter(hass, live_sim, entry)
-    await switch(hass, True)
-    live_sim.device.load = 1500.0
-    await meter.until_within(50, "holding")
+    await holding(hass, live_sim, entry)
     assert live_sim.device.ess_setpoint > 1000
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
@@ -486,3 +494,65 @@ async def test_three_phases_show_each_share_and_the_total(hass: HomeAssistant) -
         assert [unit.ess_setpoint for unit in sim.device.units] == [0, 0, 0]
     finally:
         await sim.stop()
+
+
+def non_version_requests(sim: Simulator, since: int) -> list[bytes]:
+    """What reached the unit since ``since`` besides 'V' (whether it answers)."""
+    return [raw for raw in sim.requests[since:] if raw[1:3] != b"\xffV"]
+
+
+@pytest.mark.parametrize("button", ["sleep", "standby"])
+async def test_sleep_and_standby_end_the_grid_target_and_release_the_setpoint(
+    hass: HomeAssistant,
+    live_sim: Simulator,
+    clock: FakeClock,
+    entry: MockConfigEntry,
+    button: str,
+) -> None:
+    meter = await holding(hass, live_sim, entry)
+    assert live_sim.device.ess_setpoint > 1000
+    await hass.services.async_call(
+        "button", "press", {"entity_id": f"button.multiplus_{button}"}, blocking=True
+    )
+    assert live_sim.device.ess_setpoint == 0
+    assert hass.states.get(SWITCH).state == STATE_OFF
+    assert hass.states.get(CONTROL).state == "off"
+    assert hass.states.get(SETPOINT).state == "0"
+    if button == "sleep":
+        await wait_for(lambda: live_sim.device.asleep, "the unit asleep")
+    sent = len(live_sim.requests)
+    for _ in range(64):  # 16 s of meter readings: nothing the control would answer
+        clock.advance(0.25)
+        meter.write(1500.0)
+    await coordinator_of(entry).async_refresh()
+    await hass.async_block_till_done()
+    if button == "sleep":
+        assert non_version_requests(live_sim, sent) == []
+        with pytest.raises(ServiceValidationError, match="asleep"):
+            await switch(hass, True)
+        assert hass.states.get(SWITCH).state == STATE_OFF
+        assert non_version_requests(live_sim, sent) == []
+    assert live_sim.device.ess_setpoint == 0
+    assert not control_of(entry).active
+
+
+async def test_after_home_assistant_stops_the_grid_target_opens_nothing(
+    hass: HomeAssistant, live_sim: Simulator, clock: FakeClock, entry: MockConfigEntry
+) -> None:
+    meter = await holding(hass, live_sim, entry)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert live_sim.device.ess_setpoint == 0
+    client = coordinator_of(entry).unit.client
+    connects, sent = client.stats.connects, len(live_sim.requests)
+    await switch(hass, False)
+    with pytest.raises(HomeAssistantError, match="closed"):
+        await switch(hass, True)
+    for _ in range(8):
+        clock.advance(0.25)
+        meter.write(1615.0)
+    await hass.async_block_till_done()
+    assert live_sim.requests[sent:] == []
+    assert client.stats.connects == connects and not client.connected
+    assert live_sim.device.ess_setpoint == 0
+    assert not control_of(entry).active

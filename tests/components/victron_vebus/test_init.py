@@ -5,14 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import CONF_PORT, DOMAIN
+from custom_components.victron_vebus.vebus import Energy
 from tests.waiting import wait_for, wait_for_async
 from vebus_sim import Simulator
 
@@ -131,6 +136,7 @@ async def test_sleep_is_a_state_not_an_error(
     assert vebus_sim.device.ess_setpoint == -1500
     caplog.clear()
     await press(hass, "button.multiplus_sleep")
+    assert hass.states.get(DEVICE_STATE).state == "sleeping"  # at once, not at the next poll
     await wait_for(lambda: vebus_sim.device.asleep, "the unit asleep")  # no reply to wait for
     assert vebus_sim.device.ess_setpoint == 0  # released before the unit went to sleep
     for _ in range(3):  # silent refreshes: asleep, not failed
@@ -138,8 +144,8 @@ async def test_sleep_is_a_state_not_an_error(
         await hass.async_block_till_done()
         assert coordinator.last_update_success
         assert hass.states.get(DEVICE_STATE).state == "sleeping"
-        assert hass.states.get(BATTERY_VOLTAGE).state == STATE_UNAVAILABLE
-        assert hass.states.get(ESS_SETPOINT).state == STATE_UNAVAILABLE
+        assert hass.states.get(BATTERY_VOLTAGE).state == STATE_UNKNOWN
+        assert hass.states.get(ESS_SETPOINT).state == "0"
         assert hass.states.get("button.multiplus_wake_up").state != STATE_UNAVAILABLE
     assert loud(caplog) == []
     assert [r.getMessage() for r in caplog.records if "asleep" in r.getMessage()] == [
@@ -151,10 +157,113 @@ async def test_sleep_is_a_state_not_an_error(
     assert not vebus_sim.device.asleep
     await coordinator.async_refresh()
     await hass.async_block_till_done()
-    assert hass.states.get(BATTERY_VOLTAGE).state != STATE_UNAVAILABLE
+    assert hass.states.get(BATTERY_VOLTAGE).state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
     assert hass.states.get(DEVICE_STATE).state != "sleeping"
     assert float(hass.states.get(ESS_SETPOINT).state) == 0  # the setpoint did not come back
     assert vebus_sim.device.ess_setpoint == 0
+
+
+def _logbook_visible(state: State) -> bool:
+    """Whether Home Assistant's logbook lists changes of this entity: all but sensors with
+    a unit or a state class (its "continuous" ones)."""
+    attributes = state.attributes
+    return not (
+        state.domain == "sensor"
+        and ("unit_of_measurement" in attributes or "state_class" in attributes)
+    )
+
+
+async def test_a_sleeping_unit_keeps_what_it_holds_and_nothing_goes_unavailable(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    coordinator = setup_integration.runtime_data
+    coordinator.unit.energy.restore(Energy.BATTERY_IN, 12.5)  # a total worth keeping
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    registry = er.async_get(hass)
+    entity_ids = [
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(registry, setup_integration.entry_id)
+        if entry.disabled_by is None
+    ]
+    before = {entity_id: hass.states.get(entity_id) for entity_id in entity_ids}
+    await press(hass, "button.multiplus_sleep")
+    await wait_for(lambda: vebus_sim.device.asleep, "the unit asleep")
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    after = {entity_id: hass.states.get(entity_id) for entity_id in entity_ids}
+
+    assert [e for e, state in after.items() if state.state == STATE_UNAVAILABLE] == []
+    assert after["sensor.multiplus_battery_energy_in"].state == "12.5"  # counters keep theirs
+    assert after[BATTERY_VOLTAGE].state == STATE_UNKNOWN  # nothing is read from a sleeper
+    for held in (  # what the unit holds while it sleeps: its settings, its remote switch
+        "number.multiplus_absorption_voltage",
+        "number.multiplus_ac_input_current_limit",
+        "select.multiplus_mode",
+        "switch.multiplus_charging_allowed",
+        "switch.multiplus_keep_awake",
+        "button.multiplus_standby",
+    ):
+        assert after[held].state == before[held].state, held
+    # The logbook: the device state says sleeping, and the unit's own reports go unknown;
+    # no control or setting shows a change that did not happen.
+    logged = {
+        entity_id
+        for entity_id, state in after.items()
+        if state.state != before[entity_id].state and _logbook_visible(before[entity_id])
+    } - {"button.multiplus_sleep"}  # pressed: its own entry
+    assert DEVICE_STATE in logged
+    assert {entity_id.split(".")[0] for entity_id in logged} <= {"sensor", "binary_sensor"}
+    assert all(after[e].state == STATE_UNKNOWN for e in logged - {DEVICE_STATE}), logged
+
+
+async def test_an_unplugged_port_leaves_the_energy_totals_as_they_were(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    coordinator = setup_integration.runtime_data
+    coordinator.unit.energy.restore(Energy.GRID_IMPORT, 3.25)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    await vebus_sim.unplug()
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(BATTERY_VOLTAGE).state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.multiplus_grid_energy_import").state == "3.25"
+
+
+@pytest.mark.parametrize(
+    ("domain", "service", "entity_id", "data"),
+    [
+        ("number", "set_value", ESS_SETPOINT, {"value": 500}),
+        ("number", "set_value", "number.multiplus_ac_input_current_limit", {"value": 12}),
+        ("number", "set_value", "number.multiplus_absorption_voltage", {"value": 14.1}),
+        ("select", "select_option", "select.multiplus_mode", {"option": "charger_only"}),
+        ("switch", "turn_off", "switch.multiplus_inverter", {}),
+        ("switch", "turn_off", "switch.multiplus_charging_allowed", {}),
+        ("switch", "turn_on", "switch.multiplus_keep_awake", {}),
+        ("button", "press", "button.multiplus_standby", {}),
+        ("button", "press", "button.multiplus_force_float", {}),
+        ("button", "press", "button.multiplus_sleep", {}),
+    ],
+)
+async def test_controls_used_while_asleep_say_so(
+    hass: HomeAssistant,
+    vebus_sim: Simulator,
+    setup_integration: MockConfigEntry,
+    domain: str,
+    service: str,
+    entity_id: str,
+    data: dict[str, object],
+) -> None:
+    await press(hass, "button.multiplus_sleep")
+    await wait_for(lambda: vebus_sim.device.asleep, "the unit asleep")
+    sent = len(vebus_sim.requests)
+    with pytest.raises(ServiceValidationError, match="asleep") as refused:
+        await hass.services.async_call(
+            domain, service, {"entity_id": entity_id, **data}, blocking=True
+        )
+    assert refused.value.translation_key == "asleep"
+    assert [raw[1:3] for raw in vebus_sim.requests[sent:]] in ([], [b"\xffV"])  # a poll only
 
 
 async def test_a_unit_that_wakes_by_itself_is_read_again(

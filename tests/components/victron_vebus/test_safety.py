@@ -7,7 +7,7 @@ from typing import Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -76,6 +76,69 @@ async def test_ess_setpoint_returns_to_zero_when_home_assistant_stops(
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
     assert vebus_sim.device.ess_setpoint == 0
+
+
+async def test_after_home_assistant_stops_nothing_opens_the_port(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    coordinator = setup_integration.runtime_data
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": ESS, "value": 600}, blocking=True
+    )
+    assert vebus_sim.device.ess_setpoint == -600
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert vebus_sim.device.ess_setpoint == 0
+    client = coordinator.unit.client
+    assert not client.connected
+    connects, sent = client.stats.connects, len(vebus_sim.requests)
+    with pytest.raises(HomeAssistantError) as refused:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_ess_setpoint",
+            {"config_entry_id": setup_integration.entry_id, "power": 600},
+            blocking=True,
+        )
+    assert refused.value.translation_key == "closed"
+    with pytest.raises(HomeAssistantError, match="closed"):
+        await hass.services.async_call(
+            "select",
+            "select_option",
+            {"entity_id": "select.multiplus_mode", "option": "off"},
+            blocking=True,
+        )
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert client.stats.connects == connects and not client.connected
+    assert len(vebus_sim.requests) == sent
+    assert vebus_sim.device.ess_setpoint == 0
+
+
+async def test_standby_releases_the_setpoint_and_switching_on_does_not_bring_it_back(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    later = Later(hass, vebus_sim)
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": ESS, "value": 1500}, blocking=True
+    )
+    assert vebus_sim.device.ess_setpoint == -1500
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.multiplus_standby"}, blocking=True
+    )
+    assert vebus_sim.device.ess_setpoint == 0
+    assert hass.states.get(ESS).state == "0"
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": "select.multiplus_mode", "option": "on"},
+        blocking=True,
+    )
+    writes = len(write_requests(vebus_sim))
+    for _ in range(4):  # 20 s: a keep-alive would have written it again
+        await later.tick(5)
+    assert len(write_requests(vebus_sim)) == writes
+    assert vebus_sim.device.ess_setpoint == 0
+    assert hass.states.get(ESS).state == "0"
 
 
 async def test_ess_action_with_duration_and_bounds(
