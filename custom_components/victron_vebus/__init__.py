@@ -12,6 +12,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
+from .adapters import async_learn_adapter
 from .charger_coordinator import ChargerConfigEntry, ChargerCoordinator, async_setup_charger
 from .const import CONF_PORT, DOMAIN, FAMILY_VEDIRECT
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
@@ -55,6 +56,7 @@ async def _async_setup_vebus_entry(hass: HomeAssistant, entry: VEBusConfigEntry)
         await unit.close()
         raise
     entry.runtime_data = coordinator
+    await async_learn_adapter(hass, entry)  # before the update listener: no reload
 
     async def _release_on_stop(_event: Event) -> None:
         await coordinator.async_release()
@@ -68,6 +70,7 @@ async def _async_setup_vebus_entry(hass: HomeAssistant, entry: VEBusConfigEntry)
 
 async def _async_setup_charger_entry(hass: HomeAssistant, entry: ChargerConfigEntry) -> bool:
     entry.runtime_data = await async_setup_charger(hass, entry)
+    await async_learn_adapter(hass, entry)  # before the update listener: no reload
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     await hass.config_entries.async_forward_entry_setups(entry, CHARGER_PLATFORMS)
     return True
