@@ -8,7 +8,7 @@ from typing import cast
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
@@ -18,6 +18,7 @@ from .const import CONF_PORT, DOMAIN, FAMILY_VEDIRECT
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .device_ids import is_current
 from .identify import entry_family
+from .repairs import clear_port_issues, issue_id
 from .runtime import VictronConfigEntry
 from .services import async_setup_services
 from .vebus import CONTROL_SETTINGS, VEBusClient, VEBusUnit
@@ -89,6 +90,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: VictronConfigEntry) -> 
     if unloaded:
         await coordinator.async_release()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: VictronConfigEntry) -> None:
+    """The entry's repair issues go with it."""
+    clear_port_issues(hass, entry)
+    ir.async_delete_issue(hass, DOMAIN, issue_id(entry, "vebus_error"))
 
 
 async def async_remove_config_entry_device(

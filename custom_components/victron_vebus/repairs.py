@@ -93,8 +93,10 @@ class MovedPortCheck:
         if self._checked_at is not None and now - self._checked_at < MOVED_CHECK_INTERVAL:
             return
         self._checked_at = now
-        self._entry.async_create_background_task(
-            self._hass, self._async_check(), f"{DOMAIN} {self._entry.title}: moved adapter"
+        # Not the entry's own task: a set-up that failed cancels those, and the first
+        # refresh of a set-up is where a moved adapter shows first.
+        self._hass.async_create_background_task(
+            self._async_check(), f"{DOMAIN} {self._entry.title}: moved adapter"
         )
 
     @callback

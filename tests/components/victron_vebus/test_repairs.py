@@ -1,6 +1,6 @@
 """The port repairs a user can act on: the adapter found where it is now, by its USB serial
 number, through Home Assistant's usb helpers (the serial-port listing under them replaced:
-``usb_listing``), and the entry moved there in the repair's fix flow, its device and
+scripts/usb_listing.py), and the entry moved there in the repair's fix flow, its device and
 entities kept; a port held by another program tried again from the repair.
 
 Against the simulators over real ptys: a port "moves" as a /dev/serial/by-id/ name does,
@@ -8,14 +8,10 @@ a link that is gone and another that leads to the same adapter."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-import contextlib
 import os
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
 
-from homeassistant.components.usb import utils as usb_utils
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -27,6 +23,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import CONF_PORT, CONF_USB_SERIAL, DOMAIN
 from custom_components.victron_vebus.vebus import VEBusClient
+from scripts.usb_listing import listing as usb_listing
 from tests.waiting import wait_for
 from vebus_sim import Simulator
 from vebus_sim.vedirect import ChargerSimulator
@@ -38,44 +35,6 @@ from .test_readme import add_charger
 VOLTAGE = "sensor.multiplus_battery_voltage"
 MK3 = "MK3-USB Interface"
 CABLE = "VE Direct cable"
-
-
-def _listed(device: str, serial: str, product: str) -> Any:
-    """One port as the operating system lists it, in the form this Home Assistant reads."""
-    if hasattr(usb_utils, "list_serial_ports"):  # 2026.10 and later: serialx
-        from serialx import SerialPortInfo
-
-        return SerialPortInfo(
-            device=device,
-            resolved_device=os.path.realpath(device),
-            vid=0x0403,
-            pid=0x6015,
-            serial_number=serial,
-            manufacturer="VictronEnergy BV",
-            product=product,
-            bcd_device=0x1000,
-            interface_description=product,
-            interface_num=0,
-        )
-    from serial.tools.list_ports_common import ListPortInfo
-
-    port = ListPortInfo(device, skip_link_detection=True)
-    port.vid, port.pid, port.serial_number = 0x0403, 0x6015, serial
-    port.manufacturer, port.product, port.description = "VictronEnergy BV", product, product
-    return port
-
-
-@contextlib.contextmanager
-def usb_listing(ports: list[tuple[str, str, str]]) -> Iterator[list[tuple[str, str, str]]]:
-    """Home Assistant's usb helpers list ``ports`` (path, USB serial, product): the list may
-    be changed while it stands, as plugging in changes what the system lists."""
-    name = "list_serial_ports" if hasattr(usb_utils, "list_serial_ports") else "comports"
-
-    def listing(*_args: Any, **_kwargs: Any) -> list[Any]:
-        return [_listed(*port) for port in ports]
-
-    with patch.object(usb_utils, name, listing):
-        yield ports
 
 
 def by_id(folder: Path, serial: str) -> Path:
@@ -160,6 +119,33 @@ async def test_a_moved_adapter_is_offered_and_the_entry_moves_there_keeping_its_
         e.entity_id for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     }
     assert after == entities
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_an_adapter_moved_while_home_assistant_was_off_is_found_at_start_up(
+    hass: HomeAssistant, vebus_sim: Simulator, tmp_path: Path
+) -> None:
+    """The entry's set-up fails on the gone port (setup retry): the repair is raised all the
+    same, and its fix sets the entry up where the adapter is."""
+    adapter = await vebus_sim.start_pty(str(tmp_path / "ttyUSB1"))
+    gone = str(tmp_path / "ttyUSB0")
+    with usb_listing([(adapter, UNIQUE_ID, MK3)]):
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="MultiPlus",
+            unique_id=UNIQUE_ID,
+            data={CONF_PORT: gone, "interface": "MK3", CONF_USB_SERIAL: UNIQUE_ID},
+        )
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entry.entry_id)
+        assert entry.state is ConfigEntryState.SETUP_RETRY
+        await wait_for(lambda: issue(hass, "port_moved", entry) is not None, "the repair")
+        result = await start_fix_flow(hass, f"port_moved_{entry.entry_id}")
+        result = await configure(hass, result["flow_id"], {CONF_PORT: adapter})
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+    await wait_for(lambda: entry.state is ConfigEntryState.LOADED, "set up where the adapter is")
+    assert entry.data[CONF_PORT] == adapter
     await hass.config_entries.async_unload(entry.entry_id)
 
 
