@@ -54,15 +54,18 @@ def listed_port(device: str, serial: str, product: str) -> Any:
     return port
 
 
+def _patch(ports: list[Port]) -> Any:
+    def listed(*_args: Any, **_kwargs: Any) -> list[Any]:
+        return [listed_port(*port) for port in ports]
+
+    return patch.object(usb_utils, _edge(), listed)
+
+
 @contextlib.contextmanager
 def listing(ports: list[Port]) -> Iterator[list[Port]]:
     """The system lists ``ports`` while this stands; the list may be changed meanwhile, as
     plugging in changes what the system lists."""
-
-    def listed(*_args: Any, **_kwargs: Any) -> list[Any]:
-        return [listed_port(*port) for port in ports]
-
-    with patch.object(usb_utils, _edge(), listed):
+    with _patch(ports):
         yield ports
 
 
@@ -72,4 +75,4 @@ def install_from_environment() -> None:
     if not text:
         return
     ports = [(str(path), str(serial), str(product)) for path, serial, product in json.loads(text)]
-    listing(ports).__enter__()
+    _patch(ports).start()  # for good: the process ends with it
