@@ -169,7 +169,7 @@ async def test_charge_before_the_cheap_window_ends_charges_from_its_start_to_its
 
     async_fire_time_changed(hass, start)  # the window starts
     await wait_for(lambda: live_sim.device.ess_setpoint == -1000, "charging with 1000 W")
-    assert hass.states.get(CONTROL).state == "charging_to_soc"
+    await wait_for(lambda: hass.states.get(CONTROL).state == "charging_to_soc", "shown")
     program = control_of(entry).program
     assert program is not None
     assert program.target == 80
