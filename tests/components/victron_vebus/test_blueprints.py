@@ -102,7 +102,7 @@ async def test_zero_feed_in_holds_the_grid_while_the_price_is_below_the_threshol
     await wait_for(lambda: hass.states.get(SWITCH).state == STATE_ON, "the grid target on")
     await meter.until_within(50, "the unit takes the PV instead of feeding it in")
     assert live_sim.device.ess_setpoint < -300  # the unit's sign: − = charging
-    assert hass.states.get(CONTROL).state == "holding"
+    await wait_for(lambda: hass.states.get(CONTROL).state == "holding", "shown holding")
 
     hass.states.async_set(PRICE, "0.01", {"unit_of_measurement": "EUR/kWh"})
     await wait_for(lambda: hass.states.get(SWITCH).state == STATE_OFF, "the grid target off")
