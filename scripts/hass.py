@@ -8,6 +8,7 @@ Python 3.13 this machine has is 3.13.0. They run on it (the whole test suite doe
 import sys
 
 from homeassistant import __main__ as hass_main
+from usb_listing import install_from_environment
 
 if sys.version_info[:3] < hass_main.REQUIRED_PYTHON_VER:
     wanted = ".".join(map(str, hass_main.REQUIRED_PYTHON_VER))
@@ -18,4 +19,5 @@ if sys.version_info[:3] < hass_main.REQUIRED_PYTHON_VER:
     )
     hass_main.validate_python = lambda: None
 
+install_from_environment()  # scripts/screenshots' simulator shown as a USB adapter
 sys.exit(hass_main.main())

@@ -12,7 +12,11 @@ takes, into docs/images/:
 - options.png: the options dialog;
 - dashboard.png: a dashboard made of the README's dashboard card YAML, exactly as given;
 - energy.png: the Energy dashboard's settings with this integration's sensors as grid
-  consumption, return to grid, battery and an individual device.
+  consumption, return to grid, battery and an individual device;
+- repair.png: the fix flow of the repair for an adapter that moved: an entry set up on a port
+  that is gone, its adapter (a third simulator's pty, listed as a USB adapter through
+  scripts/usb_listing.py) offered where it is now; the fix is submitted and the entry must
+  then load there.
 
 Exits non-zero, saying which page and what, when a page shows "Entity not available",
 "Unknown error", "Unavailable", an error alert (a config flow error) or a toast, when an
@@ -192,8 +196,60 @@ async def start_simulator(processes: Processes, config: Path, command: str, *arg
     return await wait_for(f"{command} starting", listening, PAGE_DEADLINE)
 
 
-def start_home_assistant(processes: Processes, config: Path, port: int) -> None:
+async def start_pty_simulator(processes: Processes, config: Path) -> str:
+    """A vebus-sim on a pty: the adapter of the repair picture; its port's path."""
+    output = config / "vebus-sim-pty.out"
+    with output.open("wb") as out:
+        sim = processes.start([str(PYTHON.parent / "vebus-sim"), "--pty"], stdout=out)
+
+    async def listening() -> str | None:  # it prints the pty's path once it is open
+        if sim.poll() is not None:
+            raise Failure(f"vebus-sim --pty ended: {output.read_text(errors='replace')}")
+        line = output.read_text().strip()
+        return line if line.startswith("/") else None
+
+    return await wait_for("vebus-sim --pty starting", listening, PAGE_DEADLINE)
+
+
+# The repair picture's entry: set up on a port that is gone, its adapter listed elsewhere.
+MOVED_TITLE = "MultiPlus (garage)"
+MOVED_SERIAL = "A10K7GQZ"  # the USB serial number of a plain FTDI adapter
+
+
+def seed_moved_entry(config: Path, adapter: str) -> tuple[str, list[list[str]]]:
+    """A disabled VE.Bus entry on a port that does not exist (enabled for the picture), and
+    the USB listing that shows its adapter at ``adapter``: its entry id and that listing."""
+    gone = "/dev/ttyUSB0" if not os.path.exists("/dev/ttyUSB0") else str(config / "ttyUSB0")
+    store = config / ".storage" / "core.config_entries"
+    data = json.loads(store.read_text())
+    entry_id = "0123456789abcdef0123456789abcdef"
+    data["data"]["entries"].append(
+        {
+            "entry_id": entry_id,
+            "version": 1,
+            "domain": DOMAIN,
+            "title": MOVED_TITLE,
+            "data": {
+                "port": gone,
+                "family": "vebus",
+                "interface": "MK3",
+                "usb_serial": MOVED_SERIAL,
+            },
+            "options": {},
+            "source": "user",
+            "unique_id": MOVED_SERIAL,
+            "disabled_by": "user",
+        }
+    )
+    store.write_text(json.dumps(data, indent=2))
+    return entry_id, [[adapter, MOVED_SERIAL, "FT232R USB UART"]]
+
+
+def start_home_assistant(
+    processes: Processes, config: Path, port: int, usb_ports: list[list[str]]
+) -> None:
     env = dict(os.environ, VEBUS_DEVELOP_HOST="127.0.0.1", VEBUS_DEVELOP_PORT=str(port))
+    env["VEBUS_USB_PORTS"] = json.dumps(usb_ports)  # scripts/hass.py: scripts/usb_listing.py
     with (config / "hass.out").open("wb") as out:
         processes.start(
             [str(PYTHON), str(REPO / "scripts" / "hass.py"), "--config", str(config)],
@@ -610,6 +666,33 @@ async def energy_page(
     return path
 
 
+async def repair_page(page: Page, hass: HomeAssistant, out: Path, entry_id: str) -> Path:
+    """The moved-adapter repair's fix flow, as Settings › System › Repairs opens it; then
+    submitted, and the entry must load on the port it offered."""
+    issue = strings()["issues"]["port_moved"]
+    await hass.ws("config_entries/disable", entry_id=entry_id, disabled_by=None)
+
+    async def raised() -> bool:
+        issues = (await hass.ws("repairs/list_issues"))["issues"]
+        return any(i["issue_id"] == f"port_moved_{entry_id}" for i in issues)
+
+    await wait_for("the moved adapter's repair", raised, PAGE_DEADLINE)
+    await page.goto(f"{hass.base}/config/repairs")
+    await wait_for_text(page, "repair", (issue["title"],))
+    await page.get_by_text(issue["title"]).first.click()
+    step = issue["fix_flow"]["step"]["moved"]
+    await wait_for_text(page, "repair", (step["title"], MOVED_SERIAL, "(try again)", "Submit"))
+    path = await shoot(page, out, "repair")
+    await page.get_by_role("button", name="Submit").click()
+
+    async def loaded() -> bool:
+        entries = await hass.ws("config_entries/get")
+        return any(e["entry_id"] == entry_id and e["state"] == "loaded" for e in entries)
+
+    await wait_for("the entry loaded on the port the repair offered", loaded, PAGE_DEADLINE)
+    return path
+
+
 async def wait_for_values(hass: HomeAssistant, entity_ids: list[str]) -> None:
     """Until every entity the README names exists and has a value."""
 
@@ -663,7 +746,7 @@ def integration_errors(log: Path) -> list[str]:
 
 
 async def take_pictures(
-    browser: Browser, hass: HomeAssistant, out: Path, *, quick: bool = False
+    browser: Browser, hass: HomeAssistant, out: Path, moved_entry: str, *, quick: bool = False
 ) -> list[Path]:
     context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="en-GB")
     await context.add_init_script(
@@ -672,13 +755,16 @@ async def take_pictures(
     page = await context.new_page()
     saved = []
     energy = functools.partial(energy_page, wait_for_statistics=not quick)
-    # The Energy settings last: they wait for Home Assistant's statistics run.
+    repair = functools.partial(repair_page, entry_id=moved_entry)
+    # The Energy settings after the others: they wait for Home Assistant's statistics run.
+    # The repair last: its entry adds a second MultiPlus once it is fixed.
     for name, take in (
         ("device", device_page),
         ("dashboard", dashboard_page),
         ("options", options_page),
         ("config flow", config_flow_page),
         ("energy", energy),
+        ("repair", repair),
     ):
         try:
             saved.append(await take(page, hass, out))
@@ -699,10 +785,12 @@ async def main_async(out: Path, keep: bool, quick: bool = False) -> list[Path]:
         charger_url = await start_simulator(
             processes, config, "vedirect-sim", "--model", CHARGER_MODEL
         )
+        adapter = await start_pty_simulator(processes, config)
         shutil.copy(CONFIGURATION, config / "configuration.yaml")
         seed(config, url, charger_url)
+        moved_entry, usb_ports = seed_moved_entry(config, adapter)
         port = free_port()
-        start_home_assistant(processes, config, port)
+        start_home_assistant(processes, config, port, usb_ports)
         async with aiohttp.ClientSession() as session:
             hass = HomeAssistant(f"http://127.0.0.1:{port}", session)
             await wait_for("Home Assistant starting", hass.started, START_DEADLINE)
@@ -715,7 +803,7 @@ async def main_async(out: Path, keep: bool, quick: bool = False) -> list[Path]:
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(executable_path=str(CHROMIUM))
                 try:
-                    saved = await take_pictures(browser, hass, out, quick=quick)
+                    saved = await take_pictures(browser, hass, out, moved_entry, quick=quick)
                 finally:
                     await browser.close()
         errors = integration_errors(config / "home-assistant.log")

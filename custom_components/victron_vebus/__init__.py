@@ -8,15 +8,17 @@ from typing import cast
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
+from .adapters import async_learn_adapter
 from .charger_coordinator import ChargerConfigEntry, ChargerCoordinator, async_setup_charger
 from .const import CONF_PORT, DOMAIN, FAMILY_VEDIRECT
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .device_ids import is_current
 from .identify import entry_family
+from .repairs import clear_port_issues, issue_id
 from .runtime import VictronConfigEntry
 from .services import async_setup_services
 from .vebus import CONTROL_SETTINGS, VEBusClient, VEBusUnit
@@ -55,6 +57,7 @@ async def _async_setup_vebus_entry(hass: HomeAssistant, entry: VEBusConfigEntry)
         await unit.close()
         raise
     entry.runtime_data = coordinator
+    await async_learn_adapter(hass, entry)  # before the update listener: no reload
 
     async def _release_on_stop(_event: Event) -> None:
         await coordinator.async_release()
@@ -68,6 +71,7 @@ async def _async_setup_vebus_entry(hass: HomeAssistant, entry: VEBusConfigEntry)
 
 async def _async_setup_charger_entry(hass: HomeAssistant, entry: ChargerConfigEntry) -> bool:
     entry.runtime_data = await async_setup_charger(hass, entry)
+    await async_learn_adapter(hass, entry)  # before the update listener: no reload
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     await hass.config_entries.async_forward_entry_setups(entry, CHARGER_PLATFORMS)
     return True
@@ -86,6 +90,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: VictronConfigEntry) -> 
     if unloaded:
         await coordinator.async_release()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: VictronConfigEntry) -> None:
+    """The entry's repair issues go with it."""
+    clear_port_issues(hass, entry)
+    ir.async_delete_issue(hass, DOMAIN, issue_id(entry, "vebus_error"))
 
 
 async def async_remove_config_entry_device(

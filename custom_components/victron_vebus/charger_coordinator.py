@@ -32,13 +32,13 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .charger_errors import translated_charger_errors
 from .const import CONF_NVM_INTERVAL, CONF_PORT, DEFAULT_NVM_INTERVAL, DOMAIN, LOGGER
 from .refresh_in_flight import RefreshInFlight
+from .repairs import PORT_BUSY, MovedPortCheck, clear_port_issues, raise_port_issue
 from .vedirect import (
     BlueSmartCharger,
     ChargerState,
@@ -49,6 +49,7 @@ from .vedirect import (
     VEDirectConnectionError,
     VEDirectError,
     VEDirectPortBusyError,
+    VEDirectPortNotFoundError,
     VEDirectTimeoutError,
     Wish,
     WishOutcome,
@@ -60,7 +61,6 @@ type ChargerConfigEntry = ConfigEntry[ChargerCoordinator]
 REFRESH_INTERVAL = timedelta(seconds=1)  # the charger sends a block a second
 LIMIT_READ_INTERVAL = 30.0  # s between two read-backs of the limit (every write reads back)
 STORAGE_VERSION = 1
-ISSUE_PORT_BUSY = "port_busy"
 
 
 class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
@@ -97,6 +97,7 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
         self.last_wish: WishResult | None = None
         self._limit_read_at: float | None = None  # monotonic
         self._in_flight = RefreshInFlight()
+        self.moved = MovedPortCheck(hass, entry)
 
     @classmethod
     async def async_create(
@@ -131,7 +132,8 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
             self._limit_read_at = now
         if not self.last_update_success:
             self.counters["recoveries"] += 1
-        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id())
+        clear_port_issues(self.hass, self.config_entry)
+        self.moved.answered()
         return self._snapshot(state)
 
     @staticmethod
@@ -146,15 +148,7 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
             yield
         except VEDirectPortBusyError as err:
             self._failed("port_busy")
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self._issue_id(),
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key=ISSUE_PORT_BUSY,
-                translation_placeholders={"port": port},
-            )
+            raise_port_issue(self.hass, self.config_entry, PORT_BUSY)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="port_busy",
@@ -162,6 +156,8 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
             ) from err
         except VEDirectConnectionError as err:
             self._failed("connection_lost")
+            if isinstance(err, VEDirectPortNotFoundError):  # gone: moved elsewhere, maybe
+                self.moved.failed()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="connection_lost",
@@ -169,6 +165,7 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
             ) from err
         except VEDirectTimeoutError as err:
             self._failed("silent")
+            self.moved.failed()  # another device on the port now, maybe
             raise UpdateFailed(translation_domain=DOMAIN, translation_key="charger_silent") from err
         except VEDirectError as err:
             self._failed("other")
@@ -181,9 +178,6 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
     def _failed(self, kind: str) -> None:
         self.counters["refresh_failures"] += 1
         self.counters[f"error_{kind}"] += 1
-
-    def _issue_id(self) -> str:
-        return f"{ISSUE_PORT_BUSY}_{self.config_entry.entry_id}"
 
     # --- writes -------------------------------------------------------------------------------
 

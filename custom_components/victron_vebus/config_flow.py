@@ -20,7 +20,6 @@ changes here only reload entries that nobody listens to (not loaded, setup retry
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -41,8 +40,9 @@ from homeassistant.helpers.service_info.usb import UsbServiceInfo
 import serialx
 import voluptuous as vol
 
+from .adapters import usable_serial
 from .const import CONF_PORT, DOMAIN, FAMILY_VEBUS, FAMILY_VEDIRECT
-from .device_ids import async_rekey
+from .entry_move import apply_move, reload_here, unique_id_for
 from .identify import async_identify, cable_family, entry_family
 from .options_flow import VictronVEBusOptionsFlow
 from .vebus import describe_port
@@ -63,19 +63,6 @@ async def _async_list_ports() -> dict[str, serialx.SerialPortInfo]:
     return {port.device: port for port in sorted(ports, key=lambda port: port.device)}
 
 
-def _is_non_unique_serial(serial_number: str) -> bool:
-    """serialx's list of placeholder serial numbers (serialx 1.15+; older: none known)."""
-    check: Callable[[str], bool] | None = getattr(serialx, "is_non_unique_serial", None)
-    return check is not None and check(serial_number)
-
-
-def _usb_serial(serial_number: str | None) -> str | None:
-    """The USB serial number when it tells this adapter apart from identical ones."""
-    if serial_number is None or _is_non_unique_serial(serial_number):
-        return None
-    return serial_number.strip()
-
-
 def _cable_family(port: serialx.SerialPortInfo) -> str | None:
     """The family a listed port's cable is made for, by its USB names or by-id path."""
     return cable_family(port.product, port.interface_description, port.device)
@@ -89,16 +76,6 @@ def _port_label(port: serialx.SerialPortInfo) -> str:
     if port.serial_number:
         label += f" (s/n {port.serial_number})"
     return label
-
-
-def _reload_here(entry: ConfigEntry | None) -> bool:
-    """Whether a change of ``entry``'s data must be followed by a reload from the flow.
-
-    A loaded entry has an update listener that reloads it on every change; reloading
-    here as well would set it up twice. Entries without one (not loaded, setup retry)
-    are reloaded by the flow.
-    """
-    return entry is not None and not entry.update_listeners
 
 
 class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -211,11 +188,11 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
         self._ports = await _async_list_ports()
         listed = self._listed(discovery_info.device)
         port = listed.device if listed is not None else discovery_info.device
-        usb_serial = _usb_serial(discovery_info.serial_number)
+        usb_serial = usable_serial(discovery_info.serial_number)
         if usb_serial is not None:
             existing = await self.async_set_unique_id(usb_serial)
             self._abort_if_unique_id_configured(
-                updates={CONF_PORT: port}, reload_on_update=_reload_here(existing)
+                updates={CONF_PORT: port}, reload_on_update=reload_here(existing)
             )
         self._async_abort_entries_match({CONF_PORT: port})
         self._discovered_port = port
@@ -270,7 +247,7 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
         """Probe ``port`` and finish the flow; the error key when nothing answers."""
         listed = self._listed(port)
         if listed is not None:
-            usb_serial = usb_serial or _usb_serial(listed.serial_number)
+            usb_serial = usb_serial or usable_serial(listed.serial_number)
             hint = hint or _cable_family(listed)
         entry = self._get_reconfigure_entry() if self.source == SOURCE_RECONFIGURE else None
 
@@ -293,23 +270,13 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
             return found
 
         data = {CONF_PORT: port, **found.entry_data}
-        if found.family == FAMILY_VEDIRECT:
-            unique_id = found.serial or usb_serial or port
-        else:
-            unique_id = usb_serial or found.serial or port
+        unique_id = unique_id_for(found, usb_serial, port)
 
         if entry is not None:
             if found.family != entry_family(entry.data):
                 return self.async_abort(reason="unique_id_mismatch")
             await self._async_claim(unique_id, data)
-            # An entry known by its port takes the unit's identity: its devices and entities
-            # go with it, so none is made anew (entity ids and history stay).
-            async_rekey(self.hass, entry, unique_id)
-            self.hass.config_entries.async_update_entry(
-                entry, unique_id=unique_id, data={**entry.data, **data}
-            )
-            if _reload_here(entry):
-                self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            apply_move(self.hass, entry, unique_id, data)
             return self.async_abort(reason="reconfigure_successful")
 
         await self._async_claim(unique_id, data)
@@ -335,7 +302,7 @@ class VictronVEBusConfigFlow(ConfigFlow, domain=DOMAIN):
         existing = await self.async_set_unique_id(unique_id, raise_on_progress=False)
         if self.source != SOURCE_RECONFIGURE:
             self._abort_if_unique_id_configured(
-                updates=updates, reload_on_update=_reload_here(existing)
+                updates=updates, reload_on_update=reload_here(existing)
             )
             return
         entry = self._get_reconfigure_entry()

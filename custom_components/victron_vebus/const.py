@@ -15,6 +15,9 @@ CONF_INTERFACE: Final = "interface"  # "MK3" or "MK2", as probed
 CONF_FAMILY: Final = "family"  # what answers on the port; entries without it are VE.Bus
 FAMILY_VEBUS: Final = "vebus"  # a VE.Bus unit behind an MK2/MK3 (2400 baud)
 FAMILY_VEDIRECT: Final = "vedirect"  # a Blue Smart charger on VE.Direct (19200 baud)
+# The USB serial number of the port's adapter, learnt once the device answered there: the
+# adapter is found by it after it moved to another port (adapters.py, the port repair).
+CONF_USB_SERIAL: Final = "usb_serial"
 
 # Options
 CONF_SCAN_INTERVAL: Final = "scan_interval"

@@ -37,7 +37,15 @@ from .errors import translated_errors
 from .grid_control import GridControl
 from .needs import Need, Part, plan_for
 from .refresh_in_flight import RefreshInFlight
-from .repairs import clear_port_issues, raise_port_issue, show_disagreements, show_vebus_error
+from .repairs import (
+    NOT_VEBUS,
+    PORT_BUSY,
+    MovedPortCheck,
+    clear_port_issues,
+    raise_port_issue,
+    show_disagreements,
+    show_vebus_error,
+)
 from .sampler import Sampler
 from .vebus import (
     EepromLimiter,
@@ -47,6 +55,7 @@ from .vebus import (
     VEBusConnectionError,
     VEBusError,
     VEBusPortBusyError,
+    VEBusPortNotFoundError,
     VEBusTimeoutError,
     VEBusUnit,
 )
@@ -104,6 +113,7 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.ram_only"
         )
         self._in_flight = RefreshInFlight()
+        self.moved = MovedPortCheck(hass, entry)
 
     @property
     def counters(self) -> Counter[str]:
@@ -163,6 +173,7 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         if not self.last_update_success:
             self.counters["recoveries"] += 1
         clear_port_issues(self.hass, self.config_entry)
+        self.moved.answered()
         show_vebus_error(self.hass, self.config_entry, state)
         show_disagreements(self.hass, self.config_entry, state)
         return state
@@ -173,7 +184,7 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
             yield
         except VEBusPortBusyError as err:
             self._failed("port_busy")
-            raise_port_issue(self.hass, self.config_entry, "port_busy")
+            raise_port_issue(self.hass, self.config_entry, PORT_BUSY)
             port = self.config_entry.data[CONF_PORT]
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -182,6 +193,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
             ) from err
         except VEBusConnectionError as err:
             self._failed("connection_lost")
+            if isinstance(err, VEBusPortNotFoundError):  # gone: moved elsewhere, maybe
+                self.moved.failed()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="connection_lost",
@@ -191,7 +204,8 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
             self._failed("no_reply")
             stats = self.unit.client.framing_stats
             if self.unit.device is None and stats.frames == 0 and stats.dropped_bytes:
-                raise_port_issue(self.hass, self.config_entry, "not_vebus")
+                raise_port_issue(self.hass, self.config_entry, NOT_VEBUS)
+            self.moved.failed()  # another device on the port now, maybe
             raise UpdateFailed(translation_domain=DOMAIN, translation_key="no_reply") from err
         except VEBusError as err:
             self._failed("other")

@@ -28,6 +28,7 @@ from .errors import (
     VEBusPortLostError,
     VEBusPortNotFoundError,
 )
+from .rfc2217 import open_kwargs
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -102,7 +103,12 @@ class Transport:
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT):
                 serial, _ = await serialx.create_serial_connection(
-                    loop, lambda: _Protocol(self), self.url, baudrate=BAUDRATE, exclusive=True
+                    loop,
+                    lambda: _Protocol(self),
+                    self.url,
+                    baudrate=BAUDRATE,
+                    exclusive=True,
+                    **open_kwargs(self.url),
                 )
         except (OSError, ValueError, TimeoutError, serialx.SerialException) as exc:
             raise _map_open_error(self.url, exc) from exc

@@ -23,6 +23,7 @@ from .errors import (
     VEDirectPortLostError,
     VEDirectPortNotFoundError,
 )
+from .rfc2217 import open_kwargs
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class Transport:
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT):
                 reader, writer = await serialx.open_serial_connection(
-                    self.url, baudrate=BAUDRATE, exclusive=True
+                    self.url, baudrate=BAUDRATE, exclusive=True, **open_kwargs(self.url)
                 )
         except (OSError, ValueError, TimeoutError, serialx.SerialException) as exc:
             raise _map_open_error(self.url, exc) from exc

@@ -96,7 +96,8 @@ async def test_busy_port_raises_a_repair_issue_until_it_is_free(
     assert entry.state is ConfigEntryState.SETUP_RETRY
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"port_busy_{entry.entry_id}")
     assert issue is not None
-    assert issue.translation_placeholders == {"port": path}
+    assert issue.translation_placeholders == {"port": path, "title": entry.title}
+    assert issue.is_fixable  # the repair tries again (test_repairs.py)
     await holder.close()
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()

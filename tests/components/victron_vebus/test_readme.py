@@ -110,13 +110,16 @@ def entry_options(hass: HomeAssistant) -> dict[str, object]:
     return grid_control(hass)
 
 
-async def add_charger(hass: HomeAssistant, sim: ChargerSimulator) -> MockConfigEntry:
-    """The VE.Direct entry scripts/develop makes (develop_entries.py), on ``sim``."""
+async def add_charger(
+    hass: HomeAssistant, sim: ChargerSimulator, port: str | None = None
+) -> MockConfigEntry:
+    """The VE.Direct entry scripts/develop makes (develop_entries.py), on ``sim`` (or on
+    ``port``, which leads to it)."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=f"{CHARGER_NAME} (simulator)",
         unique_id=SERIAL,
-        data={CONF_PORT: await sim.start_pty(), "family": "vedirect"},
+        data={CONF_PORT: port or await sim.start_pty(), "family": "vedirect"},
     )
     entry.add_to_hass(hass)
     await set_up(hass, entry)
