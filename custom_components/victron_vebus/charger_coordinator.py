@@ -96,6 +96,7 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
         self.counters: Counter[str] = Counter()
         self.last_wish: WishResult | None = None
         self._limit_read_at: float | None = None  # monotonic
+        self._voltages_writable: bool | None = None
         self._in_flight = RefreshInFlight()
 
     @classmethod
@@ -118,6 +119,9 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
         with self._update_failed():
             await self.charger.discover()
         self._limit_read_at = time.monotonic()
+        # The charge voltages are numbers with a user-defined battery type, read-only
+        # sensors with a preset: a change of type (in VictronConnect) reloads the entry.
+        self._voltages_writable = self.charger.user_defined_battery
 
     async def _async_update_data(self) -> ChargerState:
         self.counters["refreshes"] += 1
@@ -129,6 +133,9 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
             state = await self.charger.refresh(read_limit=read_limit)
         if read_limit:
             self._limit_read_at = now
+        if self.charger.user_defined_battery != self._voltages_writable:
+            self._voltages_writable = self.charger.user_defined_battery
+            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
         if not self.last_update_success:
             self.counters["recoveries"] += 1
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id())

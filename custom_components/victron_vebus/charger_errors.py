@@ -16,6 +16,7 @@ from .const import DOMAIN
 from .vedirect import (
     VEDirectError,
     VEDirectOutOfRangeError,
+    VEDirectPresetBatteryError,
     VEDirectRateLimitedError,
     VEDirectUnsupportedError,
 )
@@ -61,6 +62,12 @@ def translated_charger_errors(interval_minutes: float) -> Iterator[None]:
                 "interval": _number(interval_minutes),
                 "retry_at": local_time(err.retry_at),
             },
+        ) from err
+    except VEDirectPresetBatteryError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="charger_preset_battery",
+            translation_placeholders={"item": _item(err.item)},
         ) from err
     except VEDirectUnsupportedError as err:
         raise HomeAssistantError(

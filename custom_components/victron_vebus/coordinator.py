@@ -207,6 +207,12 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         await asyncio.shield(refresh)
         return result
 
+    def refuse_hand_setpoint(self) -> None:
+        """An ESS setpoint set by hand (the number, an action): refused while the grid
+        target control holds the setpoint."""
+        if self.grid_control is not None:
+            self.grid_control.refuse_hand_setpoint()
+
     async def async_read[T](self, read: Awaitable[T]) -> T:
         """A read for an action's response, its errors translated."""
         with translated_errors():

@@ -162,6 +162,7 @@ class VEBusEssSetpointNumber(VEBusEntity, NumberEntity):
         return None if ess is None else ess.watts
 
     async def async_set_native_value(self, value: float) -> None:
+        self.coordinator.refuse_hand_setpoint()
         await self.coordinator.async_control(lambda unit: unit.set_ess_setpoint(value))
 
 

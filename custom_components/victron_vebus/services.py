@@ -181,6 +181,9 @@ async def _write_ram_var(hass: HomeAssistant, call: ServiceCall) -> None:
     coordinator = _coordinator(hass, call)
     item_id = _resolve(call.data[ATTR_VARIABLE], ram_id, "variable")
     value = call.data[ATTR_VALUE]
+    ess = coordinator.unit.ess
+    if ess is not None and item_id == ess.ram_id:  # the setpoint, written as a variable
+        coordinator.refuse_hand_setpoint()
     await coordinator.async_control(lambda unit: unit.write_ram_var(item_id, value))
 
 
@@ -191,6 +194,7 @@ async def _set_ess_setpoint(hass: HomeAssistant, call: ServiceCall) -> None:
     duration: timedelta | None = call.data.get(ATTR_DURATION)
     seconds = None if duration is None else duration.total_seconds()
     power = call.data[ATTR_POWER]
+    coordinator.refuse_hand_setpoint()
     await coordinator.async_control(lambda unit: unit.set_ess_setpoint(power, seconds))
 
 

@@ -33,7 +33,7 @@ from .errors import (
     VEBusTimeoutError,
     VEBusUnsupportedError,
 )
-from .ess import EssSetpoint
+from .ess import EssSetpoint, check_ess_mode
 from .ess_controller import EssController
 from .ess_system import EssSystem
 from .ids import (
@@ -277,6 +277,7 @@ class VEBusUnit(UnitSampling):
         system's total, split over the phase masters. Ends a running state-of-charge
         program (the grid target, when on, goes on from this setpoint)."""
         self._refuse_asleep()
+        check_ess_mode(await self.mode_in_force(), watts)
         if self.ess is None:
             ram_id = await self._ess_ram_id()
             if ram_id is None:

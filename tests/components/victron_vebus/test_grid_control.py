@@ -486,3 +486,30 @@ async def test_three_phases_show_each_share_and_the_total(hass: HomeAssistant) -
         assert [unit.ess_setpoint for unit in sim.device.units] == [0, 0, 0]
     finally:
         await sim.stop()
+
+
+async def test_a_hand_set_setpoint_is_refused_while_the_grid_target_holds_it(
+    hass: HomeAssistant, live_sim: Simulator, entry: MockConfigEntry
+) -> None:
+    await switch(hass, True)
+    ess = coordinator_of(entry).unit.ess
+    assert ess is not None
+    for service, domain, data in (
+        ("set_value", "number", {"entity_id": SETPOINT, "value": 800}),
+        ("set_ess_setpoint", DOMAIN, {"config_entry_id": entry.entry_id, "power": 800}),
+        (
+            "write_ram_var",
+            DOMAIN,
+            {"config_entry_id": entry.entry_id, "variable": ess.ram_id, "value": -800},
+        ),
+    ):
+        with pytest.raises(ServiceValidationError) as held:
+            await hass.services.async_call(domain, service, data, blocking=True)
+        assert held.value.translation_key == "ess_setpoint_held"
+        assert held.value.translation_placeholders == {"entity": SWITCH}
+    assert control_of(entry).enabled  # the control goes on
+    await switch(hass, False)
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": SETPOINT, "value": 800}, blocking=True
+    )
+    assert live_sim.device.ess_setpoint == -800
