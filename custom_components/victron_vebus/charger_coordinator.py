@@ -34,11 +34,12 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .charger_errors import translated_charger_errors
 from .const import CONF_NVM_INTERVAL, CONF_PORT, DEFAULT_NVM_INTERVAL, DOMAIN, LOGGER
 from .refresh_in_flight import RefreshInFlight
+from .unavailable_log import WarnWhenUnavailable
 from .vedirect import (
     BlueSmartCharger,
     ChargerState,
@@ -63,7 +64,7 @@ STORAGE_VERSION = 1
 ISSUE_PORT_BUSY = "port_busy"
 
 
-class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
+class ChargerCoordinator(WarnWhenUnavailable[ChargerState]):
     """Reads one Blue Smart charger's text blocks; every write goes through here."""
 
     config_entry: ChargerConfigEntry

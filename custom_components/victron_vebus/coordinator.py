@@ -19,7 +19,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .const import (
     CONF_ESS_MAX_POWER,
@@ -38,6 +38,7 @@ from .needs import Need, Part, plan_for
 from .refresh_in_flight import RefreshInFlight
 from .repairs import clear_port_issues, raise_port_issue, show_vebus_error
 from .sampler import Sampler
+from .unavailable_log import WarnWhenUnavailable
 from .vebus import (
     EepromLimiter,
     StatusPlan,
@@ -55,7 +56,7 @@ WRITE_REFRESH_COOLDOWN = 0.5  # s
 STORAGE_VERSION = 1
 
 
-class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
+class VEBusCoordinator(WarnWhenUnavailable[UnitState]):
     """Polls one VE.Bus unit; every control goes through ``async_control``."""
 
     config_entry: VEBusConfigEntry
