@@ -20,7 +20,8 @@ entity the README names does not exist or has no value, or when the integration 
 Every wait is on a condition with a generous deadline (a slow 2-core machine in CI).
 --keep leaves the configuration folder and Home Assistant's log in place and prints where.
 --quick takes the Energy picture before Home Assistant's first statistics run (up to 5 minutes
-away), with its "Statistics not defined" notes: for checks whose pictures are not kept (CI).
+away), with its "Statistics not defined" notes, and the dashboard before its history graph has
+minutes of data: for checks whose pictures are not kept (CI).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 import contextlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 import functools
 import json
 import os
@@ -408,15 +410,15 @@ async def shoot(page: Page, out: Path, name: str) -> Path:
 
 async def device_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
     devices = await hass.ws("config/device_registry/list")
-    device = next(
-        (d for d in devices if d["name"] == "MultiPlus" and d["via_device_id"] is None),
-        None,
-    )
+    device = next((d for d in devices if d["name"] == "MultiPlus"), None)  # not its interface
     if device is None:
         raise Failure("device page: no device of the integration")
     await page.set_viewport_size({"width": WIDTH, "height": 1600})
     await page.goto(f"{hass.base}/config/devices/device/{device['id']}")
-    await wait_for_text(page, "device", ("MultiPlus", "Controls", "Sensors", "Battery voltage"))
+    # The device info as a Victron owner reads it: model (product id), the interface it is
+    # connected via, the firmware "v304 (2648304)".
+    info = (device["model"], "MK3 interface", device["sw_version"])
+    await wait_for_text(page, "device", ("MultiPlus", *info, "Controls", "Battery voltage"))
     path = await shoot(page, out, "device")
     await page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
     return path
@@ -475,8 +477,11 @@ async def options_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
     return await shoot(page, out, "options")
 
 
-async def dashboard_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
-    """A dashboard of exactly the README's card YAML, stored through the lovelace API."""
+async def dashboard_page(
+    page: Page, hass: HomeAssistant, out: Path, *, wait_for_history: bool = True
+) -> Path:
+    """A dashboard of exactly the README's card YAML, stored through the lovelace API; taken
+    once its history graph has data enough to be seen (not a line at the chart's edge)."""
     cards = readme_cards(README.read_text())
     if not cards:
         raise Failure("dashboard: the README has no dashboard card YAML")
@@ -495,6 +500,8 @@ async def dashboard_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
         url_path=url_path,
         config={"views": [{"title": "MultiPlus", "path": "multiplus", "cards": cards}]},
     )
+    if wait_for_history:
+        await wait_for_history(hass, cards)
     await page.goto(f"{hass.base}/{url_path}/multiplus")
     states = await hass.states()
     names = {name for card in cards for name in card_names(card, states)}
@@ -507,6 +514,50 @@ async def dashboard_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
         PAGE_DEADLINE,
     )
     return await shoot(page, out, "dashboard")
+
+
+# How much recorded history the README's history graph needs before its picture: a tenth
+# of its window, enough to see the lines (the card shows hours_to_show; this is minutes).
+HISTORY_SHARE = 0.13
+HISTORY_DEADLINE = 900.0
+
+
+async def wait_for_history(hass: HomeAssistant, cards: list[dict[str, Any]]) -> None:
+    """Until every history graph's entities have recorded states over a share of its window."""
+    for card in history_graphs(cards):
+        hours = float(card.get("hours_to_show", 24))
+        entity_ids = [e if isinstance(e, str) else e["entity"] for e in card["entities"]]
+        needed = hours * 3600 * HISTORY_SHARE
+        await wait_for(
+            f"dashboard: {needed / 60:.0f} minutes of history of {', '.join(entity_ids)}",
+            functools.partial(recorded_for, hass, entity_ids, hours, needed),
+            HISTORY_DEADLINE,
+        )
+
+
+async def recorded_for(
+    hass: HomeAssistant, entity_ids: list[str], hours: float, needed: float
+) -> bool:
+    """Each entity has states recorded over ``needed`` seconds of the last ``hours``."""
+    history = await hass.ws(
+        "history/history_during_period",
+        start_time=datetime.fromtimestamp(time.time() - hours * 3600, UTC).isoformat(),
+        entity_ids=entity_ids,
+        minimal_response=True,
+        no_attributes=True,
+    )
+    spans = [
+        states[-1]["lu"] - states[0]["lu"] if len(states) > 1 else 0.0
+        for states in (history.get(entity_id, []) for entity_id in entity_ids)
+    ]
+    return min(spans) >= needed
+
+
+def history_graphs(cards: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for card in cards:
+        if card.get("type") == "history-graph":
+            yield card
+        yield from history_graphs(card.get("cards", []))
 
 
 # Every history graph has drawn its chart (a canvas inside ha-chart-base).
@@ -672,13 +723,15 @@ async def take_pictures(
     page = await context.new_page()
     saved = []
     energy = functools.partial(energy_page, wait_for_statistics=not quick)
-    # The Energy settings last: they wait for Home Assistant's statistics run.
+    dashboard = functools.partial(dashboard_page, wait_for_history=not quick)
+    # The Energy settings and the dashboard last: they wait for Home Assistant's statistics
+    # run and for minutes of history.
     for name, take in (
         ("device", device_page),
-        ("dashboard", dashboard_page),
         ("options", options_page),
         ("config flow", config_flow_page),
         ("energy", energy),
+        ("dashboard", dashboard),
     ):
         try:
             saved.append(await take(page, hass, out))
@@ -700,6 +753,8 @@ async def main_async(out: Path, keep: bool, quick: bool = False) -> list[Path]:
             processes, config, "vedirect-sim", "--model", CHARGER_MODEL
         )
         shutil.copy(CONFIGURATION, config / "configuration.yaml")
+        (config / "automations.yaml").write_text("[]\n")  # as scripts/develop makes them
+        (config / "scripts.yaml").write_text("{}\n")
         seed(config, url, charger_url)
         port = free_port()
         start_home_assistant(processes, config, port)

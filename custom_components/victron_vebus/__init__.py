@@ -7,12 +7,13 @@ from typing import cast
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .charger_coordinator import ChargerConfigEntry, ChargerCoordinator, async_setup_charger
 from .const import CONF_PORT, DOMAIN, FAMILY_VEDIRECT
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
+from .entity import interface_device_info
 from .identify import entry_family
 from .runtime import VictronConfigEntry
 from .services import async_setup_services
@@ -58,6 +59,8 @@ async def _async_setup_vebus_entry(hass: HomeAssistant, entry: VEBusConfigEntry)
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _release_on_stop))
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
+    if (interface := interface_device_info(coordinator)) is not None:  # the unit's via
+        dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **interface)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.sampler.async_start()
     return True

@@ -11,7 +11,49 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import VEBusCoordinator
 from .needs import Need, Part
-from .vebus import UnitStatus, firmware_type
+from .vebus import UnitStatus, firmware_type, unit_position, version_display
+
+
+def _base_id(coordinator: VEBusCoordinator) -> str:
+    entry = coordinator.config_entry
+    return entry.unique_id or entry.entry_id
+
+
+def interface_device_info(coordinator: VEBusCoordinator) -> DeviceInfo | None:
+    """The MK2/MK3 the unit is reached through, a device of its own ("Connected via MK3
+    interface"), with its firmware as Victron writes it; None until it answered."""
+    device = coordinator.unit.device
+    if device is None:
+        return None
+    version = device.interface_version
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{_base_id(coordinator)}_interface")},
+        manufacturer=MANUFACTURER,
+        name=f"{device.interface_model} interface",
+        model=device.interface_model,
+        model_id=str(firmware_type(version)),
+        sw_version=version_display(version),
+    )
+
+
+def unit_device_info(coordinator: VEBusCoordinator) -> DeviceInfo:
+    """The unit (or the system of several): named by its model line, never the port
+    (entity ids read select.multiplus_mode, select.multiplus_ii_mode); the exact model and
+    product id, the VE.Bus firmware as Victron's tools show it."""
+    unit = coordinator.unit
+    device, product = unit.device, unit.product
+    info = DeviceInfo(
+        identifiers={(DOMAIN, _base_id(coordinator))},
+        manufacturer=MANUFACTURER,
+        name=product.line,
+        model=product.name,
+        model_id=None if product.product_id is None else str(product.product_id),
+        sw_version=product.firmware_display,
+        serial_number=device.serial_number if device else None,
+    )
+    if (interface := interface_device_info(coordinator)) is not None:
+        info["via_device"] = next(iter(interface["identifiers"]))
+    return info
 
 
 class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
@@ -34,24 +76,7 @@ class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
         base_id = entry.unique_id or entry.entry_id
         self._attr_unique_id = f"{base_id}_{description.key}{key_suffix}"
         self._needs = tuple(needs)
-        unit = coordinator.unit
-        device, product = unit.device, unit.product
-        firmware = product.firmware
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, base_id)},
-            manufacturer=MANUFACTURER,
-            # Named after the unit, never the port: entity ids read select.multiplus_mode.
-            name=str(product.family),
-            model=product.name,
-            sw_version=product.firmware_text,
-            hw_version=(
-                f"firmware type {firmware_type(firmware)}, via {device.interface_model} "
-                f"{device.interface_version}"
-                if device is not None and firmware is not None
-                else None
-            ),
-            serial_number=device.serial_number if device else None,
-        )
+        self._attr_device_info = unit_device_info(coordinator)
 
     @property
     def available(self) -> bool:
@@ -77,15 +102,16 @@ class VEBusMemberEntity(VEBusEntity):
     ) -> None:
         super().__init__(coordinator, description, (*needs, Part.UNITS), f"_unit_{address}")
         self.address = address
-        entry = coordinator.config_entry
-        system_id = entry.unique_id or entry.entry_id
-        product = coordinator.unit.product
+        unit = coordinator.unit
+        product = unit.product
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"{system_id}_unit_{address}")},
+            identifiers={(DOMAIN, f"{_base_id(coordinator)}_unit_{address}")},
             manufacturer=MANUFACTURER,
-            name=f"{product.family} unit {address}",
+            # By model line and place: "MultiPlus-II L2", never two alike.
+            name=f"{product.line} {unit_position(address, unit.phases, unit.addresses)}",
             model=product.name,
-            via_device=(DOMAIN, system_id),
+            model_id=None if product.product_id is None else str(product.product_id),
+            via_device=(DOMAIN, _base_id(coordinator)),
         )
 
     @property

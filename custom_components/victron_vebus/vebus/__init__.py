@@ -79,7 +79,15 @@ from .models import (
     SwitchState,
     VEBusErrorCode,
 )
-from .product import Family, Product, family_of, firmware_type, firmware_version_text
+from .product import (
+    Family,
+    Product,
+    family_of,
+    firmware_type,
+    firmware_version_text,
+    unit_position,
+    version_display,
+)
 from .restore import (
     Difference,
     Outcome,
@@ -203,4 +211,6 @@ __all__ = [
     "setting_id",
     "setting_name",
     "status_to_json",
+    "unit_position",
+    "version_display",
 ]

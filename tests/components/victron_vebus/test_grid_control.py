@@ -475,12 +475,15 @@ async def test_three_phases_show_each_share_and_the_total(hass: HomeAssistant) -
     sim = Simulator("multiplus2-48", phases=3, paced=False, live=False, seed=2)
     try:
         entry = await add_entry(hass, await sim.start_pty(), {CONF_ESS_MAX_POWER: 6000})
+        setpoint = "number.multiplus_ii_ess_setpoint"  # the MultiPlus-II's
         await hass.services.async_call(
-            "number", "set_value", {"entity_id": SETPOINT, "value": 1000}, blocking=True
+            "number", "set_value", {"entity_id": setpoint, "value": 1000}, blocking=True
         )
         assert [unit.ess_setpoint for unit in sim.device.units] == [-334, -333, -333]
-        assert float(hass.states.get(SETPOINT).state) == 1000
-        shares = [hass.states.get(f"sensor.multiplus_ess_setpoint_l{phase}") for phase in (1, 2, 3)]
+        assert float(hass.states.get(setpoint).state) == 1000
+        shares = [
+            hass.states.get(f"sensor.multiplus_ii_ess_setpoint_l{phase}") for phase in (1, 2, 3)
+        ]
         assert [share.state for share in shares if share is not None] == ["334", "333", "333"]
         await hass.config_entries.async_unload(entry.entry_id)
         assert [unit.ess_setpoint for unit in sim.device.units] == [0, 0, 0]
