@@ -478,7 +478,7 @@ async def options_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
 
 
 async def dashboard_page(
-    page: Page, hass: HomeAssistant, out: Path, *, wait_for_history: bool = True
+    page: Page, hass: HomeAssistant, out: Path, *, with_history: bool = True
 ) -> Path:
     """A dashboard of exactly the README's card YAML, stored through the lovelace API; taken
     once its history graph has data enough to be seen (not a line at the chart's edge)."""
@@ -500,7 +500,7 @@ async def dashboard_page(
         url_path=url_path,
         config={"views": [{"title": "MultiPlus", "path": "multiplus", "cards": cards}]},
     )
-    if wait_for_history:
+    if with_history:
         await wait_for_history(hass, cards)
     await page.goto(f"{hass.base}/{url_path}/multiplus")
     states = await hass.states()
@@ -723,7 +723,7 @@ async def take_pictures(
     page = await context.new_page()
     saved = []
     energy = functools.partial(energy_page, wait_for_statistics=not quick)
-    dashboard = functools.partial(dashboard_page, wait_for_history=not quick)
+    dashboard = functools.partial(dashboard_page, with_history=not quick)
     # The Energy settings and the dashboard last: they wait for Home Assistant's statistics
     # run and for minutes of history.
     for name, take in (
