@@ -9,6 +9,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import CONF_INTERFACE, CONF_PORT, DOMAIN
+from custom_components.victron_vebus.identify import async_identify
 from vebus_sim import Simulator
 
 from .conftest import set_up
@@ -117,5 +118,19 @@ async def test_an_inverter_has_no_charger_entities_and_two_modes(
         modes = ["on", "charger_only", "inverter_only", "off"] if has_charger else ["on", "off"]
         assert options == modes
         await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+@pytest.mark.parametrize(
+    ("model", "title"), [("multiplus2-48", "MultiPlus-II"), ("multiplus-12", "MultiPlus")]
+)
+async def test_the_config_flow_names_the_entry_by_product_line(model: str, title: str) -> None:
+    """ "Found a VE.Bus unit: MultiPlus-II", the name its device gets too."""
+    sim = Simulator(model, paced=False, live=False)
+    try:
+        found = await async_identify(await sim.start_pty())
+        assert not isinstance(found, str)
+        assert found.name == title
     finally:
         await sim.stop()
