@@ -538,7 +538,7 @@ async def wait_for_history(hass: HomeAssistant, cards: list[dict[str, Any]]) -> 
 async def recorded_for(
     hass: HomeAssistant, entity_ids: list[str], hours: float, needed: float
 ) -> bool:
-    """Each entity has states recorded over ``needed`` seconds of the last ``hours``."""
+    """Each entity has a state recorded ``needed`` seconds ago or earlier, within ``hours``."""
     history = await hass.ws(
         "history/history_during_period",
         start_time=datetime.fromtimestamp(time.time() - hours * 3600, UTC).isoformat(),
@@ -546,8 +546,11 @@ async def recorded_for(
         minimal_response=True,
         no_attributes=True,
     )
+    # The graph draws a state from when it was recorded until the next, the last one until
+    # now: a steady value is a line too.
+    now = time.time()
     spans = [
-        states[-1]["lu"] - states[0]["lu"] if len(states) > 1 else 0.0
+        now - states[0]["lu"] if states else 0.0
         for states in (history.get(entity_id, []) for entity_id in entity_ids)
     ]
     return min(spans) >= needed
