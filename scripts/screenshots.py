@@ -509,17 +509,17 @@ async def dashboard_page(
     short = tuple(sorted(name.removeprefix("MultiPlus ") for name in names))
     await wait_for_text(page, "dashboard", short)
     await wait_for(
-        "dashboard: waiting for the history graph",
+        "dashboard: waiting for the history graph's lines",
         lambda: page.evaluate(_CHARTS_DRAWN),
         PAGE_DEADLINE,
     )
     return await shoot(page, out, "dashboard")
 
 
-# How much recorded history the README's history graph needs before its picture: a tenth
-# of its window, enough to see the lines (the card shows hours_to_show; this is minutes).
-HISTORY_SHARE = 0.13
-HISTORY_DEADLINE = 900.0
+# How much recorded history the README's history graph needs before its picture: a fifth
+# of its window, enough to see the lines (12 minutes of the README's 1-hour graph).
+HISTORY_SHARE = 0.2
+HISTORY_DEADLINE = 1200.0
 
 
 async def wait_for_history(hass: HomeAssistant, cards: list[dict[str, Any]]) -> None:
@@ -563,15 +563,19 @@ def history_graphs(cards: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         yield from history_graphs(card.get("cards", []))
 
 
-# Every history graph has drawn its chart (a canvas inside ha-chart-base).
+# Every history graph has drawn its chart with data: each series of its echarts instance
+# (ha-chart-base's ``chart``) has points. (The browser asks for reduced motion, so the
+# lines are drawn at once, not animated in after the picture.)
 _CHARTS_DRAWN = """
 () => {
   let graphs = 0, drawn = 0;
   const walk = (root) => {
     for (const el of root.querySelectorAll('*')) {
       if (el.localName === 'hui-history-graph-card') graphs++;
-      if (el.localName === 'ha-chart-base' && el.shadowRoot &&
-          el.shadowRoot.querySelector('canvas, svg')) drawn++;
+      if (el.localName === 'ha-chart-base' && el.chart) {
+        const series = el.chart.getOption().series || [];
+        if (series.length && series.every((s) => s.data && s.data.length > 0)) drawn++;
+      }
       if (el.shadowRoot) walk(el.shadowRoot);
     }
   };
@@ -719,7 +723,9 @@ def integration_errors(log: Path) -> list[str]:
 async def take_pictures(
     browser: Browser, hass: HomeAssistant, out: Path, *, quick: bool = False
 ) -> list[Path]:
-    context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="en-GB")
+    context = await browser.new_context(
+        viewport={"width": WIDTH, "height": HEIGHT}, locale="en-GB", reduced_motion="reduce"
+    )
     await context.add_init_script(
         f"window.localStorage.setItem('hassTokens', {json.dumps(hass.browser_tokens())});"
     )
