@@ -396,8 +396,29 @@ async def wait_for_text(page: Page, name: str, texts: tuple[str, ...]) -> None:
         raise
 
 
+# Every icon drawn: an ha-icon (an "mdi:" icon, loaded in the background) holds an
+# ha-svg-icon with its path once loaded; until then the row shows no icon.
+_ICONS_DRAWN = """
+() => {
+  let pending = 0;
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.localName === 'ha-icon' && el.shadowRoot) {
+        const svg = el.shadowRoot.querySelector('ha-svg-icon');
+        if (!svg || !svg.path) pending++;
+      }
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return pending === 0;
+}
+"""
+
+
 async def shoot(page: Page, out: Path, name: str) -> Path:
     await check_page(page, name)
+    await wait_for(f"{name}: the icons drawn", lambda: page.evaluate(_ICONS_DRAWN), PAGE_DEADLINE)
     path = out / f"{name}.png"
     await page.screenshot(path=str(path))
     # A last look: what was saved is what was checked.
