@@ -24,7 +24,8 @@ entity the README names does not exist or has no value, or when the integration 
 Every wait is on a condition with a generous deadline (a slow 2-core machine in CI).
 --keep leaves the configuration folder and Home Assistant's log in place and prints where.
 --quick takes the Energy picture before Home Assistant's first statistics run (up to 5 minutes
-away), with its "Statistics not defined" notes: for checks whose pictures are not kept (CI).
+away), with its "Statistics not defined" notes, and the dashboard before its history graph has
+minutes of data: for checks whose pictures are not kept (CI).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 import contextlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 import functools
 import json
 import os
@@ -450,8 +452,29 @@ async def wait_for_text(page: Page, name: str, texts: tuple[str, ...]) -> None:
         raise
 
 
+# Every icon drawn: an ha-icon (an "mdi:" icon, loaded in the background) holds an
+# ha-svg-icon with its path once loaded; until then the row shows no icon.
+_ICONS_DRAWN = """
+() => {
+  let pending = 0;
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.localName === 'ha-icon' && el.shadowRoot) {
+        const svg = el.shadowRoot.querySelector('ha-svg-icon');
+        if (!svg || !svg.path) pending++;
+      }
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return pending === 0;
+}
+"""
+
+
 async def shoot(page: Page, out: Path, name: str) -> Path:
     await check_page(page, name)
+    await wait_for(f"{name}: the icons drawn", lambda: page.evaluate(_ICONS_DRAWN), PAGE_DEADLINE)
     path = out / f"{name}.png"
     await page.screenshot(path=str(path))
     # A last look: what was saved is what was checked.
@@ -464,15 +487,15 @@ async def shoot(page: Page, out: Path, name: str) -> Path:
 
 async def device_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
     devices = await hass.ws("config/device_registry/list")
-    device = next(
-        (d for d in devices if d["name"] == "MultiPlus" and d["via_device_id"] is None),
-        None,
-    )
+    device = next((d for d in devices if d["name"] == "MultiPlus"), None)  # not its interface
     if device is None:
         raise Failure("device page: no device of the integration")
     await page.set_viewport_size({"width": WIDTH, "height": 1600})
     await page.goto(f"{hass.base}/config/devices/device/{device['id']}")
-    await wait_for_text(page, "device", ("MultiPlus", "Controls", "Sensors", "Battery voltage"))
+    # The device info as a Victron owner reads it: model (product id), the interface it is
+    # connected via, the firmware "v304 (2648304)".
+    info = (device["model"], "MK3 interface", device["sw_version"])
+    await wait_for_text(page, "device", ("MultiPlus", *info, "Controls", "Battery voltage"))
     path = await shoot(page, out, "device")
     await page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
     return path
@@ -531,8 +554,11 @@ async def options_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
     return await shoot(page, out, "options")
 
 
-async def dashboard_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
-    """A dashboard of exactly the README's card YAML, stored through the lovelace API."""
+async def dashboard_page(
+    page: Page, hass: HomeAssistant, out: Path, *, with_history: bool = True
+) -> Path:
+    """A dashboard of exactly the README's card YAML, stored through the lovelace API; taken
+    once its history graph has data enough to be seen (not a line at the chart's edge)."""
     cards = readme_cards(README.read_text())
     if not cards:
         raise Failure("dashboard: the README has no dashboard card YAML")
@@ -551,6 +577,8 @@ async def dashboard_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
         url_path=url_path,
         config={"views": [{"title": "MultiPlus", "path": "multiplus", "cards": cards}]},
     )
+    if with_history:
+        await wait_for_history(hass, cards)
     await page.goto(f"{hass.base}/{url_path}/multiplus")
     states = await hass.states()
     names = {name for card in cards for name in card_names(card, states)}
@@ -558,22 +586,73 @@ async def dashboard_page(page: Page, hass: HomeAssistant, out: Path) -> Path:
     short = tuple(sorted(name.removeprefix("MultiPlus ") for name in names))
     await wait_for_text(page, "dashboard", short)
     await wait_for(
-        "dashboard: waiting for the history graph",
+        "dashboard: waiting for the history graph's lines",
         lambda: page.evaluate(_CHARTS_DRAWN),
         PAGE_DEADLINE,
     )
     return await shoot(page, out, "dashboard")
 
 
-# Every history graph has drawn its chart (a canvas inside ha-chart-base).
+# How much recorded history the README's history graph needs before its picture: a fifth
+# of its window, enough to see the lines (12 minutes of the README's 1-hour graph).
+HISTORY_SHARE = 0.2
+HISTORY_DEADLINE = 1200.0
+
+
+async def wait_for_history(hass: HomeAssistant, cards: list[dict[str, Any]]) -> None:
+    """Until every history graph's entities have recorded states over a share of its window."""
+    for card in history_graphs(cards):
+        hours = float(card.get("hours_to_show", 24))
+        entity_ids = [e if isinstance(e, str) else e["entity"] for e in card["entities"]]
+        needed = hours * 3600 * HISTORY_SHARE
+        await wait_for(
+            f"dashboard: {needed / 60:.0f} minutes of history of {', '.join(entity_ids)}",
+            functools.partial(recorded_for, hass, entity_ids, hours, needed),
+            HISTORY_DEADLINE,
+        )
+
+
+async def recorded_for(
+    hass: HomeAssistant, entity_ids: list[str], hours: float, needed: float
+) -> bool:
+    """Each entity has a state recorded ``needed`` seconds ago or earlier, within ``hours``."""
+    history = await hass.ws(
+        "history/history_during_period",
+        start_time=datetime.fromtimestamp(time.time() - hours * 3600, UTC).isoformat(),
+        entity_ids=entity_ids,
+        minimal_response=True,
+        no_attributes=True,
+    )
+    # The graph draws a state from when it was recorded until the next, the last one until
+    # now: a steady value is a line too.
+    now = time.time()
+    spans = [
+        now - states[0]["lu"] if states else 0.0
+        for states in (history.get(entity_id, []) for entity_id in entity_ids)
+    ]
+    return min(spans) >= needed
+
+
+def history_graphs(cards: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for card in cards:
+        if card.get("type") == "history-graph":
+            yield card
+        yield from history_graphs(card.get("cards", []))
+
+
+# Every history graph has drawn its chart with data: each series of its echarts instance
+# (ha-chart-base's ``chart``) has points. (The browser asks for reduced motion, so the
+# lines are drawn at once, not animated in after the picture.)
 _CHARTS_DRAWN = """
 () => {
   let graphs = 0, drawn = 0;
   const walk = (root) => {
     for (const el of root.querySelectorAll('*')) {
       if (el.localName === 'hui-history-graph-card') graphs++;
-      if (el.localName === 'ha-chart-base' && el.shadowRoot &&
-          el.shadowRoot.querySelector('canvas, svg')) drawn++;
+      if (el.localName === 'ha-chart-base' && el.chart) {
+        const series = el.chart.getOption().series || [];
+        if (series.length && series.every((s) => s.data && s.data.length > 0)) drawn++;
+      }
       if (el.shadowRoot) walk(el.shadowRoot);
     }
   };
@@ -748,7 +827,9 @@ def integration_errors(log: Path) -> list[str]:
 async def take_pictures(
     browser: Browser, hass: HomeAssistant, out: Path, moved_entry: str, *, quick: bool = False
 ) -> list[Path]:
-    context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="en-GB")
+    context = await browser.new_context(
+        viewport={"width": WIDTH, "height": HEIGHT}, locale="en-GB", reduced_motion="reduce"
+    )
     await context.add_init_script(
         f"window.localStorage.setItem('hassTokens', {json.dumps(hass.browser_tokens())});"
     )
@@ -756,14 +837,16 @@ async def take_pictures(
     saved = []
     energy = functools.partial(energy_page, wait_for_statistics=not quick)
     repair = functools.partial(repair_page, entry_id=moved_entry)
-    # The Energy settings after the others: they wait for Home Assistant's statistics run.
-    # The repair last: its entry adds a second MultiPlus once it is fixed.
+    dashboard = functools.partial(dashboard_page, with_history=not quick)
+    # The Energy settings and the dashboard after the others: they wait for Home Assistant's
+    # statistics run and for minutes of history. The repair last: its entry adds a second
+    # MultiPlus once it is fixed.
     for name, take in (
         ("device", device_page),
-        ("dashboard", dashboard_page),
         ("options", options_page),
         ("config flow", config_flow_page),
         ("energy", energy),
+        ("dashboard", dashboard),
         ("repair", repair),
     ):
         try:
@@ -787,6 +870,8 @@ async def main_async(out: Path, keep: bool, quick: bool = False) -> list[Path]:
         )
         adapter = await start_pty_simulator(processes, config)
         shutil.copy(CONFIGURATION, config / "configuration.yaml")
+        (config / "automations.yaml").write_text("[]\n")  # as scripts/develop makes them
+        (config / "scripts.yaml").write_text("{}\n")
         seed(config, url, charger_url)
         moved_entry, usb_ports = seed_moved_entry(config, adapter)
         port = free_port()

@@ -8,7 +8,11 @@ from typing import cast
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import config_validation as cv, issue_registry as ir
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
@@ -17,6 +21,7 @@ from .charger_coordinator import ChargerConfigEntry, ChargerCoordinator, async_s
 from .const import CONF_PORT, DOMAIN, FAMILY_VEDIRECT
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .device_ids import is_current
+from .entity import interface_device_info
 from .identify import entry_family
 from .repairs import clear_port_issues, issue_id
 from .runtime import VictronConfigEntry
@@ -64,6 +69,8 @@ async def _async_setup_vebus_entry(hass: HomeAssistant, entry: VEBusConfigEntry)
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _release_on_stop))
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
+    if (interface := interface_device_info(coordinator)) is not None:  # the unit's via
+        dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **interface)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.sampler.async_start()
     return True

@@ -33,12 +33,13 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .charger_errors import translated_charger_errors
 from .const import CONF_NVM_INTERVAL, CONF_PORT, DEFAULT_NVM_INTERVAL, DOMAIN, LOGGER
 from .refresh_in_flight import RefreshInFlight
 from .repairs import PORT_BUSY, MovedPortCheck, clear_port_issues, raise_port_issue
+from .unavailable_log import WarnWhenUnavailable
 from .vedirect import (
     BlueSmartCharger,
     ChargerState,
@@ -63,7 +64,7 @@ LIMIT_READ_INTERVAL = 30.0  # s between two read-backs of the limit (every write
 STORAGE_VERSION = 1
 
 
-class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
+class ChargerCoordinator(WarnWhenUnavailable[ChargerState]):
     """Reads one Blue Smart charger's text blocks; every write goes through here."""
 
     config_entry: ChargerConfigEntry
@@ -96,6 +97,7 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
         self.counters: Counter[str] = Counter()
         self.last_wish: WishResult | None = None
         self._limit_read_at: float | None = None  # monotonic
+        self._voltages_writable: bool | None = None
         self._in_flight = RefreshInFlight()
         self.moved = MovedPortCheck(hass, entry)
 
@@ -119,6 +121,9 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
         with self._update_failed():
             await self.charger.discover()
         self._limit_read_at = time.monotonic()
+        # The charge voltages are numbers with a user-defined battery type, read-only
+        # sensors with a preset: a change of type (in VictronConnect) reloads the entry.
+        self._voltages_writable = self.charger.user_defined_battery
 
     async def _async_update_data(self) -> ChargerState:
         self.counters["refreshes"] += 1
@@ -130,6 +135,9 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
             state = await self.charger.refresh(read_limit=read_limit)
         if read_limit:
             self._limit_read_at = now
+        if self.charger.user_defined_battery != self._voltages_writable:
+            self._voltages_writable = self.charger.user_defined_battery
+            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
         if not self.last_update_success:
             self.counters["recoveries"] += 1
         clear_port_issues(self.hass, self.config_entry)

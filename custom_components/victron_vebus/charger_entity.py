@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -38,3 +39,18 @@ class ChargerEntity(CoordinatorEntity[ChargerCoordinator]):
             sw_version=reading.firmware if reading is not None else None,
             serial_number=reading.serial if reading is not None else None,
         )
+
+
+VOLTAGE_KEYS = ("absorption_voltage", "float_voltage")
+
+
+def drop_voltages_of_kind(coordinator: ChargerCoordinator, domain: str) -> None:
+    """The charge voltages are numbers with a user-defined battery type and sensors with a
+    preset: after a change of type, the registry entries of the kind not created go."""
+    entry = coordinator.config_entry
+    base_id = entry.unique_id or entry.entry_id
+    registry = er.async_get(coordinator.hass)
+    for key in VOLTAGE_KEYS:
+        entity_id = registry.async_get_entity_id(domain, DOMAIN, f"{base_id}_{key}")
+        if entity_id is not None:
+            registry.async_remove(entity_id)

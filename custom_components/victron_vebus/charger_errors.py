@@ -18,6 +18,7 @@ from .vedirect import (
     VEDirectError,
     VEDirectInvalidValueError,
     VEDirectOutOfRangeError,
+    VEDirectPresetBatteryError,
     VEDirectRateLimitedError,
     VEDirectUnsupportedError,
 )
@@ -76,6 +77,12 @@ def translated_charger_errors(interval_minutes: float) -> Iterator[None]:
         ) from err
     except VEDirectClosedError as err:
         raise HomeAssistantError(translation_domain=DOMAIN, translation_key="closed") from err
+    except VEDirectPresetBatteryError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="charger_preset_battery",
+            translation_placeholders={"item": _item(err.item)},
+        ) from err
     except VEDirectUnsupportedError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,

@@ -27,7 +27,7 @@ from homeassistant.const import EntityCategory, UnitOfElectricCurrent, UnitOfEle
 from homeassistant.util import dt as dt_util
 
 from .charger_coordinator import ChargerCoordinator
-from .charger_entity import ChargerEntity
+from .charger_entity import ChargerEntity, drop_voltages_of_kind
 from .vedirect import BlueSmartCharger, Reg, Register, VEDirectUnsupportedError, WriteResult
 
 CHARGE_CURRENT_LIMIT = NumberEntityDescription(
@@ -82,6 +82,10 @@ def charger_numbers(coordinator: ChargerCoordinator) -> Iterator[NumberEntity]:
         bounds = charger.voltage_bounds
     except VEDirectUnsupportedError:
         return
+    if not charger.user_defined_battery:  # a preset fixes them: sensors (charger_sensor.py)
+        drop_voltages_of_kind(coordinator, "number")
+        return
+    drop_voltages_of_kind(coordinator, "sensor")
     for description in VOLTAGES:
         if charger.setting(description.register) is not None:
             yield ChargerVoltageNumber(coordinator, description, bounds)
@@ -120,7 +124,8 @@ class ChargeCurrentLimitNumber(ChargerEntity, NumberEntity):
 
 
 class ChargerVoltageNumber(ChargerEntity, NumberEntity):
-    """Absorption or float voltage; written only with a user-defined battery type."""
+    """Absorption or float voltage, while the battery type is user defined (with a preset,
+    they are read-only sensors; a change of battery type reloads the entry)."""
 
     entity_description: ChargerVoltageDescription
 

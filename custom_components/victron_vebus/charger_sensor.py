@@ -13,12 +13,17 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import UnitOfElectricCurrent, UnitOfElectricPotential, UnitOfTemperature
+from homeassistant.const import (
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfTemperature,
+)
 from homeassistant.helpers.typing import StateType
 
 from .charger_coordinator import ChargerCoordinator
-from .charger_entity import ChargerEntity
-from .vedirect import ChargerError, ChargerState, ChargeState, Output
+from .charger_entity import VOLTAGE_KEYS, ChargerEntity
+from .vedirect import ChargerError, ChargerState, ChargeState, Output, Reg, Register
 
 OTHER = "other"  # a code the tables do not know; its number is the "code" attribute
 TEMPERATURE_FIELD = "T"  # in the text block; "---" without a sensor, absent on the IP65
@@ -117,6 +122,12 @@ def charger_sensors(coordinator: ChargerCoordinator) -> Iterator[SensorEntity]:
         )
     for description in SENSORS:
         yield ChargerSensor(coordinator, description)
+    charger = coordinator.charger
+    if charger.user_defined_battery is False:  # a preset fixes them: shown, not set
+        registers = (Reg.ABSORPTION_VOLTAGE, Reg.FLOAT_VOLTAGE)
+        for register, key in zip(registers, VOLTAGE_KEYS, strict=True):
+            if charger.setting(register) is not None:
+                yield ChargerPresetVoltageSensor(coordinator, register, key)
 
 
 class ChargerSensor(ChargerEntity, SensorEntity):
@@ -157,3 +168,21 @@ class ChargerOutputSensor(ChargerEntity, SensorEntity):
             if output.number == self._number:
                 return self.entity_description.value_fn(output)
         return None
+
+
+class ChargerPresetVoltageSensor(ChargerEntity, SensorEntity):
+    """A charge voltage the battery type's preset fixes: read-only, and says why (the
+    ``battery_type`` attribute, translated: choose the user-defined type to set it)."""
+
+    _attr_device_class = SensorDeviceClass.VOLTAGE
+    _attr_native_unit_of_measurement = UnitOfElectricPotential.VOLT
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_extra_state_attributes = {"battery_type": "preset"}
+
+    def __init__(self, coordinator: ChargerCoordinator, register: Register, key: str) -> None:
+        super().__init__(coordinator, SensorEntityDescription(key=key, translation_key=key))
+        self._register = register
+
+    @property
+    def native_value(self) -> float | None:
+        return self.coordinator.charger.setting(self._register)

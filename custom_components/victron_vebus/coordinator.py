@@ -20,7 +20,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .const import (
     CONF_ESS_MAX_POWER,
@@ -47,6 +47,7 @@ from .repairs import (
     show_vebus_error,
 )
 from .sampler import Sampler
+from .unavailable_log import WarnWhenUnavailable
 from .vebus import (
     EepromLimiter,
     RamOnlyLedger,
@@ -69,7 +70,7 @@ STORAGE_VERSION = 1
 RAM_ONLY_SAVE_DELAY = 10  # s
 
 
-class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
+class VEBusCoordinator(WarnWhenUnavailable[UnitState]):
     """Polls one VE.Bus unit; every control goes through ``async_control``."""
 
     config_entry: VEBusConfigEntry
@@ -240,6 +241,12 @@ class VEBusCoordinator(DataUpdateCoordinator[UnitState]):
         )
         await asyncio.shield(refresh)
         return result
+
+    def refuse_hand_setpoint(self) -> None:
+        """An ESS setpoint set by hand (the number, an action): refused while the grid
+        target control holds the setpoint."""
+        if self.grid_control is not None:
+            self.grid_control.refuse_hand_setpoint()
 
     async def async_read[T](self, read: Awaitable[T]) -> T:
         """A read for an action's response, its errors translated."""

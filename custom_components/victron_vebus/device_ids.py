@@ -27,18 +27,25 @@ def member_key(key: str, address: int) -> str:
     return f"{key}_unit_{address}"
 
 
+def interface_key(key: str) -> str:
+    """The device id of the MK2/MK3 interface a VE.Bus entry's unit is reached through."""
+    return f"{key}_interface"
+
+
 def belongs_to(value: str, key: str) -> bool:
     """An id built from ``key``: the key itself, or the key and what follows it."""
     return value == key or value.startswith(f"{key}_")
 
 
 def is_current(entry: ConfigEntry, value: str, addresses: tuple[int, ...] | None) -> bool:
-    """The entry has the device known by ``value`` now: its own, or one of its units at
-    ``addresses`` (None: not known while the entry is not loaded, so any of its units)."""
+    """The entry has the device known by ``value`` now: its own, its interface, or one of
+    its units at ``addresses`` (None: not known while the entry is not loaded, so any of
+    its units)."""
     key = entry_key(entry)
     if addresses is None:
         return belongs_to(value, key)
-    return value == key or value in {member_key(key, address) for address in addresses}
+    current = {key, interface_key(key), *(member_key(key, address) for address in addresses)}
+    return value in current
 
 
 @callback

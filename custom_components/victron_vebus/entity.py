@@ -10,9 +10,46 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import VEBusCoordinator
-from .device_ids import entry_key, member_key
+from .device_ids import entry_key, interface_key, member_key
 from .needs import Need, Part
-from .vebus import UnitStatus, firmware_type
+from .vebus import UnitStatus, firmware_type, unit_position, version_display
+
+
+def interface_device_info(coordinator: VEBusCoordinator) -> DeviceInfo | None:
+    """The MK2/MK3 the unit is reached through, a device of its own ("Connected via MK3
+    interface"), with its firmware as Victron writes it; None until it answered."""
+    device = coordinator.unit.device
+    if device is None:
+        return None
+    version = device.interface_version
+    return DeviceInfo(
+        identifiers={(DOMAIN, interface_key(entry_key(coordinator.config_entry)))},
+        manufacturer=MANUFACTURER,
+        name=f"{device.interface_model} interface",
+        model=device.interface_model,
+        model_id=str(firmware_type(version)),
+        sw_version=version_display(version),
+    )
+
+
+def unit_device_info(coordinator: VEBusCoordinator) -> DeviceInfo:
+    """The unit (or the system of several): named by its model line, never the port
+    (entity ids read select.multiplus_mode, select.multiplus_ii_mode); the exact model and
+    product id, the VE.Bus firmware as Victron's tools show it."""
+    unit = coordinator.unit
+    device, product = unit.device, unit.product
+    info = DeviceInfo(
+        identifiers={(DOMAIN, entry_key(coordinator.config_entry))},
+        manufacturer=MANUFACTURER,
+        name=product.line,
+        model=product.name,
+        model_id=None if product.product_id is None else str(product.product_id),
+        sw_version=product.firmware_display,
+        serial_number=device.serial_number if device else None,
+    )
+    if (interface := interface_device_info(coordinator)) is not None:
+        info["via_device"] = next(iter(interface["identifiers"]))
+    return info
 
 
 class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
@@ -36,24 +73,7 @@ class VEBusEntity(CoordinatorEntity[VEBusCoordinator]):
         base_id = entry_key(coordinator.config_entry)
         self._attr_unique_id = f"{base_id}_{description.key}{key_suffix}"
         self._needs = tuple(needs)
-        unit = coordinator.unit
-        device, product = unit.device, unit.product
-        firmware = product.firmware
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, base_id)},
-            manufacturer=MANUFACTURER,
-            # Named after the unit, never the port: entity ids read select.multiplus_mode.
-            name=str(product.family),
-            model=product.name,
-            sw_version=product.firmware_text,
-            hw_version=(
-                f"firmware type {firmware_type(firmware)}, via {device.interface_model} "
-                f"{device.interface_version}"
-                if device is not None and firmware is not None
-                else None
-            ),
-            serial_number=device.serial_number if device else None,
-        )
+        self._attr_device_info = unit_device_info(coordinator)
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
@@ -73,13 +93,16 @@ class VEBusMemberEntity(VEBusEntity):
     ) -> None:
         super().__init__(coordinator, description, (*needs, Part.UNITS), f"_unit_{address}")
         self.address = address
+        unit = coordinator.unit
+        product = unit.product
         system_id = entry_key(coordinator.config_entry)
-        product = coordinator.unit.product
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, member_key(system_id, address))},
             manufacturer=MANUFACTURER,
-            name=f"{product.family} unit {address}",
+            # By model line and place: "MultiPlus-II L2", never two alike.
+            name=f"{product.line} {unit_position(address, unit.phases, unit.addresses)}",
             model=product.name,
+            model_id=None if product.product_id is None else str(product.product_id),
             via_device=(DOMAIN, system_id),
         )
 

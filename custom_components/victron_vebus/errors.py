@@ -19,9 +19,11 @@ from .vebus import (
     VEBusAsleepError,
     VEBusBackupError,
     VEBusBackupMismatchError,
+    VEBusChargeVoltageOrderError,
     VEBusClosedError,
     VEBusError,
     VEBusInvalidValueError,
+    VEBusModeError,
     VEBusOutOfRangeError,
     VEBusRateLimitedError,
     VEBusRestoreOutOfRangeError,
@@ -62,6 +64,23 @@ def translated_errors() -> Iterator[None]:
                 "value": err.value,
                 "expected": err.expected,
             },
+        ) from err
+    except VEBusChargeVoltageOrderError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=(
+                "float_above_absorption"
+                if err.item == "float_voltage"
+                else "absorption_below_float"
+            ),
+            translation_placeholders={
+                "value": f"{_number(err.value)} V",
+                "other_value": f"{_number(err.other_value)} V",
+            },
+        ) from err
+    except VEBusModeError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key=f"ess_setpoint_{err.mode}"
         ) from err
     except VEBusRateLimitedError as err:
         retry_at = dt_util.as_local(dt_util.utc_from_timestamp(err.retry_at))

@@ -19,7 +19,8 @@ from homeassistant.const import (
     UnitOfPower,
 )
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, State, callback
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.event import (
     async_track_state_change_event,
     async_track_state_report_event,
@@ -49,6 +50,7 @@ from .vebus import EssController, EssControlState, GridTargetSettings
 if TYPE_CHECKING:
     from .coordinator import VEBusCoordinator
 
+GRID_TARGET_KEY = "ess_grid_target"  # the switch that turns the control on
 # A repair issue while the control is in one of these states.
 ISSUES = {
     EssControlState.METER_STALE: "grid_meter_stale",
@@ -127,6 +129,20 @@ class GridControl:
         self._stop_following()
         await self.control.disable()
         self._changed()
+
+    def refuse_hand_setpoint(self) -> None:
+        """While the grid target runs it owns the setpoint: one set by hand would be
+        overwritten within a second, so it is refused, naming the control's switch."""
+        if not self.control.enabled:
+            return
+        entry = self.coordinator.config_entry
+        unique_id = f"{entry.unique_id or entry.entry_id}_{GRID_TARGET_KEY}"
+        switch = er.async_get(self.hass).async_get_entity_id("switch", DOMAIN, unique_id)
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="ess_setpoint_held",
+            translation_placeholders={"entity": switch or "ESS grid target"},
+        )
 
     @callback
     def async_unload(self) -> None:

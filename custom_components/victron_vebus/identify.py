@@ -19,6 +19,7 @@ from typing import Any
 
 from .const import CONF_FAMILY, CONF_INTERFACE, FAMILY_VEBUS, FAMILY_VEDIRECT
 from .vebus import (
+    Product,
     VEBusClient,
     VEBusConnectionError,
     VEBusError,
@@ -110,7 +111,8 @@ async def _probe_vebus(port: str) -> Found | str | None:
         await client.close()
     return Found(
         FAMILY_VEBUS,
-        str(family_of(inputs)),
+        # Its product line, as the device is named: "MultiPlus-II" where the product id says.
+        Product(family_of(inputs), None, device.firmware_version).line,
         device.serial_number,
         {CONF_INTERFACE: device.interface_model},
     )

@@ -146,8 +146,8 @@ class VEBusEssSetpointNumber(VEBusEntity, NumberEntity):
         super().__init__(coordinator, ESS_SETPOINT)
         # The name carries the sign convention (where the value is set, it must be seen);
         # the entity id stays number.<unit>_ess_setpoint without it.
-        family = slugify(str(coordinator.unit.product.family))
-        self.entity_id = f"number.{family}_ess_setpoint"
+        device = slugify(coordinator.unit.product.line)
+        self.entity_id = f"number.{device}_ess_setpoint"
         self._attr_native_min_value = -coordinator.unit.ess_max_power
         self._attr_native_max_value = coordinator.unit.ess_max_power
 
@@ -163,6 +163,7 @@ class VEBusEssSetpointNumber(VEBusEntity, NumberEntity):
         return None if ess is None else ess.watts
 
     async def async_set_native_value(self, value: float) -> None:
+        self.coordinator.refuse_hand_setpoint()
         await self.coordinator.async_control(lambda unit: unit.set_ess_setpoint(value))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util, slugify
 import voluptuous as vol
 
@@ -26,12 +26,14 @@ from .vebus import (
     backup_settings,
     diff_settings,
     ram_id,
+    ram_name,
     restore_settings,
     setting_id,
     setting_name,
 )
 
-ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+ATTR_DEVICE_ID = "device_id"
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"  # before device_id; still taken
 ATTR_MODE = "mode"
 ATTR_CURRENT_LIMIT = "current_limit"
 ATTR_SETTING = "setting"
@@ -58,7 +60,11 @@ SERVICE_BACKUP_SETTINGS = "backup_settings"
 SERVICE_DIFF_SETTINGS = "diff_settings"
 SERVICE_RESTORE_SETTINGS = "restore_settings"
 
-_ENTRY: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
+# The unit: a device (as the action form picks it) or, as before, its config entry.
+_ENTRY: dict[vol.Marker, Any] = {
+    vol.Exclusive(ATTR_DEVICE_ID, "unit"): cv.string,
+    vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "unit"): cv.string,
+}
 
 
 def _number(value: Any) -> float:
@@ -124,10 +130,29 @@ _TO_SOC = vol.Schema(
     }
 )
 SCHEMAS[SERVICE_CHARGE_TO_SOC] = SCHEMAS[SERVICE_DISCHARGE_TO_SOC] = _TO_SOC
+_ONE_UNIT = cv.has_at_least_one_key(ATTR_DEVICE_ID, ATTR_CONFIG_ENTRY_ID)
+
+
+def _entry_id(hass: HomeAssistant, call: ServiceCall) -> str:
+    """The config entry of the device the call names (or the entry it names itself)."""
+    if ATTR_CONFIG_ENTRY_ID in call.data:
+        return str(call.data[ATTR_CONFIG_ENTRY_ID])
+    device_id = call.data[ATTR_DEVICE_ID]
+    device = dr.async_get(hass).async_get(device_id)
+    entries = [] if device is None else device.config_entries
+    for entry_id in entries:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if entry is not None and entry.domain == DOMAIN:
+            return entry_id
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="unknown_device",
+        translation_placeholders={"device_id": device_id},
+    )
 
 
 def _coordinator(hass: HomeAssistant, call: ServiceCall) -> VEBusCoordinator:
-    entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
+    entry_id = _entry_id(hass, call)
     entry = hass.config_entries.async_get_entry(entry_id)
     if entry is None or entry.domain != DOMAIN:
         raise ServiceValidationError(
@@ -171,15 +196,31 @@ async def _set_mode(hass: HomeAssistant, call: ServiceCall) -> None:
     await coordinator.async_control(lambda unit: unit.set_mode(mode, limit))
 
 
+async def _on_unit(coordinator: VEBusCoordinator, item_id: int, kind: str) -> None:
+    """A setting or RAM variable the unit lacks is refused, named (the action form offers
+    every name the library knows)."""
+    client = coordinator.unit.client
+    info = client.setting_info if kind == "setting" else client.ram_var_info
+    if await coordinator.async_read(info(item_id)) is None:
+        name = setting_name(item_id) if kind == "setting" else ram_name(item_id)
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=f"{kind}_not_on_unit",
+            translation_placeholders={"name": name},
+        )
+
+
 async def _read_setting(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(hass, call)
     item_id = _resolve(call.data[ATTR_SETTING], setting_id, "setting")
+    await _on_unit(coordinator, item_id, "setting")
     return await coordinator.async_read(coordinator.unit.read_setting(item_id))
 
 
 async def _write_setting(hass: HomeAssistant, call: ServiceCall) -> None:
     coordinator = _coordinator(hass, call)
     item_id = _resolve(call.data[ATTR_SETTING], setting_id, "setting")
+    await _on_unit(coordinator, item_id, "setting")
     value, persist = call.data[ATTR_VALUE], call.data[ATTR_PERSIST]
     await coordinator.async_control(
         lambda unit: unit.write_setting(item_id, value, persist=persist)
@@ -189,13 +230,18 @@ async def _write_setting(hass: HomeAssistant, call: ServiceCall) -> None:
 async def _read_ram_var(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(hass, call)
     item_id = _resolve(call.data[ATTR_VARIABLE], ram_id, "variable")
+    await _on_unit(coordinator, item_id, "variable")
     return await coordinator.async_read(coordinator.unit.read_ram_var(item_id))
 
 
 async def _write_ram_var(hass: HomeAssistant, call: ServiceCall) -> None:
     coordinator = _coordinator(hass, call)
     item_id = _resolve(call.data[ATTR_VARIABLE], ram_id, "variable")
+    await _on_unit(coordinator, item_id, "variable")
     value = call.data[ATTR_VALUE]
+    ess = coordinator.unit.ess
+    if ess is not None and item_id == ess.ram_id:  # the setpoint, written as a variable
+        coordinator.refuse_hand_setpoint()
     await coordinator.async_control(lambda unit: unit.write_ram_var(item_id, value))
 
 
@@ -206,6 +252,7 @@ async def _set_ess_setpoint(hass: HomeAssistant, call: ServiceCall) -> None:
     duration: timedelta | None = call.data.get(ATTR_DURATION)
     seconds = None if duration is None else duration.total_seconds()
     power = call.data[ATTR_POWER]
+    coordinator.refuse_hand_setpoint()
     await coordinator.async_control(lambda unit: unit.set_ess_setpoint(power, seconds))
 
 
@@ -329,5 +376,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
         (SERVICE_RESTORE_SETTINGS, _restore_settings, SupportsResponse.OPTIONAL),
     ):
         hass.services.async_register(
-            DOMAIN, name, handler(function), schema=SCHEMAS[name], supports_response=response
+            DOMAIN,
+            name,
+            handler(function),
+            schema=vol.All(SCHEMAS[name], _ONE_UNIT),
+            supports_response=response,
         )

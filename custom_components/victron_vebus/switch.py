@@ -18,7 +18,7 @@ from homeassistant.helpers.restore_state import RestoreEntity
 from .const import DOMAIN
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
-from .grid_control import GridControl
+from .grid_control import GRID_TARGET_KEY, GridControl
 from .needs import Need, Part, SettingRead
 from .vebus import BATTERY_MONITOR_SETTING, FLAG_SWITCHES, FlagSwitch, VEBusUnit
 
@@ -86,7 +86,7 @@ BATTERY_MONITOR = SwitchEntityDescription(
 STANDBY = SwitchEntityDescription(
     key="standby", translation_key="standby", entity_category=EntityCategory.CONFIG
 )
-GRID_TARGET = SwitchEntityDescription(key="ess_grid_target", translation_key="ess_grid_target")
+GRID_TARGET = SwitchEntityDescription(key=GRID_TARGET_KEY, translation_key=GRID_TARGET_KEY)
 
 
 async def async_setup_entry(

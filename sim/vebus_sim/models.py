@@ -6,9 +6,10 @@ AC inputs and the raw values it starts with. The multiplus-12 start-up values ar
 ones captured on real hardware (vectors.md), so a frozen simulator reproduces those
 frames byte for byte; the other products' start-up values are plausible, not captured.
 
-Firmware numbers are AA BB CCC (type, model, version; protocol.md §3.4): the version
-decides what the unit sends (the access byte of a combined 0x89 from 308 on). The
-model codes BB of the products without a capture are made up.
+Firmware numbers are AA BB CCC (protocol.md §3.4): the version CCC decides what the unit
+sends (the access byte of a combined 0x89 from 308 on); the firmware type AA BB is the
+product id that names the model (vebus/product_ids.py), that of the model each simulates,
+except the captured multiplus-12's (the vectors') and the Phoenix's (no list names it).
 """
 
 from __future__ import annotations
@@ -164,7 +165,9 @@ MULTIPLUS_12 = DeviceModel(
     rated_power=3000.0,
     max_charge_current=120.0,
     battery_resistance=0.008,
-    firmware=2648304,  # vectors #39
+    # Vectors #38-42 (replayed byte for byte). Its type, 2648, is a Quattro 24 V's product
+    # id in Victron's list: the model is then what the frames tell, "MultiPlus 12 V".
+    firmware=2648304,
     firmware_remainder=b"\x07\x01",
     serial="HQ1234ABCDE",
     var_info=_var_table(_SIGNED_CENTI, virtual_switch=True),
@@ -190,12 +193,12 @@ MULTIPLUS_12 = DeviceModel(
 
 MULTIPLUS_24 = DeviceModel(
     name="multiplus-24",
-    description="MultiPlus 24/3000/70 (firmware 415: access byte, no 0x88 status)",
+    description="MultiPlus 24/3000/70-50 (firmware 415: access byte, no 0x88 status)",
     nominal_voltage=24.0,
     rated_power=3000.0,
     max_charge_current=70.0,
     battery_resistance=0.016,
-    firmware=2623415,
+    firmware=2610415,
     firmware_remainder=b"\x07\x01",
     serial="HQ1921MP24A",
     var_info=_var_table(_SIGNED_CENTI, virtual_switch=True),
@@ -221,12 +224,12 @@ MULTIPLUS_24 = DeviceModel(
 
 MULTIPLUS2_48 = DeviceModel(
     name="multiplus2-48",
-    description="MultiPlus-II 48/5000/70 (firmware 508: access byte, 0x88 status)",
+    description="MultiPlus-II 48/5000/70-50 (firmware 508: access byte, 0x88 status)",
     nominal_voltage=48.0,
     rated_power=5000.0,
     max_charge_current=70.0,
     battery_resistance=0.03,
-    firmware=2629508,
+    firmware=2623508,
     firmware_remainder=b"\x07\x01",
     serial="HQ2241XYZ12",
     # RAM 10 has no info on a MultiPlus-II (NR dump), its virtual switch settings do.
@@ -254,12 +257,12 @@ MULTIPLUS2_48 = DeviceModel(
 
 QUATTRO_48 = DeviceModel(
     name="quattro-48",
-    description="Quattro 48/5000/70-100/100: two AC inputs (firmware 465: access byte)",
+    description="Quattro 48/5000/70-2x100: two AC inputs (firmware 465: access byte)",
     nominal_voltage=48.0,
     rated_power=5000.0,
     max_charge_current=70.0,
     battery_resistance=0.03,
-    firmware=2615465,
+    firmware=2658465,
     firmware_remainder=b"\x07\x01",
     serial="HQ2033QUA48",
     var_info=_var_table(_SIGNED_DECI, virtual_switch=True),
@@ -296,7 +299,7 @@ PHOENIX_24 = DeviceModel(
     rated_power=3000.0,
     max_charge_current=0.0,
     battery_resistance=0.016,
-    firmware=2617420,
+    firmware=2415420,
     firmware_remainder=b"\x07\x01",
     serial="HQ2105PHX24",
     var_info=_var_table(_SIGNED_DECI, virtual_switch=True, ac_input=False),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 import concurrent.futures
+import contextlib
 from dataclasses import replace
 import json
 from pathlib import Path
@@ -31,6 +32,7 @@ from vebus import (
     VEBusAsleepError,
     VEBusBackupError,
     VEBusBackupMismatchError,
+    VEBusChargeVoltageOrderError,
     VEBusClient,
     VEBusRestoreOutOfRangeError,
     VEBusUnit,
@@ -160,6 +162,24 @@ async def test_a_changed_setting_shows_in_the_diff_and_a_restore_puts_it_back_ra
     again = await restore_settings(unit, document)
     assert again.count(Outcome.WRITTEN) == 0
     assert len(setting_writes(sim)) == 1
+
+
+async def test_a_restore_lowering_both_charge_voltages_writes_float_first(
+    sim: Simulator, unit: VEBusUnit
+) -> None:
+    """Float must never pass absorption, also between two writes of one restore."""
+    sim.device.set_setting(ABSORPTION, 13.6)
+    sim.device.set_setting(FLOAT, 13.2)
+    document = await backup_settings(unit)  # the lower pair
+    sim.device.set_setting(ABSORPTION, 14.4)
+    sim.device.set_setting(FLOAT, 13.8)  # above the file's absorption
+    report = await restore_settings(unit, document)
+    assert report.ok, [r.reason for r in report.results if r.reason]
+    assert [r.setting_id for r in report.results if r.outcome is Outcome.WRITTEN] == [
+        ABSORPTION,
+        FLOAT,
+    ]
+    assert (sim.device.setting_raw(ABSORPTION), sim.device.setting_raw(FLOAT)) == (1360, 1320)
 
 
 async def test_a_ram_only_restore_returns_after_the_unit_restarts(
@@ -512,7 +532,8 @@ def test_backup_then_restore_on_an_unchanged_unit_writes_nothing(
                 scale = await unit.client.setting_info(setting_id)
                 assert scale is not None
                 bounded = min(max(raw, scale.info.minimum), scale.info.maximum)
-                await unit.write_setting(setting_id, scale.value(bounded))
+                with contextlib.suppress(VEBusChargeVoltageOrderError):  # float > absorption
+                    await unit.write_setting(setting_id, scale.value(bounded))
             document = await backup_settings(unit)
             writes = len(setting_writes(sim))
             report = await restore_settings(unit, document, persist=persist)

@@ -156,7 +156,7 @@ async def test_setting_controls_offered_per_model(started: Started) -> None:
 
 async def test_an_older_firmware_gets_no_solar_and_wind_priority(started: Started) -> None:
     sim = Simulator("multiplus2-48", paced=False, live=False)
-    sim.device.firmware = 2629505
+    sim.device.firmware = 2623505
     unit = VEBusUnit(VEBusClient(await sim.start_pty()))
     try:
         await unit.discover(CONTROL_SETTINGS)

@@ -25,11 +25,13 @@ from .errors import (
     VEBusAsleepError,
     VEBusBackupError,
     VEBusBackupMismatchError,
+    VEBusChargeVoltageOrderError,
     VEBusClosedError,
     VEBusConnectionError,
     VEBusError,
     VEBusInvalidPortError,
     VEBusInvalidValueError,
+    VEBusModeError,
     VEBusOutOfRangeError,
     VEBusPortBusyError,
     VEBusPortLostError,
@@ -80,7 +82,15 @@ from .models import (
     SwitchState,
     VEBusErrorCode,
 )
-from .product import Family, Product, family_of, firmware_type, firmware_version_text
+from .product import (
+    Family,
+    Product,
+    family_of,
+    firmware_type,
+    firmware_version_text,
+    unit_position,
+    version_display,
+)
 from .ram_only import RamOnlyLedger, RamOnlySetting
 from .restore import (
     Difference,
@@ -172,6 +182,7 @@ __all__ = [
     "VEBusAsleepError",
     "VEBusBackupError",
     "VEBusBackupMismatchError",
+    "VEBusChargeVoltageOrderError",
     "VEBusClient",
     "VEBusClosedError",
     "VEBusConnectionError",
@@ -179,6 +190,7 @@ __all__ = [
     "VEBusErrorCode",
     "VEBusInvalidPortError",
     "VEBusInvalidValueError",
+    "VEBusModeError",
     "VEBusOutOfRangeError",
     "VEBusPortBusyError",
     "VEBusPortLostError",
@@ -209,4 +221,6 @@ __all__ = [
     "setting_id",
     "setting_name",
     "status_to_json",
+    "unit_position",
+    "version_display",
 ]

@@ -14,14 +14,13 @@ import sys
 
 from .cli_backup import cmd_backup, cmd_diff, cmd_restore
 from .cli_eeprom import eeprom_record
-from .cli_format import format_status
+from .cli_format import format_ram, format_status
 from .cli_runner import run_cli, say
 from .client import VEBusClient
 from .errors import VEBusError, VEBusUnsupportedError
 from .ess import DEFAULT_MAX_POWER, INT16_MAX
 from .ids import (
     ASSISTANT_START,
-    RAM_UNITS,
     SETTING_UNITS,
     RamVar,
     Setting,
@@ -111,7 +110,7 @@ async def cmd_ram(client: VEBusClient, args: argparse.Namespace) -> int:
         values = await client.read_ram_vars(list(RamVar))
         for item in RamVar:
             value = values[item]
-            shown = "not supported" if value is None else f"{value:g} {RAM_UNITS.get(item, '')}"
+            shown = "not supported" if value is None else format_ram(item, value)
             say(f"{item:>3} {ram_name(item):28} {shown}")
         return 0
     var = ram_id(args.key)
@@ -120,7 +119,7 @@ async def cmd_ram(client: VEBusClient, args: argparse.Namespace) -> int:
         value = (await client.read_ram_vars([var]))[var]
         if value is None:
             raise VEBusUnsupportedError(f"{name} is not supported by this unit")
-        say(f"{name} = {value:g}")
+        say(f"{name} = {format_ram(var, value)}")
         return 0
     if var >= ASSISTANT_START and var == await client.find_ess_setpoint():
         raise VEBusUnsupportedError(

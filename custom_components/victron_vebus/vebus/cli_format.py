@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from .ids import RAM_UNITS, RamVar
 from .status import VEBusStatus, status_to_json
+
+# RAM variables the unit gives as a fraction that people read in percent.
+_PERCENT = frozenset({RamVar.STATE_OF_CHARGE})
+
+
+def format_ram(ram_id: int, value: float) -> str:
+    """A RAM variable's value with its unit: 13.21 V, 99.5 % (the unit's 0.995)."""
+    if ram_id in _PERCENT:
+        return f"{round(value * 100, 2):g} %"
+    unit = RAM_UNITS.get(ram_id)
+    return f"{value:g} {unit}" if unit else f"{value:g}"
 
 
 def _fmt(value: float | None, unit: str = "", digits: int = 2) -> str:

@@ -124,6 +124,37 @@ class VEBusInvalidValueError(VEBusError, ValueError):
         self.expected = expected
 
 
+class VEBusChargeVoltageOrderError(VEBusError, ValueError):
+    """Float voltage above absorption voltage (or absorption below float); nothing was sent.
+
+    ``item`` is the setting written with its ``value``; ``other`` the setting it must not
+    pass, at ``other_value`` (the value in force). Units in V.
+    """
+
+    def __init__(self, item: str, value: float, other: str, other_value: float) -> None:
+        relation = "above" if item == "float_voltage" else "below"
+        super().__init__(
+            f"{item}: {value:g} V is {relation} {other} {other_value:g} V; the float voltage "
+            "must not exceed the absorption voltage"
+        )
+        self.item = item
+        self.value = value
+        self.other = other
+        self.other_value = other_value
+
+
+class VEBusModeError(VEBusError):
+    """A control that does nothing in the mode in force (the ESS setpoint outside mode on);
+    nothing was sent. ``mode`` is the mode in force ("charger_only", ...)."""
+
+    def __init__(self, item: str, mode: str) -> None:
+        super().__init__(
+            f"{item} does nothing while the unit is in mode {mode}; it acts only in mode on"
+        )
+        self.item = item
+        self.mode = mode
+
+
 class VEBusWriteNotAppliedError(VEBusError):
     """A write went unanswered and reading the value back shows the unit without it."""
 

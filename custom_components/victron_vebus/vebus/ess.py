@@ -21,15 +21,25 @@ from .clock import Clock
 from .errors import (
     VEBusAsleepError,
     VEBusError,
+    VEBusModeError,
     VEBusOutOfRangeError,
     VEBusWriteUnconfirmedError,
 )
+from .models import Mode
 
 _LOGGER = logging.getLogger(__name__)
 
 KEEPALIVE_INTERVAL = 5.0  # s; the unit drops a setpoint about 15 s after the last write
 DEFAULT_MAX_POWER = 3000  # W, charging and feeding in alike
 INT16_MAX = 0x7FFF
+
+
+def check_ess_mode(mode: Mode | None, watts: float) -> None:
+    """A setpoint other than 0 W acts only in mode on: in charger only the inverter is off
+    and the charger follows its own charge curve, in inverter only and off the AC input is
+    open. Refused in those modes (VEBusModeError); 0 W, the safe state, is always taken."""
+    if watts != 0 and mode is not None and mode is not Mode.ON:
+        raise VEBusModeError("ESS setpoint", str(mode))
 
 
 class EssSetpoint:

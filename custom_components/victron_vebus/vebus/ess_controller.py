@@ -20,6 +20,7 @@ import math
 from typing import Any
 
 from .errors import VEBusError, VEBusUnsupportedError
+from .ess import check_ess_mode
 from .ess_control import (
     Decision,
     DecisionReason,
@@ -154,6 +155,7 @@ class EssController(EssWorker):
             soc=soc,
             max_power=ess.max_power,
         )
+        check_ess_mode(await self._unit.mode_in_force(), watts)
         now = self.clock.time()
         if deadline is not None and deadline <= now:
             raise ValueError("the deadline has passed")

@@ -21,6 +21,7 @@ from .errors import (
     VEBusAccessDeniedError,
     VEBusAsleepError,
     VEBusBackupMismatchError,
+    VEBusChargeVoltageOrderError,
     VEBusError,
     VEBusOutOfRangeError,
     VEBusRateLimitedError,
@@ -269,10 +270,27 @@ async def restore_settings(
         raise VEBusRestoreOutOfRangeError(problems)
     by_id = {d.setting_id: d for d in found.differences}
     results = [
-        await _restore_one(unit, saved, by_id.get(setting_id), now, persist)
-        for setting_id, saved in sorted(document.settings.items())
+        await _restore_one(unit, document.settings[setting_id], by_id.get(setting_id), now, persist)
+        for setting_id in _write_order(document, now)
     ]
+    results.sort(key=lambda result: result.setting_id)
     return RestoreReport(persist, force, found.identity, tuple(results))
+
+
+def _write_order(document: SettingsBackup, now: SettingsBackup) -> list[int]:
+    """By id, except that a float voltage going down is written before the absorption
+    voltage: each write then keeps float at or below absorption (``charge_voltages``)."""
+    order = sorted(document.settings)
+    absorption, float_v = Setting.ABSORPTION_VOLTAGE, Setting.FLOAT_VOLTAGE
+    lowered = (
+        {absorption, float_v} <= set(order)
+        and float_v in now.settings
+        and document.settings[float_v].value < now.settings[float_v].value
+    )
+    if lowered:
+        order.remove(float_v)
+        order.insert(order.index(absorption), float_v)
+    return order
 
 
 async def _restore_one(
@@ -312,6 +330,7 @@ async def _restore_one(
     except (
         VEBusAccessDeniedError,
         VEBusAsleepError,
+        VEBusChargeVoltageOrderError,
         VEBusOutOfRangeError,
         VEBusUnsupportedError,
     ) as err:

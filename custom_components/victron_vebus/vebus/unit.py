@@ -37,7 +37,7 @@ from .errors import (
     VEBusUnitWriteError,
     VEBusUnsupportedError,
 )
-from .ess import EssSetpoint
+from .ess import EssSetpoint, check_ess_mode
 from .ess_controller import EssController
 from .ess_system import EssSystem
 from .ids import (
@@ -314,6 +314,7 @@ class VEBusUnit(UnitSampling):
         program (the grid target, when on, goes on from this setpoint)."""
         watts = number("ESS setpoint", watts)
         self._refuse_asleep()
+        check_ess_mode(await self.mode_in_force(), watts)
         if self.ess is None:
             ram_id = await self._ess_ram_id()
             if ram_id is None:

@@ -51,6 +51,17 @@ class UnitPanel(UnitSettings):
         config = self.ac_input_config
         return config.current_limit if config is not None else None
 
+    async def mode_in_force(self) -> Mode | None:
+        """The mode the unit runs in: the remote switch as just confirmed, else the mode in
+        force as last read ('F' 5), read now when nothing was read yet (None: a unit
+        without AC input reports no mode)."""
+        if self._confirmed_mode is not None:
+            return self._confirmed_mode
+        config = self._last_status.ac_input if self._last_status else None
+        if config is None and self.has_charger:
+            config = await self.client.ac_input_config()
+        return None if config is None else config.mode
+
     async def set_mode(self, mode: Mode, current_limit: float | None = None) -> None:
         if mode not in self.modes:
             raise VEBusUnsupportedError(f"an inverter without charger has no mode {mode}")

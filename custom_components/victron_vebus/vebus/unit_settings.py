@@ -19,6 +19,7 @@ import contextlib
 import logging
 from typing import Any
 
+from .charge_voltages import PAIRED, check_charge_voltage
 from .controls import (
     BATTERY_MONITOR_SETTING,
     CHARGING_ALLOWED,
@@ -256,7 +257,22 @@ class UnitSettings(UnitCore):
         persist = self.persist_settings if persist is None else persist
         async with self._control():
             raw = await self.client.checked_setting_raw(setting_id, value)
+            if setting_id in PAIRED:
+                other = await self._value_in_force(PAIRED[setting_id])
+                if other is not None:
+                    check_charge_voltage(setting_id, value, other)
             return await self._write_setting_raw(setting_id, raw, persist)
+
+    async def _value_in_force(self, setting_id: int) -> float | None:
+        """A setting in force: as known, else read now (None when the unit lacks it)."""
+        state = self._settings.get(setting_id)
+        if state is not None:
+            return state.value
+        scale = await self.client.setting_info(setting_id)
+        if scale is None:
+            return None
+        stored = await self.client.read_setting_raw(setting_id)
+        return scale.value(self.setting_in_force(setting_id, stored))
 
     async def set_charging_allowed(self, allowed: bool) -> None:
         """DisableCharge (flags0 bit 6), RAM only, read-modify-write."""

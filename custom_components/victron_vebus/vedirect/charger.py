@@ -34,6 +34,7 @@ from .clock import Clock, SystemClock
 from .errors import (
     VEDirectError,
     VEDirectOutOfRangeError,
+    VEDirectPresetBatteryError,
     VEDirectTimeoutError,
     VEDirectUnknownRegisterError,
     VEDirectUnsupportedError,
@@ -173,6 +174,9 @@ class BlueSmartCharger:
             except VEDirectError as err:
                 self.counters["limit_reads_failed"] += 1
                 _LOGGER.debug("Charge current limit not read: %s", err)
+            if Reg.BATTERY_TYPE.id in self._settings:  # chosen in VictronConnect meanwhile?
+                with contextlib.suppress(VEDirectError):
+                    self._settings[Reg.BATTERY_TYPE.id] = await client.get_number(Reg.BATTERY_TYPE)
         return self.state()
 
     def state(self) -> ChargerState:
@@ -280,10 +284,7 @@ class BlueSmartCharger:
         battery_type = await self.client.get_number(Reg.BATTERY_TYPE)
         self._settings[Reg.BATTERY_TYPE.id] = battery_type
         if battery_type != USER_DEFINED_BATTERY:
-            raise VEDirectUnsupportedError(
-                f"{register.name}: the charger takes voltages only with a user-defined battery "
-                f"type (0xEDF1 = 0xFF); it is 0x{battery_type:02X} (a preset)"
-            )
+            raise VEDirectPresetBatteryError(register.name)
         if register is Reg.FLOAT_VOLTAGE:
             absorption = _number(await self.client.get(Reg.ABSORPTION_VOLTAGE))
             if absorption is not None and volts > absorption:

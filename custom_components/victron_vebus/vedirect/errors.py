@@ -48,6 +48,18 @@ class VEDirectUnsupportedError(VEDirectError):
     """
 
 
+class VEDirectPresetBatteryError(VEDirectUnsupportedError):
+    """A charge voltage written while the battery type is a preset: the preset fixes the
+    voltages; the charger takes them only with the user-defined battery type."""
+
+    def __init__(self, item: str) -> None:
+        super().__init__(
+            f"{item}: the charger's battery type is a preset, which fixes the charge voltages; "
+            "choose the user-defined battery type (in VictronConnect) to set them"
+        )
+        self.item = item
+
+
 class VEDirectUnknownRegisterError(VEDirectUnsupportedError):
     """The charger says it has no such register (reply flag 0x01)."""
 

@@ -26,6 +26,9 @@ ERROR = f"sensor.{PREFIX}_error"
 LIMIT = f"number.{PREFIX}_charge_current_limit"
 ABSORPTION = f"number.{PREFIX}_absorption_voltage"
 FLOAT = f"number.{PREFIX}_float_voltage"
+# With a preset battery type (the simulator's, as a new charger's) the voltages are sensors.
+ABSORPTION_SENSOR = f"sensor.{PREFIX}_absorption_voltage"
+FLOAT_SENSOR = f"sensor.{PREFIX}_float_voltage"
 
 
 def listing(*ports: Any) -> Any:

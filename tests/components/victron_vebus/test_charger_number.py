@@ -12,10 +12,12 @@ from typing import Any
 from homeassistant.const import ATTR_ENTITY_ID, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockUser
 
+from custom_components.victron_vebus import charger_coordinator
 from custom_components.victron_vebus.charger_coordinator import ChargerCoordinator
 from custom_components.victron_vebus.charger_errors import local_time
 from custom_components.victron_vebus.const import CONF_NVM_INTERVAL
@@ -26,7 +28,9 @@ from vebus_sim.vedirect import ChargerSimulator
 
 from .charger_helpers import (
     ABSORPTION,
+    ABSORPTION_SENSOR,
     FLOAT,
+    FLOAT_SENSOR,
     LIMIT,
     add_charger_through_flow,
     coordinator_of,
@@ -35,6 +39,7 @@ from .charger_helpers import (
 )
 
 LIMIT_ID = Reg.CHARGE_CURRENT_LIMIT.id
+USER_DEFINED, PRESET = 0xFF, 0x01  # battery types (0xEDF1)
 INTERVAL = 600.0  # s: the default, 10 minutes
 
 
@@ -60,7 +65,9 @@ def shown(hass: HomeAssistant, entity_id: str) -> float:
 async def charger(
     hass: HomeAssistant, charger_sim: ChargerSimulator
 ) -> tuple[ChargerCoordinator, FakeClock]:
-    """The charger set up through the flow over a pty, its time on a fake clock."""
+    """The charger set up through the flow over a pty, its time on a fake clock; its
+    battery type user defined, so its charge voltages can be set."""
+    charger_sim.charger.settings[Reg.BATTERY_TYPE.id] = USER_DEFINED
     _, entry = await add_charger_through_flow(hass, await charger_sim.start_pty())
     coordinator = coordinator_of(entry)
     clock = FakeClock()
@@ -276,7 +283,7 @@ async def test_the_interval_is_an_option(
     assert coordinator.charger.nvm.interval == 1800
 
 
-async def test_charge_voltages_need_a_user_defined_battery(
+async def test_charge_voltages_are_set_with_a_user_defined_battery(
     hass: HomeAssistant,
     charger_sim: ChargerSimulator,
     charger: tuple[ChargerCoordinator, FakeClock],
@@ -285,12 +292,7 @@ async def test_charge_voltages_need_a_user_defined_battery(
     coordinator, clock = charger
     assert hass.states.get(ABSORPTION).attributes["min"] == 24.0
     assert hass.states.get(ABSORPTION).attributes["max"] == 32.0
-    with pytest.raises(HomeAssistantError) as preset:
-        await set_value(hass, ABSORPTION, 28.4, person)
-    assert preset.value.translation_key == "unsupported"
-    assert charger_sim.charger.nvm_writes == {}
-
-    charger_sim.charger.settings[Reg.BATTERY_TYPE.id] = 0xFF  # set in VictronConnect
+    assert hass.states.get(ABSORPTION_SENSOR) is None  # one kind at a time
     await set_value(hass, ABSORPTION, 28.4)
     assert charger_sim.charger.setting(Reg.ABSORPTION_VOLTAGE) == 28.4
     assert shown(hass, ABSORPTION) == 28.4
@@ -305,6 +307,39 @@ async def test_charge_voltages_need_a_user_defined_battery(
         await set_value(hass, FLOAT, 29.0, person)
     assert high.value.translation_key == "above_charger"
     await wait_for(lambda: coordinator.last_update_success, "still available")
+
+
+async def test_a_preset_battery_type_shows_the_voltages_read_only(
+    hass: HomeAssistant, charger_sim: ChargerSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A preset fixes the voltages: read-only sensors saying why; a change of type made in
+    VictronConnect turns them into numbers (and back) by itself."""
+    monkeypatch.setattr(charger_coordinator, "LIMIT_READ_INTERVAL", 0.0)
+    await add_charger_through_flow(hass, await charger_sim.start_pty())
+    assert hass.states.get(ABSORPTION) is None
+    for entity_id, register in (
+        (ABSORPTION_SENSOR, Reg.ABSORPTION_VOLTAGE),
+        (FLOAT_SENSOR, Reg.FLOAT_VOLTAGE),
+    ):
+        state = hass.states.get(entity_id)
+        assert float(state.state) == charger_sim.charger.setting(register)
+        assert state.attributes["battery_type"] == "preset"
+        assert state.attributes["unit_of_measurement"] == "V"
+
+    charger_sim.charger.settings[Reg.BATTERY_TYPE.id] = USER_DEFINED  # in VictronConnect
+    await wait_for(lambda: hass.states.get(ABSORPTION) is not None, "the voltages settable")
+    assert er.async_get(hass).async_get(ABSORPTION_SENSOR) is None
+
+    # Back to a preset while the number shows: the write is refused in a user's words.
+    charger_sim.charger.settings[Reg.BATTERY_TYPE.id] = PRESET
+    with pytest.raises(ServiceValidationError) as preset:
+        await set_value(hass, FLOAT, 27.0)
+    assert preset.value.translation_key == "charger_preset_battery"
+    assert preset.value.translation_placeholders == {"item": "float voltage"}
+    assert "0x" not in str(preset.value)
+    assert charger_sim.charger.nvm_writes == {}
+    await wait_for(lambda: hass.states.get(ABSORPTION_SENSOR) is not None, "read-only again")
+    assert er.async_get(hass).async_get(ABSORPTION) is None
 
 
 async def test_a_failed_explicit_write_is_reported(

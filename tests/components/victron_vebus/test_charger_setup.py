@@ -27,10 +27,11 @@ from vebus_sim.vedirect import ChargerSimulator
 
 from .charger_helpers import (
     ABSORPTION,
+    ABSORPTION_SENSOR,
     CHARGE_STATE,
     CURRENT,
     ERROR,
-    FLOAT,
+    FLOAT_SENSOR,
     LIMIT,
     NAME,
     SERIAL,
@@ -103,8 +104,9 @@ async def test_flow_finds_the_charger_and_entities_show_its_values(
     assert limit.attributes["min"] == 3.0
     assert limit.attributes["max"] == 12.0
     assert limit.attributes["step"] == 0.1
-    assert float(value(hass, ABSORPTION)) == 28.8
-    assert float(value(hass, FLOAT)) == 27.6
+    # A preset battery type (the simulator's) fixes the voltages: shown read-only.
+    assert float(value(hass, ABSORPTION_SENSOR)) == 28.8
+    assert float(value(hass, FLOAT_SENSOR)) == 27.6
 
     # The values follow the charger.
     sim.voltage, sim.current = 27.5, 7.25
@@ -141,8 +143,8 @@ async def test_device_is_named_after_the_charger(
         CHARGE_STATE,
         ERROR,
         LIMIT,
-        ABSORPTION,
-        FLOAT,
+        ABSORPTION_SENSOR,
+        FLOAT_SENSOR,
     }
     # The charger sends "---" (no sensor fitted): there for one, disabled until enabled.
     temperature = registry.async_get(TEMPERATURE)
@@ -230,6 +232,7 @@ async def test_a_charger_wired_for_reading_only_shows_its_values_and_no_numbers(
     assert value(hass, VOLTAGE) == str(charger_sim.charger.voltage)
     assert hass.states.get(LIMIT) is None
     assert hass.states.get(ABSORPTION) is None
+    assert hass.states.get(ABSORPTION_SENSOR) is None
     assert coordinator_of(entry).charger.hex_answers is False
 
 

@@ -13,6 +13,7 @@ from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.util import slugify
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -101,7 +102,7 @@ ENABLED = {
 MODELS = {
     # model: (device name, groups of entities it has)
     "multiplus-12": ("multiplus", (CHARGER, AC_INPUT, EVERY_UNIT)),
-    "multiplus2-48": ("multiplus", (CHARGER, AC_INPUT, FIRMWARE_506, EVERY_UNIT)),
+    "multiplus2-48": ("multiplus_ii", (CHARGER, AC_INPUT, FIRMWARE_506, EVERY_UNIT)),
     "quattro-48": ("quattro", (CHARGER, AC_INPUT, SECOND_INPUT, EVERY_UNIT)),
     "phoenix-24": ("phoenix", (EVERY_UNIT,)),
 }
@@ -118,7 +119,7 @@ def control_entities(
     """The entry's switches and numbers in the entity registry (by default only those
     of the flag and setting tables)."""
     entries = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    others = ids(entry.runtime_data.unit.product.family.lower(), OTHERS)
+    others = ids(slugify(entry.runtime_data.unit.product.line), OTHERS)
     return {
         e.entity_id: e
         for e in entries
@@ -187,7 +188,7 @@ async def test_a_unit_with_one_input_has_no_ac2_controls(
 ) -> None:
     _, entry = await setup_model(hass, started, "multiplus2-48")
     entities = control_entities(hass, entry)
-    assert ids("multiplus", SECOND_INPUT).isdisjoint(entities)
+    assert ids("multiplus_ii", SECOND_INPUT).isdisjoint(entities)
 
 
 async def test_solar_and_wind_priority_needs_firmware_506(
@@ -196,12 +197,12 @@ async def test_solar_and_wind_priority_needs_firmware_506(
     """Bit 9 in the mask is not enough: an older firmware gets no switch."""
     sim = Simulator("multiplus2-48", paced=False, live=False)
     started.append(sim)
-    sim.device.firmware = 2629504  # version 504 of the same unit, mask unchanged
+    sim.device.firmware = 2623504  # version 504 of the same unit, mask unchanged
     entry = await add_entry(hass, await sim.start_pty())
     assert sim.device.setting_info(60).maximum & 0x0200
     entities = control_entities(hass, entry)
-    assert "switch.multiplus_solar_wind_priority" not in entities
-    assert "switch.multiplus_aes" in entities
+    assert "switch.multiplus_ii_solar_wind_priority" not in entities
+    assert "switch.multiplus_ii_aes" in entities
 
 
 async def test_a_system_of_several_units_has_the_masters_controls(
@@ -209,9 +210,9 @@ async def test_a_system_of_several_units_has_the_masters_controls(
 ) -> None:
     sim, entry = await setup_model(hass, started, "multiplus2-48", phases=3)
     entities = control_entities(hass, entry)
-    assert ids("multiplus", CHARGER, AC_INPUT, FIRMWARE_506, EVERY_UNIT) <= set(entities)
+    assert ids("multiplus_ii", CHARGER, AC_INPUT, FIRMWARE_506, EVERY_UNIT) <= set(entities)
     await hass.services.async_call(
-        "switch", "turn_off", {"entity_id": "switch.multiplus_powerassist"}, blocking=True
+        "switch", "turn_off", {"entity_id": "switch.multiplus_ii_powerassist"}, blocking=True
     )
     await set_absorption(hass, 57.0)
     # A system runs one configuration: every unit, not unit 0 alone.
@@ -221,10 +222,11 @@ async def test_a_system_of_several_units_has_the_masters_controls(
 
 
 async def set_absorption(hass: HomeAssistant, volts: float) -> None:
+    """On the simulated MultiPlus-II systems these tests set up."""
     await hass.services.async_call(
         "number",
         "set_value",
-        {"entity_id": "number.multiplus_absorption_voltage", "value": volts},
+        {"entity_id": "number.multiplus_ii_absorption_voltage", "value": volts},
         blocking=True,
     )
 

@@ -92,11 +92,11 @@ async def test_multi_phase_entities(hass: HomeAssistant) -> None:
     try:
         entry = await add_entry(hass, await sim.start_pty())
         registry = er.async_get(hass)
-        l1 = registry.async_get("sensor.multiplus_ac_input_voltage_l1")
-        l3 = registry.async_get("sensor.multiplus_ac_input_voltage_l3")
+        l1 = registry.async_get("sensor.multiplus_ii_ac_input_voltage_l1")
+        l3 = registry.async_get("sensor.multiplus_ii_ac_input_voltage_l3")
         assert l1 is not None and l1.disabled_by is None
         assert l3 is not None and l3.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-        assert number(hass, "sensor.multiplus_ac_input_voltage_l1") > 100
+        assert number(hass, "sensor.multiplus_ii_ac_input_voltage_l1") > 100
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()

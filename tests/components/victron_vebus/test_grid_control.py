@@ -483,12 +483,15 @@ async def test_three_phases_show_each_share_and_the_total(hass: HomeAssistant) -
     sim = Simulator("multiplus2-48", phases=3, paced=False, live=False, seed=2)
     try:
         entry = await add_entry(hass, await sim.start_pty(), {CONF_ESS_MAX_POWER: 6000})
+        setpoint = "number.multiplus_ii_ess_setpoint"  # the MultiPlus-II's
         await hass.services.async_call(
-            "number", "set_value", {"entity_id": SETPOINT, "value": 1000}, blocking=True
+            "number", "set_value", {"entity_id": setpoint, "value": 1000}, blocking=True
         )
         assert [unit.ess_setpoint for unit in sim.device.units] == [-334, -333, -333]
-        assert float(hass.states.get(SETPOINT).state) == 1000
-        shares = [hass.states.get(f"sensor.multiplus_ess_setpoint_l{phase}") for phase in (1, 2, 3)]
+        assert float(hass.states.get(setpoint).state) == 1000
+        shares = [
+            hass.states.get(f"sensor.multiplus_ii_ess_setpoint_l{phase}") for phase in (1, 2, 3)
+        ]
         assert [share.state for share in shares if share is not None] == ["334", "333", "333"]
         await hass.config_entries.async_unload(entry.entry_id)
         assert [unit.ess_setpoint for unit in sim.device.units] == [0, 0, 0]
@@ -556,3 +559,30 @@ async def test_after_home_assistant_stops_the_grid_target_opens_nothing(
     assert client.stats.connects == connects and not client.connected
     assert live_sim.device.ess_setpoint == 0
     assert not control_of(entry).active
+
+
+async def test_a_hand_set_setpoint_is_refused_while_the_grid_target_holds_it(
+    hass: HomeAssistant, live_sim: Simulator, entry: MockConfigEntry
+) -> None:
+    await switch(hass, True)
+    ess = coordinator_of(entry).unit.ess
+    assert ess is not None
+    for service, domain, data in (
+        ("set_value", "number", {"entity_id": SETPOINT, "value": 800}),
+        ("set_ess_setpoint", DOMAIN, {"config_entry_id": entry.entry_id, "power": 800}),
+        (
+            "write_ram_var",
+            DOMAIN,
+            {"config_entry_id": entry.entry_id, "variable": ess.ram_id, "value": -800},
+        ),
+    ):
+        with pytest.raises(ServiceValidationError) as held:
+            await hass.services.async_call(domain, service, data, blocking=True)
+        assert held.value.translation_key == "ess_setpoint_held"
+        assert held.value.translation_placeholders == {"entity": SWITCH}
+    assert control_of(entry).enabled  # the control goes on
+    await switch(hass, False)
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": SETPOINT, "value": 800}, blocking=True
+    )
+    assert live_sim.device.ess_setpoint == -800

@@ -21,6 +21,7 @@ from typing import Any
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import slugify
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
@@ -198,3 +199,58 @@ async def test_every_entity_a_guide_names_exists(hass: HomeAssistant) -> None:
         f"{name}: {entity_id}" for name, entity_id in named if entity_id not in existing
     )
     assert not missing, f"docs/ names entities a fresh install does not have: {missing}"
+
+
+# --- the tables of flag switches and setting numbers ----------------------------------------
+
+SIMULATED = ("multiplus-12", "multiplus-24", "multiplus2-48", "quattro-48", "phoenix-24")
+CONTROL_ROW = re.compile(r"^\| `((?:switch|number)\.multiplus_[a-z0-9_]+)` \|.*\| ([^|]+) \|$")
+
+
+def control_rows() -> dict[str, str]:
+    """README's flag switch and setting number rows: entity id -> its "Models" cell."""
+    rows = {}
+    for line in README.read_text().splitlines():
+        if match := CONTROL_ROW.match(line):
+            rows[match[1]] = match[2].strip()
+    return rows
+
+
+def models_cell(models: set[str]) -> str:
+    if models == set(SIMULATED):
+        return "all"
+    if models == set(SIMULATED) - {"phoenix-24"}:
+        return "all but phoenix-24"
+    return ", ".join(model for model in SIMULATED if model in models) or "none"
+
+
+async def test_the_control_tables_say_which_model_has_each(hass: HomeAssistant) -> None:
+    """Each row names the simulated models a fresh install creates it on (ids written with
+    the MultiPlus's prefix); a control no model has says "none" and why."""
+    rows = control_rows()
+    assert len(rows) > 30  # both tables are read
+    created: dict[str, set[str]] = {entity_id: set() for entity_id in rows}
+    for model in SIMULATED:
+        sim = Simulator(model, paced=False, live=False, seed=7)
+        try:
+            entry = MockConfigEntry(  # a unique id of its own: no entity id taken over
+                domain=DOMAIN, unique_id=f"serial-{model}", data={CONF_PORT: await sim.start_pty()}
+            )
+            entry.add_to_hass(hass)
+            await set_up(hass, entry)
+            prefix = slugify(entry.runtime_data.unit.product.line)
+            for item in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
+                domain, object_id = item.entity_id.split(".", 1)
+                as_multiplus = f"{domain}.multiplus_{object_id.removeprefix(prefix + '_')}"
+                if as_multiplus in created:
+                    created[as_multiplus].add(model)
+            await hass.config_entries.async_remove(entry.entry_id)
+            await hass.async_block_till_done()
+        finally:
+            await sim.stop()
+    wrong = {
+        entity_id: f"README says {rows[entity_id]!r}, created on {models_cell(models)!r}"
+        for entity_id, models in created.items()
+        if not rows[entity_id].startswith(models_cell(models))
+    }
+    assert not wrong, "\n".join(f"{k}: {v}" for k, v in sorted(wrong.items()))

@@ -23,7 +23,6 @@ from vebus_sim import Simulator, get_model
 from .conftest import TITLE, set_up
 
 UNIT_SERIAL = get_model("multiplus-12").serial  # what the simulated MultiPlus 12 V reports
-FLOAT = "number.multiplus_float_voltage"
 
 
 @pytest.fixture
@@ -72,7 +71,8 @@ def _assert_same_devices_same_entities(
     entity_ids, devices = _registered(hass, entry)
     assert sorted(device.id for device in devices) == sorted(device_ids)
     assert entity_ids == before  # none added (no "_2"), none left behind
-    assert hass.states.get(FLOAT).state != STATE_UNAVAILABLE
+    (float_voltage,) = (e for e in entity_ids if e.endswith("_float_voltage"))
+    assert hass.states.get(float_voltage).state != STATE_UNAVAILABLE
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,8 @@ async def test_a_reconfigure_to_another_port_keeps_the_devices_and_their_entitie
     old_port = await here.start_pty()
     entry = await _loaded_entry(hass, old_port, old_port if known_by == "port" else serial)
     before, devices = _registered(hass, entry)
-    assert len(devices) == (1 if phases == 1 else 1 + phases)
+    # The unit (or system), each unit of a system, the MK3 it is reached through.
+    assert len(devices) == (1 if phases == 1 else 1 + phases) + 1
     assert len(before) > 50
     new_port = await moved_to.start_pty()
     await here.stop()  # the adapter moved
@@ -113,7 +114,7 @@ async def test_a_reconfigure_to_another_port_keeps_the_devices_and_their_entitie
     identifiers = {
         value for device in _registered(hass, entry)[1] for _, value in device.identifiers
     }
-    expected = {serial} | {
+    expected = {serial, f"{serial}_interface"} | {
         f"{serial}_unit_{address}" for address in range(phases if phases > 1 else 0)
     }
     assert identifiers == expected
@@ -127,7 +128,7 @@ async def test_a_reconfigure_to_the_same_port_keeps_the_device_and_its_entities(
     before, devices = _registered(hass, entry)
     await _reconfigure(hass, entry, port)
     assert entry.unique_id == port
-    _assert_same_devices_same_entities(hass, entry, before, [devices[0].id])
+    _assert_same_devices_same_entities(hass, entry, before, [device.id for device in devices])
 
 
 async def test_a_device_the_entry_no_longer_has_can_be_deleted(

@@ -111,10 +111,11 @@ async def test_device_gone_and_back_one_line_each_way(
         await coordinator.async_refresh()
         await hass.async_block_till_done()
         assert hass.states.get(VOLTAGE).state == STATE_UNAVAILABLE
-    # One error line for the loss, whatever the number of failed refreshes; the client
-    # itself logs nothing above debug.
-    (line,) = loud(caplog)
-    assert line.startswith(f"custom_components.victron_vebus: Error fetching {coordinator.name}")
+    # One WARNING for the loss (expected: no ERROR), whatever the number of failed refreshes;
+    # the client itself logs nothing above debug.
+    (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.levelno == logging.WARNING
+    assert record.getMessage().startswith(f"{entry.title} is unavailable: ")
 
     counters = coordinator.counters
     assert counters["refresh_failures"] == 4

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
+import yaml
 
 from custom_components.victron_vebus.const import DOMAIN
-from custom_components.victron_vebus.vebus import SwitchState
+from custom_components.victron_vebus.vebus import (
+    RamVar,
+    Setting,
+    SwitchState,
+    ram_name,
+    setting_name,
+)
 from vebus_sim import Simulator
 
 from .conftest import write_requests
+
+SERVICES_YAML = Path(__file__).parents[3] / "custom_components" / "victron_vebus" / "services.yaml"
 
 
 async def call(
@@ -112,9 +123,17 @@ async def test_wrong_types_are_refused_by_the_schema(
 async def test_unsupported_setting_is_reported(
     hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
 ) -> None:
-    with pytest.raises(HomeAssistantError) as caught:
-        await call(hass, setup_integration, "read_setting", setting=13)
-    assert caught.value.translation_key == "unsupported"
+    """The form offers every name the library knows; one the unit lacks is refused, named."""
+    for service, key, data in (
+        ("read_setting", "setting", {"setting": 13}),
+        ("write_setting", "setting", {"setting": "slaves_connected", "value": 1}),
+        ("read_ram_var", "variable", {"variable": 99}),
+        ("write_ram_var", "variable", {"variable": 99, "value": 1}),
+    ):
+        with pytest.raises(ServiceValidationError) as caught:
+            await call(hass, setup_integration, service, **data)
+        assert caught.value.translation_key == f"{key}_not_on_unit"
+        assert caught.value.translation_placeholders["name"] in ("slaves_connected", "ram_99")
 
 
 async def test_read_and_write_ram_variables(
@@ -274,3 +293,45 @@ async def test_a_refusal_names_the_bound_and_its_unit(
     with pytest.raises(ServiceValidationError) as caught:
         await call(hass, setup_integration, service, **data)
     assert message in str(caught.value)
+
+
+async def test_the_unit_is_picked_as_a_device(
+    hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
+) -> None:
+    """The action form's device picker gives a device id; the config entry id still works."""
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), setup_integration.entry_id)
+    unit = next(d for d in devices if d.via_device_id is not None or len(devices) == 1)
+    read = await hass.services.async_call(
+        DOMAIN,
+        "read_setting",
+        {"device_id": unit.id, "setting": "absorption_voltage"},
+        blocking=True,
+        return_response=True,
+    )
+    assert read is not None
+    assert read["value"] == pytest.approx(vebus_sim.device.setting(2))
+    with pytest.raises(ServiceValidationError) as unknown:
+        await hass.services.async_call(
+            DOMAIN,
+            "read_setting",
+            {"device_id": "no-such-device", "setting": 2},
+            blocking=True,
+            return_response=True,
+        )
+    assert unknown.value.translation_key == "unknown_device"
+    with pytest.raises(vol.Invalid):  # one unit, named once
+        await hass.services.async_call(DOMAIN, "set_mode", {"mode": "on"}, blocking=True)
+
+
+def test_the_action_form_offers_devices_and_the_names_the_library_knows() -> None:
+    services = yaml.safe_load(SERVICES_YAML.read_text())
+    for name, service in services.items():
+        fields = service["fields"]
+        assert fields["device_id"]["selector"] == {"device": {"integration": DOMAIN}}, name
+        assert "config_entry_id" not in fields, name
+        if "setting" in fields:
+            options = fields["setting"]["selector"]["select"]["options"]
+            assert options == [setting_name(item) for item in Setting], name
+        if "variable" in fields:
+            options = fields["variable"]["selector"]["select"]["options"]
+            assert options == [ram_name(item) for item in RamVar], name

@@ -98,24 +98,25 @@ async def test_each_unit_of_a_three_phase_system_is_a_device_of_its_own(
         unit.set_ram_value(RamVar.MAINS_VOLTAGE, voltage)
     try:
         entry = await setup(hass, sim)
-        devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-        system = next(d for d in devices if d.via_device_id is None)
-        members = sorted((d for d in devices if d.via_device_id == system.id), key=lambda d: d.name)
-        assert [d.name for d in members] == [f"MultiPlus unit {a}" for a in range(3)]
+        assert member_names(hass, entry) == [
+            "MultiPlus-II L1",
+            "MultiPlus-II L2",
+            "MultiPlus-II L3",
+        ]
         await entry.runtime_data.async_refresh()  # the first that knows the units are wanted
         await hass.async_block_till_done()
-        for address, voltage in enumerate(volts):
-            state = hass.states.get(f"sensor.multiplus_unit_{address}_ac_input_voltage")
+        for phase, voltage in enumerate(volts, start=1):
+            state = hass.states.get(f"sensor.multiplus_ii_l{phase}_ac_input_voltage")
             assert state is not None and float(state.state) == pytest.approx(voltage)
-        alarm = "binary_sensor.multiplus_unit_2_overload_alarm"
+        alarm = "binary_sensor.multiplus_ii_l3_overload_alarm"
         assert hass.states.get(alarm).state == STATE_OFF
         sim.device.units[2].alarms = 1 << ALARM_NAMES.index("overload_alarm")
         await entry.runtime_data.async_refresh()
         await hass.async_block_till_done()
         assert hass.states.get(alarm).state == STATE_ON
-        assert hass.states.get("binary_sensor.multiplus_unit_0_overload_alarm").state == STATE_OFF
+        assert hass.states.get("binary_sensor.multiplus_ii_l1_overload_alarm").state == STATE_OFF
         phases = entry.runtime_data.data.status.ac
-        total = hass.states.get("sensor.multiplus_ac_output_current_all_phases")
+        total = hass.states.get("sensor.multiplus_ii_ac_output_current_all_phases")
         assert total is not None
         assert float(total.state) == pytest.approx(sum(ac.output_current for ac in phases))
         await hass.config_entries.async_unload(entry.entry_id)
@@ -123,8 +124,37 @@ async def test_each_unit_of_a_three_phase_system_is_a_device_of_its_own(
         await sim.stop()
 
 
+def member_names(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
+    """The units' own devices, those connected via the system's (not the interface)."""
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    system = next(d for d in devices if (DOMAIN, entry.unique_id) in d.identifiers)
+    return sorted(d.name or "" for d in devices if d.via_device_id == system.id)
+
+
+@pytest.mark.parametrize(
+    ("units", "phases", "names"),
+    [
+        (2, 1, ["MultiPlus-II unit 1", "MultiPlus-II unit 2"]),
+        (
+            6,
+            3,
+            [f"MultiPlus-II L{p} unit {u}" for p in (1, 2, 3) for u in (1, 2)],
+        ),
+    ],
+)
+async def test_units_in_parallel_are_named_by_place(
+    hass: HomeAssistant, units: int, phases: int, names: list[str]
+) -> None:
+    sim = Simulator("multiplus2-48", units=units, phases=phases, paced=False, live=False)
+    try:
+        entry = await setup(hass, sim)
+        assert member_names(hass, entry) == names
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
 async def test_a_single_unit_has_no_member_devices(hass: HomeAssistant, quattro: Simulator) -> None:
     entry = await setup(hass, quattro)
-    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    assert len(devices) == 1
+    assert member_names(hass, entry) == []
     assert hass.states.get("sensor.quattro_ac_output_current_all_phases") is None
