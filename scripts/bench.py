@@ -41,10 +41,10 @@ import time
 from typing import Any
 
 from custom_components.victron_vebus.const import DEFAULT_SCAN_INTERVAL
-from vebus import SAMPLE_PERIOD, RamVar, VEBusUnit
-from vebus.client import VEBusClient
-from vebus.models import Mode
-from vebus.status import StatusPlan, read_status
+from victron_serial.vebus import SAMPLE_PERIOD, RamVar, VEBusUnit
+from victron_serial.vebus.client import VEBusClient
+from victron_serial.vebus.models import Mode
+from victron_serial.vebus.status import StatusPlan, read_status
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,9 +18,9 @@ import sys
 from typing import Any
 import uuid
 
-from vebus.product import family_of
 from vebus_sim import get_model as get_vebus_model
 from vebus_sim.vedirect import get_model
+from victron_serial.vebus.product import family_of
 
 DOMAIN = "victron_vebus"
 CHARGER_MODEL = "ip22-24-12"  # vedirect-sim's default

@@ -9,8 +9,8 @@ import os
 import re
 import tty
 
-from vebus.protocol import Frame, InterfaceRequest, SetStateRequest, WriteViaId
 from vebus_sim import Simulator
+from victron_serial.vebus.protocol import Frame, InterfaceRequest, SetStateRequest, WriteViaId
 
 
 def open_fds() -> int:

@@ -26,7 +26,7 @@ from .identify import entry_family
 from .repairs import clear_port_issues, issue_id
 from .runtime import VictronConfigEntry
 from .services import async_setup_services
-from .vebus import CONTROL_SETTINGS, VEBusClient, VEBusUnit
+from .victron_serial.vebus import CONTROL_SETTINGS, VEBusClient, VEBusUnit
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,

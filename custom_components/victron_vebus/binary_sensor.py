@@ -18,7 +18,7 @@ from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity, VEBusMemberEntity
 from .exists import has_input, supports
 from .needs import Need, Part, Ram
-from .vebus import ALARM_NAMES, RamVar, UnitState
+from .victron_serial.vebus import ALARM_NAMES, RamVar, UnitState
 
 PARALLEL_UPDATES = 0
 

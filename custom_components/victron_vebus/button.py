@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
-from .vebus import ForcedChargeState, VEBusUnit
+from .victron_serial.vebus import ForcedChargeState, VEBusUnit
 
 PARALLEL_UPDATES = 1
 

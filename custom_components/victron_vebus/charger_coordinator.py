@@ -40,7 +40,7 @@ from .const import CONF_NVM_INTERVAL, CONF_PORT, DEFAULT_NVM_INTERVAL, DOMAIN, L
 from .refresh_in_flight import RefreshInFlight
 from .repairs import PORT_BUSY, MovedPortCheck, clear_port_issues, raise_port_issue
 from .unavailable_log import WarnWhenUnavailable
-from .vedirect import (
+from .victron_serial.vedirect import (
     BlueSmartCharger,
     ChargerState,
     NvmLimiter,

@@ -13,7 +13,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .vedirect import (
+from .victron_serial.vedirect import (
     VEDirectClosedError,
     VEDirectError,
     VEDirectInvalidValueError,

@@ -28,7 +28,13 @@ from homeassistant.util import dt as dt_util
 
 from .charger_coordinator import ChargerCoordinator
 from .charger_entity import ChargerEntity, drop_voltages_of_kind
-from .vedirect import BlueSmartCharger, Reg, Register, VEDirectUnsupportedError, WriteResult
+from .victron_serial.vedirect import (
+    BlueSmartCharger,
+    Reg,
+    Register,
+    VEDirectUnsupportedError,
+    WriteResult,
+)
 
 CHARGE_CURRENT_LIMIT = NumberEntityDescription(
     key="charge_current_limit",

@@ -23,7 +23,7 @@ from homeassistant.helpers.typing import StateType
 
 from .charger_coordinator import ChargerCoordinator
 from .charger_entity import VOLTAGE_KEYS, ChargerEntity
-from .vedirect import ChargerError, ChargerState, ChargeState, Output, Reg, Register
+from .victron_serial.vedirect import ChargerError, ChargerState, ChargeState, Output, Reg, Register
 
 OTHER = "other"  # a code the tables do not know; its number is the "code" attribute
 TEMPERATURE_FIELD = "T"  # in the text block; "---" without a sensor, absent on the IP65

@@ -45,7 +45,7 @@ from .const import CONF_PORT, DOMAIN, FAMILY_VEBUS, FAMILY_VEDIRECT
 from .entry_move import apply_move, reload_here, unique_id_for
 from .identify import async_identify, cable_family, entry_family
 from .options_flow import VictronVEBusOptionsFlow
-from .vebus import describe_port
+from .victron_serial.vebus import describe_port
 
 # The choice in the port list that leads to the manual step.
 MANUAL = "manual"

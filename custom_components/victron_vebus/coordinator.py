@@ -48,7 +48,7 @@ from .repairs import (
 )
 from .sampler import Sampler
 from .unavailable_log import WarnWhenUnavailable
-from .vebus import (
+from .victron_serial.vebus import (
     EepromLimiter,
     RamOnlyLedger,
     StatusPlan,

@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from .const import CONF_PORT
 from .coordinator import VEBusCoordinator
 from .runtime import VictronConfigEntry
-from .vebus import describe_port, ram_name, setting_name
+from .victron_serial.vebus import describe_port, ram_name, setting_name
 
 # "serial" and "SER#": a charger's serial number in its identity and in its text block.
 TO_REDACT = {"serial_number", "unique_id", "serial", "SER#"}

@@ -12,7 +12,7 @@ from .const import DOMAIN, MANUFACTURER
 from .coordinator import VEBusCoordinator
 from .device_ids import entry_key, interface_key, member_key
 from .needs import Need, Part
-from .vebus import UnitStatus, firmware_type, unit_position, version_display
+from .victron_serial.vebus import UnitStatus, firmware_type, unit_position, version_display
 
 
 def interface_device_info(coordinator: VEBusCoordinator) -> DeviceInfo | None:

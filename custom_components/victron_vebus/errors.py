@@ -14,7 +14,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .vebus import (
+from .victron_serial.vebus import (
     VEBusAccessDeniedError,
     VEBusAsleepError,
     VEBusBackupError,

@@ -45,7 +45,7 @@ from .const import (
 )
 from .errors import translated_errors
 from .needs import Part
-from .vebus import EssController, EssControlState, GridTargetSettings
+from .victron_serial.vebus import EssController, EssControlState, GridTargetSettings
 
 if TYPE_CHECKING:
     from .coordinator import VEBusCoordinator

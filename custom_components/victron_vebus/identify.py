@@ -18,7 +18,7 @@ import logging
 from typing import Any
 
 from .const import CONF_FAMILY, CONF_INTERFACE, FAMILY_VEBUS, FAMILY_VEDIRECT
-from .vebus import (
+from .victron_serial.vebus import (
     Product,
     VEBusClient,
     VEBusConnectionError,
@@ -30,7 +30,7 @@ from .vebus import (
     describe_port,
     family_of,
 )
-from .vedirect import (
+from .victron_serial.vedirect import (
     VEDirectConnectionError,
     VEDirectError,
     VEDirectInvalidPortError,

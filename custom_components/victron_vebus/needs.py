@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .vebus import SNAPSHOT_POWER_IDS, RamVar, StatusPlan
+from .victron_serial.vebus import SNAPSHOT_POWER_IDS, RamVar, StatusPlan
 
 SNAPSHOT_IDS = (*SNAPSHOT_POWER_IDS, RamVar.STATE_OF_CHARGE)
 

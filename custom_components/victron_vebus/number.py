@@ -30,7 +30,7 @@ from .coordinator import VEBusCoordinator
 from .entity import VEBusEntity
 from .needs import Part, SettingRead
 from .runtime import VictronConfigEntry
-from .vebus import SETTING_CONTROLS, SETTING_UNITS, SettingControl
+from .victron_serial.vebus import SETTING_CONTROLS, SETTING_UNITS, SettingControl
 
 PARALLEL_UPDATES = 1
 

@@ -52,7 +52,7 @@ from .const import (
     MIN_SCAN_INTERVAL,
 )
 from .identify import entry_family
-from .vebus import GridTargetSettings
+from .victron_serial.vebus import GridTargetSettings
 
 MIN_ESS_MAX_POWER = 100
 MAX_ESS_MAX_POWER = 20000

@@ -32,7 +32,7 @@ import voluptuous as vol
 from .adapters import Adapter, adapter_serial, async_moved_to, is_device_path
 from .const import CONF_PORT, DOMAIN, LOGGER
 from .entry_move import async_move_entry
-from .vebus import UnitState, VEBusErrorCode
+from .victron_serial.vebus import UnitState, VEBusErrorCode
 
 VEBUS_ERROR_CODES_URL = "https://www.victronenergy.com/live/ve.bus:ve.bus_error_codes"
 PORT_BUSY = "port_busy"

@@ -14,7 +14,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 
 from .const import DOMAIN
-from .vebus import VEBusUnit
+from .victron_serial.vebus import VEBusUnit
 
 
 class Sampler:

@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
 from .needs import Part
-from .vebus import Mode
+from .victron_serial.vebus import Mode
 
 PARALLEL_UPDATES = 1
 

@@ -34,7 +34,7 @@ from .entity import VEBusEntity, VEBusMemberEntity
 from .exists import has_input, input_supports, supports
 from .needs import Need, Part, Ram, Snapshot
 from .runtime import VictronConfigEntry
-from .vebus import (
+from .victron_serial.vebus import (
     LED_NAMES,
     SNAPSHOT_POWER_IDS,
     AcInfo,

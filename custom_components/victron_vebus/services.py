@@ -18,7 +18,7 @@ from .backup_files import BACKUP_FOLDER, read_backup, write_backup
 from .const import DOMAIN
 from .coordinator import VEBusCoordinator
 from .errors import translated_errors
-from .vebus import (
+from .victron_serial.vebus import (
     EssController,
     Mode,
     Outcome,

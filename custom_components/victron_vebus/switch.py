@@ -20,7 +20,7 @@ from .coordinator import VEBusConfigEntry, VEBusCoordinator
 from .entity import VEBusEntity
 from .grid_control import GRID_TARGET_KEY, GridControl
 from .needs import Need, Part, SettingRead
-from .vebus import BATTERY_MONITOR_SETTING, FLAG_SWITCHES, FlagSwitch, VEBusUnit
+from .victron_serial.vebus import BATTERY_MONITOR_SETTING, FLAG_SWITCHES, FlagSwitch, VEBusUnit
 
 PARALLEL_UPDATES = 1
 

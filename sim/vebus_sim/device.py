@@ -22,8 +22,8 @@ from collections.abc import Callable
 import random
 import time
 
-from vebus import ChargeState, DeviceState, SwitchState
-from vebus.ids import Flags0, Flags1, Lines, Setting
+from victron_serial.vebus import ChargeState, DeviceState, SwitchState
+from victron_serial.vebus.ids import Flags0, Flags1, Lines, Setting
 
 from .models import (
     INVERTER_VOLTAGE,

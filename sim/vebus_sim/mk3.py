@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from vebus import ChargeState, ForcedChargeState, SwitchState
-from vebus.ids import RamVar, to_signed16
-from vebus.protocol import (
+from victron_serial.vebus import ChargeState, ForcedChargeState, SwitchState
+from victron_serial.vebus.ids import RamVar, to_signed16
+from victron_serial.vebus.protocol import (
     AcInfoReply,
     AcInputConfigReply,
     AddressReply,
@@ -44,8 +44,8 @@ from vebus.protocol import (
     WriteViaId,
     encode_frame,
 )
-from vebus.protocol.framing import MK2_FRAME, FrameDecoder
-from vebus.protocol.info import (
+from victron_serial.vebus.protocol.framing import MK2_FRAME, FrameDecoder
+from victron_serial.vebus.protocol.info import (
     INFO_AC_FIRST,
     INFO_AC_INPUT,
     INFO_AC_LAST,
@@ -54,15 +54,21 @@ from vebus.protocol.info import (
     INFO_SNAPSHOT,
     phase_info_for,
 )
-from vebus.protocol.mk2 import (
+from victron_serial.vebus.protocol.mk2 import (
     MODE_NO_ADDRESS,
     RAW_SLEEP,
     S_FLAG_APPEND_LEDS,
     S_FLAG_VARIANT2,
     S_FLAGS_EXT0_COMPAT,
 )
-from vebus.protocol.variables import SelectForWrite, WriteData
-from vebus.protocol.winmon import WINMON_LETTERS, Answer, Code, ReplyCode, unknown_command
+from victron_serial.vebus.protocol.variables import SelectForWrite, WriteData
+from victron_serial.vebus.protocol.winmon import (
+    WINMON_LETTERS,
+    Answer,
+    Code,
+    ReplyCode,
+    unknown_command,
+)
 
 from .device import SimDevice
 from .faults import Faults

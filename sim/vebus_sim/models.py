@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from vebus import DeviceState
-from vebus.ids import Flags0, Flags2, Led
-from vebus.product import family_of
-from vebus.protocol.variables import RawSettingInfo, RawVarInfo
+from victron_serial.vebus import DeviceState
+from victron_serial.vebus.ids import Flags0, Flags2, Led
+from victron_serial.vebus.product import family_of
+from victron_serial.vebus.protocol.variables import RawSettingInfo, RawVarInfo
 
 from .settings import (
     FLAGS2_MASK,

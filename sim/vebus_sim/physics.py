@@ -12,8 +12,8 @@ import math
 import random
 from typing import TYPE_CHECKING
 
-from vebus import ChargeState, DeviceState, SwitchState
-from vebus.ids import Alarm, Led, Setting
+from victron_serial.vebus import ChargeState, DeviceState, SwitchState
+from victron_serial.vebus.ids import Alarm, Led, Setting
 
 from .models import (
     AC_LOAD_CURRENT,

@@ -47,7 +47,7 @@ import termios
 import time
 import tty
 
-from vebus.protocol import Frame, FrameDecoder, encode_frame
+from victron_serial.vebus.protocol import Frame, FrameDecoder, encode_frame
 
 from .device import SimDevice
 from .faults import Faults

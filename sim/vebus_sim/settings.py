@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from vebus import FLAG_SETTINGS, Family, Product, flag_mask
-from vebus.ids import Setting as S
-from vebus.protocol.variables import RawSettingInfo
+from victron_serial.vebus import FLAG_SETTINGS, Family, Product, flag_mask
+from victron_serial.vebus.ids import Setting as S
+from victron_serial.vebus.protocol.variables import RawSettingInfo
 
 RESET_NEEDED = 0x80  # access byte bit 7 (protocol.md §3.4)
 # Undocumented, set by VE.Configure: the virtual switch's state-of-charge limit (TJN's

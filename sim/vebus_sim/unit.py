@@ -16,8 +16,8 @@ import functools
 import random
 from typing import TYPE_CHECKING
 
-from vebus import ChargeState, SettingScale, SwitchState, VarScale
-from vebus.ids import (
+from victron_serial.vebus import ChargeState, SettingScale, SwitchState, VarScale
+from victron_serial.vebus.ids import (
     ASSISTANT_START,
     ESS_ASSISTANT_ID,
     FLAG_SETTINGS,
@@ -25,7 +25,7 @@ from vebus.ids import (
     Setting,
     to_signed16,
 )
-from vebus.protocol.variables import RawSettingInfo, RawVarInfo
+from victron_serial.vebus.protocol.variables import RawSettingInfo, RawVarInfo
 
 from .models import STATE_OF_CHARGE, DeviceModel
 from .physics import PowerModel, clamp

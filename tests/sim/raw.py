@@ -12,9 +12,9 @@ import contextlib
 import errno
 import os
 
-from vebus.protocol import SetStateRequest, WinmonReply, WinmonRequest
-from vebus.protocol.framing import Frame, FrameDecoder
 from vebus_sim import Simulator
+from victron_serial.vebus.protocol import SetStateRequest, WinmonReply, WinmonRequest
+from victron_serial.vebus.protocol.framing import Frame, FrameDecoder
 
 TIMEOUT = 10.0  # how long an expected frame may take: generous, so a busy machine passes
 QUIET = 0.15  # how long "no reply" is awaited

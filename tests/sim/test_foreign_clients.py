@@ -19,8 +19,10 @@ from __future__ import annotations
 import pytest
 
 from tests.sim.raw import Connect, Wire, decode_all
-from vebus.ids import RamVar, Setting
-from vebus.protocol import (
+from vebus_sim.models import MODELS
+from vebus_sim.settings import VS_SOC_LIMIT
+from victron_serial.vebus.ids import RamVar, Setting
+from victron_serial.vebus.protocol import (
     AddressRequest,
     GetRamVarInfo,
     GetSettingInfo,
@@ -28,9 +30,7 @@ from vebus.protocol import (
     ReadSetting,
     SetStateRequest,
 )
-from vebus.protocol.winmon import ReplyCode, WinmonReply
-from vebus_sim.models import MODELS
-from vebus_sim.settings import VS_SOC_LIMIT
+from victron_serial.vebus.protocol.winmon import ReplyCode, WinmonReply
 
 # Its RAM variables are ours (0..19, 21); its settings are these (flags read apart).
 MK2PY_SETTINGS = (2, 3, 4, 7, 8, 9, 15, 58, 28, 31, 56, 57, 64, 65, VS_SOC_LIMIT)

@@ -6,20 +6,20 @@ from __future__ import annotations
 import pytest
 
 from tests.sim.raw import Connect, combined_mode, decode_all, h, reply, x
-from vebus import DeviceState, SwitchState
-from vebus.ids import RamVar, Setting
-from vebus.protocol import (
+from vebus_sim.device import SimDevice
+from vebus_sim.models import ACCESS_BYTE_FIRMWARE, MODELS
+from vebus_sim.settings import VS_SOC_LIMIT
+from vebus_sim.unit import SimUnit
+from victron_serial.vebus import DeviceState, SwitchState
+from victron_serial.vebus.ids import RamVar, Setting
+from victron_serial.vebus.protocol import (
     AcInputConfigReply,
     GetSettingInfo,
     RawSettingInfo,
     SetStateRequest,
     WriteViaId,
 )
-from vebus.protocol.winmon import id_args
-from vebus_sim.device import SimDevice
-from vebus_sim.models import ACCESS_BYTE_FIRMWARE, MODELS
-from vebus_sim.settings import VS_SOC_LIMIT
-from vebus_sim.unit import SimUnit
+from victron_serial.vebus.protocol.winmon import id_args
 
 ALL = sorted(MODELS)
 WITH_AC_INPUT = sorted(name for name, model in MODELS.items() if model.ac_inputs)

@@ -25,8 +25,18 @@ from tests.sim.raw import (
     x,
 )
 from tests.waiting import wait_for
-from vebus import ChargeState, DeviceState, SwitchState
-from vebus.protocol import (
+from vebus_sim import (
+    BYTE_TIME,
+    UNRELATED_FRAMES,
+    Faults,
+    Simulator,
+    serve,
+    server as simulator_module,
+)
+from vebus_sim.device import ESS_TIMEOUT, SimDevice
+from vebus_sim.models import MODELS, get_model
+from victron_serial.vebus import ChargeState, DeviceState, SwitchState
+from victron_serial.vebus.protocol import (
     AcInfoReply,
     AcInputConfigReply,
     DcInfoReply,
@@ -43,18 +53,8 @@ from vebus.protocol import (
     VersionReply,
     WriteViaId,
 )
-from vebus.protocol.framing import encode_frame, encode_mk2
-from vebus.protocol.winmon import X, id_args, parse_id
-from vebus_sim import (
-    BYTE_TIME,
-    UNRELATED_FRAMES,
-    Faults,
-    Simulator,
-    serve,
-    server as simulator_module,
-)
-from vebus_sim.device import ESS_TIMEOUT, SimDevice
-from vebus_sim.models import MODELS, get_model
+from victron_serial.vebus.protocol.framing import encode_frame, encode_mk2
+from victron_serial.vebus.protocol.winmon import X, id_args, parse_id
 
 
 async def connect_when_back(url: str) -> Wire:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.sim.raw import Connect, Wire, decode_all, h, reply, x
-from vebus import DeviceState
-from vebus.ids import RamVar
-from vebus.protocol import (
+from vebus_sim.device import SimDevice
+from victron_serial.vebus import DeviceState
+from victron_serial.vebus.ids import RamVar
+from victron_serial.vebus.protocol import (
     AcInfoReply,
     AddressRequest,
     DcInfoReply,
@@ -17,8 +18,7 @@ from vebus.protocol import (
     SetStateRequest,
     WriteViaId,
 )
-from vebus.protocol.winmon import id_args
-from vebus_sim.device import SimDevice
+from victron_serial.vebus.protocol.winmon import id_args
 
 
 async def select(wire: Wire, address: int) -> None:

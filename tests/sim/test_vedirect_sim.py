@@ -26,8 +26,14 @@ from vebus_sim.vedirect import (
     serve,
 )
 from vebus_sim.vedirect.cli import main as sim_main
-from vedirect import ChargeState, Reg
-from vedirect.protocol import HexFrame, RegisterFrame, Response, StreamReader, TextBlock
+from victron_serial.vedirect import ChargeState, Reg
+from victron_serial.vedirect.protocol import (
+    HexFrame,
+    RegisterFrame,
+    Response,
+    StreamReader,
+    TextBlock,
+)
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import random
 
 from tests.clock import FakeClock
-from vebus import EssController, RamVar, VEBusUnit
-from vebus.sampling import SAMPLE_PERIOD
 from vebus_sim import Simulator
+from victron_serial.vebus import EssController, RamVar, VEBusUnit
+from victron_serial.vebus.sampling import SAMPLE_PERIOD
 
 
 @dataclass(frozen=True, slots=True)

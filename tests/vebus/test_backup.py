@@ -21,7 +21,8 @@ import pytest
 from tests.clock import FakeClock
 from tests.waiting import wait_for
 from tests.wire import lost_on_the_wire
-from vebus import (
+from vebus_sim import Simulator
+from victron_serial.vebus import (
     Difference,
     Outcome,
     SavedSetting,
@@ -41,9 +42,8 @@ from vebus import (
     diff_settings,
     restore_settings,
 )
-from vebus.product import Family
-from vebus.protocol import Frame, RawSettingInfo, WriteViaId
-from vebus_sim import Simulator
+from victron_serial.vebus.product import Family
+from victron_serial.vebus.protocol import Frame, RawSettingInfo, WriteViaId
 
 ABSORPTION, FLOAT = Setting.ABSORPTION_VOLTAGE, Setting.FLOAT_VOLTAGE
 CHARGE_CURRENT = Setting.CHARGE_CURRENT

@@ -17,10 +17,10 @@ import pytest
 
 from tests.commands import ended, into_a_closed_pipe
 from tests.waiting import DEADLINE, wait_for
-from vebus import Setting, ledger_file
-from vebus.cli import main
-from vebus.protocol.framing import Frame
 from vebus_sim import Simulator
+from victron_serial.vebus import Setting, ledger_file
+from victron_serial.vebus.cli import main
+from victron_serial.vebus.protocol.framing import Frame
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

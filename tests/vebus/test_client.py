@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.waiting import wait_for
-from vebus import ChargeState, ForcedChargeState, SwitchState
-from vebus.client import VEBusClient
-from vebus.errors import (
+from vebus_sim import Simulator
+from victron_serial.vebus import ChargeState, ForcedChargeState, SwitchState
+from victron_serial.vebus.client import VEBusClient
+from victron_serial.vebus.errors import (
     VEBusAccessDeniedError,
     VEBusConnectionError,
     VEBusInvalidPortError,
@@ -23,12 +24,11 @@ from vebus.errors import (
     VEBusTimeoutError,
     VEBusUnsupportedError,
 )
-from vebus.ids import Lines
-from vebus.models import Mode
-from vebus.protocol.variables import WRITE_RAM_ONLY
-from vebus.protocol.winmon import Code
-from vebus.status import read_status
-from vebus_sim import Simulator
+from victron_serial.vebus.ids import Lines
+from victron_serial.vebus.models import Mode
+from victron_serial.vebus.protocol.variables import WRITE_RAM_ONLY
+from victron_serial.vebus.protocol.winmon import Code
+from victron_serial.vebus.status import read_status
 
 WRITE_VIA_ID = bytes((Code.WRITE_VIA_ID,))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from vebus import (
+from victron_serial.vebus import (
     AcInputConfig,
     ChargeState,
     DeviceState,
@@ -20,8 +20,8 @@ from vebus import (
     SwitchState,
     VarScale,
 )
-from vebus.ids import Lines
-from vebus.protocol import (
+from victron_serial.vebus.ids import Lines
+from victron_serial.vebus.protocol import (
     AcInfoReply,
     AcInfoRequest,
     AcInputConfigReply,
@@ -51,10 +51,10 @@ from vebus.protocol import (
     WinmonReply,
     WriteViaId,
 )
-from vebus.protocol.codec import parse_u16_list
-from vebus.protocol.mk2 import RAW_SLEEP, RAW_WAKE
-from vebus.protocol.variables import SettingInfoCollector
-from vebus.protocol.winmon import ReplyCode, VersionLow
+from victron_serial.vebus.protocol.codec import parse_u16_list
+from victron_serial.vebus.protocol.mk2 import RAW_SLEEP, RAW_WAKE
+from victron_serial.vebus.protocol.variables import SettingInfoCollector
+from victron_serial.vebus.protocol.winmon import ReplyCode, VersionLow
 
 from . import captured as cap
 

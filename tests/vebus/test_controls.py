@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from tests.clock import FakeClock
-from vebus import (
+from vebus_sim import Simulator
+from victron_serial.vebus import (
     CONTROL_SETTINGS,
     FLAG_SETTINGS,
     FLAG_SWITCHES,
@@ -28,8 +29,7 @@ from vebus import (
     VEBusRateLimitedError,
     VEBusUnit,
 )
-from vebus.controls import CHARGING_ALLOWED, SOLAR_WIND_PRIORITY
-from vebus_sim import Simulator
+from victron_serial.vebus.controls import CHARGING_ALLOWED, SOLAR_WIND_PRIORITY
 
 PLAN = StatusPlan(leds=False, dc=False, ac=False, device_state=False, snapshot_ids=())
 FLAGS = {flag.key: flag for flag in FLAG_SWITCHES}

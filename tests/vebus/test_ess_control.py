@@ -16,7 +16,8 @@ import pytest
 from tests.clock import FakeClock
 from tests.vebus.household import Household, Step
 from tests.waiting import wait_for
-from vebus import (
+from vebus_sim import Faults, Simulator
+from victron_serial.vebus import (
     DecisionReason,
     EssController,
     EssControlState,
@@ -30,10 +31,9 @@ from vebus import (
     VEBusUnit,
     VEBusUnsupportedError,
 )
-from vebus.ess_control import SETTLE, GridTarget, check_soc_program
-from vebus.ess_controller import UNIT_SILENCE
-from vebus.sampling import SAMPLE_PERIOD
-from vebus_sim import Faults, Simulator
+from victron_serial.vebus.ess_control import SETTLE, GridTarget, check_soc_program
+from victron_serial.vebus.ess_controller import UNIT_SILENCE
+from victron_serial.vebus.sampling import SAMPLE_PERIOD
 
 SETTINGS = GridTargetSettings(
     target=0.0,

@@ -31,22 +31,22 @@ from tests.wire import (
     task_names,
     winmon_write,
 )
-from vebus import SwitchState, VEBusWriteNotAppliedError
-from vebus.client import VEBusClient
-from vebus.errors import (
+from vebus_sim import Faults, Simulator
+from victron_serial.vebus import SwitchState, VEBusWriteNotAppliedError
+from victron_serial.vebus.client import VEBusClient
+from victron_serial.vebus.errors import (
     VEBusConnectionError,
     VEBusPortBusyError,
     VEBusPortLostError,
     VEBusTimeoutError,
     VEBusWriteUnconfirmedError,
 )
-from vebus.ids import Lines
-from vebus.models import Mode
-from vebus.protocol import LedRequest
-from vebus.protocol.framing import MAX_LENGTH, Frame
-from vebus.protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
-from vebus.status import read_status
-from vebus_sim import Faults, Simulator
+from victron_serial.vebus.ids import Lines
+from victron_serial.vebus.models import Mode
+from victron_serial.vebus.protocol import LedRequest
+from victron_serial.vebus.protocol.framing import MAX_LENGTH, Frame
+from victron_serial.vebus.protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
+from victron_serial.vebus.status import read_status
 
 TIMEOUT = 0.05
 SLOW_TIMEOUT = 0.1

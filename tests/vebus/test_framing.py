@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vebus.protocol.framing import (
+from victron_serial.vebus.protocol.framing import (
     Frame,
     FrameDecoder,
     checksum,

@@ -20,9 +20,9 @@ from typing import Any
 from hypothesis import example, given, settings, strategies as st
 import pytest
 
-from vebus import ChargeState, DeviceState, SettingScale, VarScale, VEBusError
-from vebus.link import Link
-from vebus.protocol import (
+from victron_serial.vebus import ChargeState, DeviceState, SettingScale, VarScale, VEBusError
+from victron_serial.vebus.link import Link
+from victron_serial.vebus.protocol import (
     AcInfoReply,
     AcInputConfigReply,
     AddressReply,
@@ -47,8 +47,8 @@ from vebus.protocol import (
     variables as v,
     winmon as w,
 )
-from vebus.protocol.codec import parse_u16_list
-from vebus.protocol.framing import (
+from victron_serial.vebus.protocol.codec import parse_u16_list
+from victron_serial.vebus.protocol.framing import (
     KNOWN_TYPES,
     LED_APPENDED,
     MAX_LENGTH,

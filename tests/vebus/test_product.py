@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vebus import Family, Product, unit_position
+from victron_serial.vebus import Family, Product, unit_position
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.clock import FakeClock
-from vebus import Mode, Setting, VEBusUnit
-from vebus.client import VEBusClient
-from vebus.protocol import (
+from vebus_sim import Simulator
+from victron_serial.vebus import Mode, Setting, VEBusUnit
+from victron_serial.vebus.client import VEBusClient
+from victron_serial.vebus.protocol import (
     AcInfoRequest,
     AcInputConfigRequest,
     DcInfoRequest,
@@ -23,10 +24,9 @@ from vebus.protocol import (
     TakeSnapshot,
     WinmonRequest,
 )
-from vebus.protocol.framing import FrameDecoder
-from vebus.status import StatusPlan, read_status
-from vebus.tiers import SLOW_INTERVAL
-from vebus_sim import Simulator
+from victron_serial.vebus.protocol.framing import FrameDecoder
+from victron_serial.vebus.status import StatusPlan, read_status
+from victron_serial.vebus.tiers import SLOW_INTERVAL
 
 # A full refresh of a single unit: LEDs, DC, AC L1, AC-input config, power snapshot
 # (taken with F6, read with 0x38), device state. Nothing else.

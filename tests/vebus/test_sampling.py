@@ -9,10 +9,10 @@ import pytest
 
 from tests.clock import FakeClock
 from tests.waiting import wait_for
-from vebus import VEBusClient, VEBusUnit
-from vebus.energy import MAX_GAP, Energy, EnergyCounters
-from vebus.sampling import ERROR_BACKOFF, SAMPLE_PERIOD, PowerSample
 from vebus_sim import Simulator
+from victron_serial.vebus import VEBusClient, VEBusUnit
+from victron_serial.vebus.energy import MAX_GAP, Energy, EnergyCounters
+from victron_serial.vebus.sampling import ERROR_BACKOFF, SAMPLE_PERIOD, PowerSample
 
 
 def test_power_is_integrated_into_the_counter_of_its_sign() -> None:

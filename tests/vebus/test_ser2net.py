@@ -12,8 +12,14 @@ import pytest
 
 from tests.ser2net import Served, ser2net
 from tests.waiting import wait_for_async
-from vebus import StatusPlan, VEBusClient, VEBusConnectionError, VEBusError, VEBusUnit
 from vebus_sim import Simulator
+from victron_serial.vebus import (
+    StatusPlan,
+    VEBusClient,
+    VEBusConnectionError,
+    VEBusError,
+    VEBusUnit,
+)
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -12,9 +12,9 @@ import tty
 import pytest
 
 from tests.waiting import wait_for
-from vebus import transport as transport_module
-from vebus.errors import VEBusConnectionError
-from vebus.transport import Transport
+from victron_serial.vebus import transport as transport_module
+from victron_serial.vebus.errors import VEBusConnectionError
+from victron_serial.vebus.transport import Transport
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

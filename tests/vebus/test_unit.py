@@ -16,7 +16,8 @@ import pytest
 from tests.clock import FakeClock
 from tests.waiting import wait_for
 from tests.wire import is_lines_write, lost_on_the_wire, winmon_write
-from vebus import (
+from vebus_sim import Simulator
+from victron_serial.vebus import (
     EepromLimiter,
     Mode,
     RamOnlyLedger,
@@ -37,11 +38,10 @@ from vebus import (
     VEBusWriteNotAppliedError,
     VEBusWriteUnconfirmedError,
 )
-from vebus.ids import Lines
-from vebus.protocol import Frame
-from vebus.protocol.variables import WRITE_SETTING
-from vebus.unit import SLEEP_SETTLE
-from vebus_sim import Simulator
+from victron_serial.vebus.ids import Lines
+from victron_serial.vebus.protocol import Frame
+from victron_serial.vebus.protocol.variables import WRITE_SETTING
+from victron_serial.vebus.unit import SLEEP_SETTLE
 
 ABSORPTION, FLOAT = Setting.ABSORPTION_VOLTAGE, Setting.FLOAT_VOLTAGE
 SETTINGS = (ABSORPTION, FLOAT, Setting.CHARGE_CURRENT, Setting.FLAGS0)

@@ -15,7 +15,8 @@ import pytest_asyncio
 
 from tests.clock import FakeClock
 from tests.waiting import wait_for
-from vebus import (
+from vebus_sim import Faults, Simulator
+from victron_serial.vebus import (
     CONTROL_SETTINGS,
     FLAG_SWITCHES,
     SLOW_INTERVAL,
@@ -24,10 +25,9 @@ from vebus import (
     VEBusUnit,
     VEBusUnitWriteError,
 )
-from vebus.cli import main
-from vebus.ids import Flags0, RamVar
-from vebus.status import StatusPlan, find_units, read_status, status_to_json
-from vebus_sim import Faults, Simulator
+from victron_serial.vebus.cli import main
+from victron_serial.vebus.ids import Flags0, RamVar
+from victron_serial.vebus.status import StatusPlan, find_units, read_status, status_to_json
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -12,7 +12,7 @@ from tests.clock import FakeClock
 from tests.vedirect.wire import is_set, lost_on_the_wire, sets_seen
 from tests.waiting import wait_for
 from vebus_sim.vedirect import ChargerSimulator
-from vedirect import (
+from victron_serial.vedirect import (
     NVM_INTERVAL,
     BlueSmartCharger,
     ChargeState,

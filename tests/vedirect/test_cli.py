@@ -17,8 +17,8 @@ import pytest
 from tests.commands import ended, into_a_closed_pipe
 from tests.waiting import DEADLINE
 from vebus_sim.vedirect import ChargerFaults, ChargerSimulator
-from vedirect import Reg
-from vedirect.cli import main
+from victron_serial.vedirect import Reg
+from victron_serial.vedirect.cli import main
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 SCHEMA = {

@@ -12,7 +12,7 @@ from tests.vedirect.wire import is_set, lost_on_the_wire, sets_seen
 from tests.waiting import wait_for
 from vebus_sim import Simulator as VEBusSimulator
 from vebus_sim.vedirect import ChargerSimulator
-from vedirect import (
+from victron_serial.vedirect import (
     Reg,
     VEDirectClient,
     VEDirectConnectionError,
@@ -28,7 +28,7 @@ from vedirect import (
     VEDirectWriteUnconfirmedError,
     probe_port,
 )
-from vedirect.protocol import SetRegister
+from victron_serial.vedirect.protocol import SetRegister
 
 FAST_BLOCKS = 0.1  # s between text blocks: ten device seconds a second
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.vedirect.vectors import HEX, HexVector, frame
-from vedirect import (
+from victron_serial.vedirect import (
     VEDirectOutOfRangeError,
     VEDirectParameterError,
     VEDirectProtocolError,
     VEDirectUnknownRegisterError,
     VEDirectUnsupportedError,
 )
-from vedirect.protocol import (
+from victron_serial.vedirect.protocol import (
     FRAMING_ERROR,
     Command,
     FramingErrorReply,
@@ -26,7 +26,14 @@ from vedirect.protocol import (
     SetRegister,
     decode_request,
 )
-from vedirect.registers import REGISTERS, Kind, Reg, Register, register, unknown_register
+from victron_serial.vedirect.registers import (
+    REGISTERS,
+    Kind,
+    Reg,
+    Register,
+    register,
+    unknown_register,
+)
 
 NO_DATA_REQUESTS = {
     "ping": Ping(),

@@ -15,7 +15,7 @@ from tests.clock import FakeClock
 from tests.vedirect.wire import is_set, lost_on_the_wire
 from tests.waiting import wait_for
 from vebus_sim.vedirect import ChargerSimulator
-from vedirect import (
+from victron_serial.vedirect import (
     BlueSmartCharger,
     NvmLimiter,
     Reg,
@@ -33,9 +33,9 @@ from vedirect import (
     describe_port,
     probe_port,
 )
-from vedirect.protocol import Command, HexFrame, TextBlock
-from vedirect.settings import nominal_voltage, voltage_bounds
-from vedirect.transport import _map_open_error
+from victron_serial.vedirect.protocol import Command, HexFrame, TextBlock
+from victron_serial.vedirect.settings import nominal_voltage, voltage_bounds
+from victron_serial.vedirect.transport import _map_open_error
 
 
 @pytest.fixture

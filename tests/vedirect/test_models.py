@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.vedirect.vectors import BLOCKS
-from vedirect import (
+from victron_serial.vedirect import (
     CHARGE_STATE_TEXTS,
     ERROR_TEXTS,
     ChargerError,
@@ -17,7 +17,7 @@ from vedirect import (
     read_block,
     state_to_json,
 )
-from vedirect.protocol import TextBlock
+from victron_serial.vedirect.protocol import TextBlock
 
 
 @pytest.mark.parametrize(

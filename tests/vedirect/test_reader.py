@@ -8,9 +8,15 @@ from hypothesis import given, strategies as st
 import pytest
 
 from tests.vedirect.vectors import BLOCKS, HEX, STREAMS, BlockVector, frame
-from vedirect import ChargerError, ChargeState, read_block
-from vedirect.protocol import MAX_FIELDS, HexFrame, StreamReader, TextBlock, encode_block
-from vedirect.protocol.reader import MAX_HEX_DIGITS
+from victron_serial.vedirect import ChargerError, ChargeState, read_block
+from victron_serial.vedirect.protocol import (
+    MAX_FIELDS,
+    HexFrame,
+    StreamReader,
+    TextBlock,
+    encode_block,
+)
+from victron_serial.vedirect.protocol.reader import MAX_HEX_DIGITS
 
 VALID_FRAMES = [row.wire for row in HEX if row.meaning != "bad"]
 T1 = BLOCKS["T1"]

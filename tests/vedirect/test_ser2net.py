@@ -13,7 +13,12 @@ import pytest
 from tests.ser2net import ser2net
 from tests.waiting import wait_for, wait_for_async
 from vebus_sim.vedirect import ChargerSimulator
-from vedirect import BlueSmartCharger, VEDirectClient, VEDirectConnectionError, VEDirectError
+from victron_serial.vedirect import (
+    BlueSmartCharger,
+    VEDirectClient,
+    VEDirectConnectionError,
+    VEDirectError,
+)
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 import contextlib
 
 from vebus_sim.vedirect import ChargerSimulator
-from vedirect.protocol import Command, HexFrame
+from victron_serial.vedirect.protocol import Command, HexFrame
 
 
 def is_set(frame: HexFrame) -> bool:

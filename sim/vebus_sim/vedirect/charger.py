@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections import Counter
 import struct
 
-from vedirect import ChargeState, Reg, Register
-from vedirect.protocol import (
+from victron_serial.vedirect import ChargeState, Reg, Register
+from victron_serial.vedirect.protocol import (
     Flags,
     GetAppVersion,
     GetProductId,
@@ -31,7 +31,7 @@ from vedirect.protocol import (
     SetRegister,
     decode_request,
 )
-from vedirect.registers import REGISTERS
+from victron_serial.vedirect.registers import REGISTERS
 
 from .models import ChargerModel, get_model
 

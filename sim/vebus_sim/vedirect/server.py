@@ -21,8 +21,8 @@ import random
 import socket
 
 from vebus_sim.port_link import PortLink
-from vedirect import Reg
-from vedirect.protocol import FRAMING_ERROR, HexFrame, Response
+from victron_serial.vedirect import Reg
+from victron_serial.vedirect.protocol import FRAMING_ERROR, HexFrame, Response
 
 from .charger import SimCharger
 from .endpoints import READ_SIZE, PtyEndpoint, TcpWire, Wire

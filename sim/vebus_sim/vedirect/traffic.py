@@ -16,8 +16,8 @@ Configured with the state a capture shows, a second comes out as the capture, by
 
 from __future__ import annotations
 
-from vedirect import Reg
-from vedirect.protocol import encode_block
+from victron_serial.vedirect import Reg
+from victron_serial.vedirect.protocol import encode_block
 
 from .charger import SimCharger
 

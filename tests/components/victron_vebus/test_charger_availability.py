@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import CONF_FAMILY, CONF_PORT, DOMAIN
 from custom_components.victron_vebus.diagnostics import async_get_config_entry_diagnostics
-from custom_components.victron_vebus.vedirect import VEDirectClient
+from custom_components.victron_vebus.victron_serial.vedirect import VEDirectClient
 from tests.ports import held_by_another_process
 from tests.waiting import wait_for
 from vebus_sim.vedirect import ChargerSimulator

@@ -21,7 +21,7 @@ from custom_components.victron_vebus import charger_coordinator
 from custom_components.victron_vebus.charger_coordinator import ChargerCoordinator
 from custom_components.victron_vebus.charger_errors import local_time
 from custom_components.victron_vebus.const import CONF_NVM_INTERVAL
-from custom_components.victron_vebus.vedirect import Reg, WishOutcome
+from custom_components.victron_vebus.victron_serial.vedirect import Reg, WishOutcome
 from tests.clock import FakeClock
 from tests.waiting import wait_for
 from vebus_sim.vedirect import ChargerSimulator

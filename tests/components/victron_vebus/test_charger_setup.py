@@ -21,7 +21,7 @@ from custom_components.victron_vebus.const import (
     DOMAIN,
     MANUFACTURER,
 )
-from custom_components.victron_vebus.vedirect import Reg
+from custom_components.victron_vebus.victron_serial.vedirect import Reg
 from tests.waiting import wait_for
 from vebus_sim.vedirect import ChargerSimulator
 

@@ -34,7 +34,7 @@ from custom_components.victron_vebus.const import (
     CONF_SCAN_INTERVAL,
     DOMAIN,
 )
-from custom_components.victron_vebus.vebus import VEBusClient
+from custom_components.victron_vebus.victron_serial.vebus import VEBusClient
 from tests.ports import held_by_another_process
 from tests.waiting import wait_for
 from vebus_sim import Simulator

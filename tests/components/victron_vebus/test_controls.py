@@ -18,7 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import DOMAIN
-from custom_components.victron_vebus.vebus import SLOW_INTERVAL
+from custom_components.victron_vebus.victron_serial.vebus import SLOW_INTERVAL
 from tests.clock import FakeClock
 from tests.waiting import wait_for
 from vebus_sim import Simulator

@@ -9,7 +9,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.diagnostics import async_get_config_entry_diagnostics
-from custom_components.victron_vebus.vebus import describe_port as redact_port
+from custom_components.victron_vebus.victron_serial.vebus import describe_port as redact_port
 from tests.waiting import wait_for_async
 from vebus_sim import Simulator
 

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.victron_vebus.const import DOMAIN
-from custom_components.victron_vebus.vebus import ChargeState, SwitchState
+from custom_components.victron_vebus.victron_serial.vebus import ChargeState, SwitchState
 from tests.clock import FakeClock
 from tests.waiting import wait_for
 from vebus_sim import Faults, Simulator

@@ -39,7 +39,12 @@ from custom_components.victron_vebus.const import (
 from custom_components.victron_vebus.coordinator import VEBusCoordinator
 from custom_components.victron_vebus.diagnostics import async_get_config_entry_diagnostics
 from custom_components.victron_vebus.grid_control import grid_watts
-from custom_components.victron_vebus.vebus import EssController, RamVar, Setting, VEBusUnit
+from custom_components.victron_vebus.victron_serial.vebus import (
+    EssController,
+    RamVar,
+    Setting,
+    VEBusUnit,
+)
 from tests.clock import FakeClock
 from tests.waiting import wait_for
 from vebus_sim import Simulator

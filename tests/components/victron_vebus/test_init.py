@@ -17,7 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import CONF_PORT, DOMAIN
-from custom_components.victron_vebus.vebus import Energy
+from custom_components.victron_vebus.victron_serial.vebus import Energy
 from tests.waiting import wait_for, wait_for_async
 from vebus_sim import Simulator
 
@@ -87,7 +87,7 @@ async def test_silent_device_retries_setup(hass: HomeAssistant, vebus_sim: Simul
 async def test_busy_port_raises_a_repair_issue_until_it_is_free(
     hass: HomeAssistant, vebus_sim: Simulator
 ) -> None:
-    from custom_components.victron_vebus.vebus import VEBusClient
+    from custom_components.victron_vebus.victron_serial.vebus import VEBusClient
 
     path = await vebus_sim.start_pty()
     holder = VEBusClient(path)

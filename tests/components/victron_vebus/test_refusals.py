@@ -12,7 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import DOMAIN
-from custom_components.victron_vebus.vebus import Setting
+from custom_components.victron_vebus.victron_serial.vebus import Setting
 from vebus_sim import Simulator
 
 from .conftest import write_requests

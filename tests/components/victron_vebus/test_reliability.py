@@ -22,12 +22,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.victron_vebus.const import DOMAIN
 from custom_components.victron_vebus.coordinator import VEBusCoordinator
 from custom_components.victron_vebus.diagnostics import async_get_config_entry_diagnostics
-from custom_components.victron_vebus.vebus import Mode, VEBusClient
+from custom_components.victron_vebus.victron_serial.vebus import Mode, VEBusClient
 from tests.waiting import wait_for, wait_for_async
 from tests.wire import ForeignDevice, lost_on_the_wire, open_fds, task_names, winmon_write
-from vebus.protocol import Frame
-from vebus.protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
 from vebus_sim import Faults, Simulator
+from victron_serial.vebus.protocol import Frame
+from victron_serial.vebus.protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
 
 from .conftest import add_entry, control, recovered
 

@@ -22,7 +22,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import CONF_PORT, CONF_USB_SERIAL, DOMAIN
-from custom_components.victron_vebus.vebus import VEBusClient
+from custom_components.victron_vebus.victron_serial.vebus import VEBusClient
 from scripts.usb_listing import listing as usb_listing
 from tests.waiting import wait_for
 from vebus_sim import Simulator

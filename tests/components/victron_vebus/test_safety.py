@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.victron_vebus.const import DOMAIN
-from custom_components.victron_vebus.vebus import Mode
+from custom_components.victron_vebus.victron_serial.vebus import Mode
 from tests.clock import FakeClock
 from tests.waiting import wait_for, wait_for_async
 from vebus_sim import Simulator

@@ -10,8 +10,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.coordinator import VEBusCoordinator
 from tests.waiting import wait_for
-from vebus import SAMPLE_PERIOD
 from vebus_sim import Simulator
+from victron_serial.vebus import SAMPLE_PERIOD
 
 ENERGY = (
     "sensor.multiplus_battery_energy_in",

@@ -14,7 +14,7 @@ import voluptuous as vol
 import yaml
 
 from custom_components.victron_vebus.const import DOMAIN
-from custom_components.victron_vebus.vebus import (
+from custom_components.victron_vebus.victron_serial.vebus import (
     RamVar,
     Setting,
     SwitchState,

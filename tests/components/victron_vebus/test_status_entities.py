@@ -11,7 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.victron_vebus.const import CONF_INTERFACE, CONF_PORT, DOMAIN
-from custom_components.victron_vebus.vebus import ALARM_NAMES, RamVar
+from custom_components.victron_vebus.victron_serial.vebus import ALARM_NAMES, RamVar
 from vebus_sim import Simulator
 
 from .conftest import set_up

@@ -39,12 +39,12 @@ import pytest
 
 from custom_components.victron_vebus.const import CONF_SCAN_INTERVAL, DOMAIN, ESS_KEEPALIVE
 from custom_components.victron_vebus.coordinator import VEBusCoordinator
-from custom_components.victron_vebus.vebus import Mode
+from custom_components.victron_vebus.victron_serial.vebus import Mode
 from tests.clock import FakeClock
 from tests.components.victron_vebus.conftest import add_entry, control
 from tests.wire import open_fds, task_names
-from vebus.protocol import Frame
 from vebus_sim import Faults, Simulator
+from victron_serial.vebus.protocol import Frame
 
 SECONDS = float(os.environ.get("VEBUS_SOAK_SECONDS") or 0)
 SEED = int(os.environ.get("VEBUS_SOAK_SEED") or 0) or random.SystemRandom().randrange(1, 10**6)
@@ -319,10 +319,14 @@ async def test_soak(hass: HomeAssistant, tmp_path: Path) -> None:
     # The test harness turns asyncio's debug mode on (a creation traceback kept for
     # every task and timer): Home Assistant does not run that way, nor does the soak.
     asyncio.get_running_loop().set_debug(False)
-    logging.getLogger("custom_components.victron_vebus.vebus").setLevel(logging.WARNING)
+    logging.getLogger("custom_components.victron_vebus.victron_serial.vebus").setLevel(
+        logging.WARNING
+    )
     logging.getLogger("homeassistant").setLevel(logging.WARNING)
     if os.environ.get("VEBUS_SOAK_DEBUG"):  # every frame in the output, to chase a lost write
-        logging.getLogger("custom_components.victron_vebus.vebus.link").setLevel(logging.DEBUG)
+        logging.getLogger("custom_components.victron_vebus.victron_serial.vebus.link").setLevel(
+            logging.DEBUG
+        )
         logging.getLogger("custom_components.victron_vebus").setLevel(logging.DEBUG)
     counter = LogCounter()
     logging.getLogger().addHandler(counter)

@@ -11,13 +11,13 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 import contextlib
-from importlib import import_module
 import json
 import math
 import sys
-from types import ModuleType
-from typing import TYPE_CHECKING
 
+from ..vebus import cli_runner
+from ..vebus.cli_runner import say
+from ..vebus.ledger_file import LedgerFile
 from .charger import BlueSmartCharger
 from .client import VEDirectClient
 from .errors import VEDirectError, VEDirectRateLimitedError
@@ -25,25 +25,6 @@ from .nvm import NvmLimiter
 from .probe import probe_port
 from .registers import REGISTERS, register
 from .state import ChargerState, state_to_json
-
-
-def _beside(package: str, module: str) -> ModuleType:
-    """``module`` of ``package``, the library shipped beside this one: a sibling folder in
-    the integration's bundle, a top-level package in victron-serial."""
-    parent = (__package__ or "").rpartition(".")[0]
-    return import_module(f"{parent}.{package}.{module}" if parent else f"{package}.{module}")
-
-
-# The command runner and the record of writes kept between runs are written once, in vebus
-# (both libraries ship together, at different depths in the two layouts, until one foundation
-# holds what they share).
-if TYPE_CHECKING:
-    from ..vebus import cli_runner, ledger_file
-else:
-    cli_runner = _beside("vebus", "cli_runner")
-    ledger_file = _beside("vebus", "ledger_file")
-say = cli_runner.say
-LedgerFile = ledger_file.LedgerFile
 
 CLI_TIMEOUT = 2.0
 CLI_RETRIES = 1
