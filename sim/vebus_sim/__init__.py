@@ -1,25 +1,14 @@
 """Device simulators for the libraries' tests and for development (never shipped to users).
 
-``Simulator`` is an MK3 interface on a simulated VE.Bus unit, served over a pty or TCP,
-paced like the real 2400 baud line, with faults on demand (docs/design.md §4).
+One framework (``framework``: pty and TCP serving, port links, faults, pacing, the
+commands' common part) under two protocols' simulators (docs/design.md §4):
+
+- ``vebus``: an MK3 interface on simulated VE.Bus units (``vebus-sim``);
+- ``vedirect``: VE.Direct products, a Blue Smart charger today (``vedirect-sim``).
+
+The VE.Bus simulator's public names are also the package's own, as ``from vebus_sim import
+Simulator`` has always read.
 """
 
-from .device import SimDevice
-from .faults import Faults
-from .models import MODELS, DeviceModel, get_model
-from .server import BYTE_TIME, PTY_POLL_INTERVAL, UNRELATED_FRAMES, Simulator, serve
-from .unit import SimUnit
-
-__all__ = [
-    "BYTE_TIME",
-    "MODELS",
-    "PTY_POLL_INTERVAL",
-    "UNRELATED_FRAMES",
-    "DeviceModel",
-    "Faults",
-    "SimDevice",
-    "SimUnit",
-    "Simulator",
-    "get_model",
-    "serve",
-]
+from .vebus import *  # noqa: F403
+from .vebus import __all__  # noqa: F401 (re-exported: the public names)

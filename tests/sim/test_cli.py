@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from tests.waiting import DEADLINE
-from vebus_sim.cli import main
-from vebus_sim.models import MODELS
+from vebus_sim.vebus.cli import main
+from vebus_sim.vebus.models import MODELS
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

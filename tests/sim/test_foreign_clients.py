@@ -19,8 +19,8 @@ from __future__ import annotations
 import pytest
 
 from tests.sim.raw import Connect, Wire, decode_all
-from vebus_sim.models import MODELS
-from vebus_sim.settings import VS_SOC_LIMIT
+from vebus_sim.vebus.models import MODELS
+from vebus_sim.vebus.settings import VS_SOC_LIMIT
 from victron_serial.vebus.ids import RamVar, Setting
 from victron_serial.vebus.protocol import (
     AddressRequest,

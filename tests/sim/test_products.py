@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.sim.raw import Connect, combined_mode, decode_all, h, reply, x
-from vebus_sim.device import SimDevice
-from vebus_sim.models import ACCESS_BYTE_FIRMWARE, MODELS
-from vebus_sim.settings import VS_SOC_LIMIT
-from vebus_sim.unit import SimUnit
+from vebus_sim.vebus.device import SimDevice
+from vebus_sim.vebus.models import ACCESS_BYTE_FIRMWARE, MODELS
+from vebus_sim.vebus.settings import VS_SOC_LIMIT
+from vebus_sim.vebus.unit import SimUnit
 from victron_serial.vebus import DeviceState, SwitchState
 from victron_serial.vebus.ids import RamVar, Setting
 from victron_serial.vebus.protocol import (

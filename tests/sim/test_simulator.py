@@ -31,10 +31,10 @@ from vebus_sim import (
     Faults,
     Simulator,
     serve,
-    server as simulator_module,
 )
-from vebus_sim.device import ESS_TIMEOUT, SimDevice
-from vebus_sim.models import MODELS, get_model
+from vebus_sim.vebus import server as simulator_module
+from vebus_sim.vebus.device import ESS_TIMEOUT, SimDevice
+from vebus_sim.vebus.models import MODELS, get_model
 from victron_serial.vebus import ChargeState, DeviceState, SwitchState
 from victron_serial.vebus.protocol import (
     AcInfoReply,
@@ -892,7 +892,7 @@ async def test_fault_flap(connect: Connect) -> None:
 async def test_serve_prints_endpoints_and_logs(
     capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, socket_enabled: None
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="vebus_sim.server")
+    caplog.set_level(logging.DEBUG, logger="vebus_sim.vebus.session")
     task = asyncio.get_running_loop().create_task(
         serve(tcp=("127.0.0.1", 0), pty=True, faults="slow=0", paced=False)
     )

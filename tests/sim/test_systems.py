@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sim.raw import Connect, Wire, decode_all, h, reply, x
-from vebus_sim.device import SimDevice
+from vebus_sim.vebus.device import SimDevice
 from victron_serial.vebus import DeviceState
 from victron_serial.vebus.ids import RamVar
 from victron_serial.vebus.protocol import (

@@ -1,14 +1,20 @@
-"""A Blue Smart charger on VE.Direct, for the ``vedirect`` library's tests and development.
+"""The VE.Direct simulator: a Blue Smart charger today (``vedirect-sim``).
 
-``ChargerSimulator`` serves a ``SimCharger`` over a pty or TCP: a text block a second with
-the captured async traffic after it, HEX answers, min/max and clamping, non-volatile memory
-write counters, charge stages that move, mains off, and faults on demand.
+``VEDirectSimulator`` serves a product over a pty or TCP: every second the product's stream
+(text blocks, then async frames), HEX answers from the library's codec and register table
+(``HexDevice``), faults on demand. A product family is a model on it: a ``HexDevice``
+subclass (the registers it holds, what a Set may store, its physics), a ``Stream`` (what it
+sends unasked) and its models (docs/design.md §4). ``ChargerSimulator`` serves a
+``SimCharger`` and its ``Traffic``: charge stages that move, mains off, min/max and
+clamping, non-volatile memory write counters.
 """
 
 from .charger import SimCharger
-from .faults import ChargerFaults
+from .charger_simulator import ChargerSimulator, serve
+from .faults import ChargerFaults, VEDirectFaults
+from .hex_device import HexDevice
 from .models import MODELS, ChargerModel, get_model
-from .server import BAUD, BLOCK_INTERVAL, BYTE_TIME, ChargerSimulator, serve
+from .server import BAUD, BLOCK_INTERVAL, BYTE_TIME, Stream, VEDirectSimulator
 from .traffic import CHATTER_PAIRS, HISTORY_FRAMES, Traffic, text_fields
 
 __all__ = [
@@ -21,8 +27,12 @@ __all__ = [
     "ChargerFaults",
     "ChargerModel",
     "ChargerSimulator",
+    "HexDevice",
     "SimCharger",
+    "Stream",
     "Traffic",
+    "VEDirectFaults",
+    "VEDirectSimulator",
     "get_model",
     "serve",
     "text_fields",

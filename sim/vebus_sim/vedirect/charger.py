@@ -1,9 +1,9 @@
-"""The charger side: a Blue Smart charger's registers, its HEX answers and a small physics.
+"""A Blue Smart charger: its registers, what it takes, and a small physics.
 
 ``SimCharger`` keeps what a client can observe: the settings (raw, as the registers hold
 them), the measured values, the charge state, and a counter of non-volatile memory writes
-per register (``nvm_writes``). HEX requests are answered from the library's own codec and
-register table, so both sides agree by construction; where the charger's behaviour is not
+per register (``nvm_writes``). HEX requests are answered by ``HexDevice`` from the
+library's own codec and register table; where the charger's behaviour is not
 documented, the simulator does what the reference reports or assumes (vedirect.md §5):
 a limit below the minimum is clamped to it, one above the maximum refused (flag 0x04);
 voltages are refused unless the battery type is user-defined (0xEDF1 = 0xFF).
@@ -15,24 +15,9 @@ Physics, one step per text block (one device second): mains on, the charger walk
 
 from __future__ import annotations
 
-from collections import Counter
-import struct
-
 from victron_serial.vedirect import ChargeState, Reg, Register
-from victron_serial.vedirect.protocol import (
-    Flags,
-    GetAppVersion,
-    GetProductId,
-    GetRegister,
-    HexFrame,
-    Ping,
-    RegisterFrame,
-    Response,
-    SetRegister,
-    decode_request,
-)
-from victron_serial.vedirect.registers import REGISTERS
 
+from .hex_device import HexDevice
 from .models import ChargerModel, get_model
 
 NO_INPUT_POWER = 0x00000001  # 0x0207 bit 0
@@ -54,11 +39,12 @@ LINK_VALUES: dict[int, int] = {
 }
 
 
-class SimCharger:
+class SimCharger(HexDevice):
     """One simulated charger; every value a client sees comes from here."""
 
     def __init__(self, model: str | ChargerModel = "ip22-24-12", *, live: bool = True) -> None:
         self.model = model if isinstance(model, ChargerModel) else get_model(model)
+        super().__init__(self.model.product_id, self.model.firmware)
         scale = self.model.nominal_voltage / 12
         self.live = live
         self.mains = True
@@ -73,7 +59,7 @@ class SimCharger:
         self.network_mode = 0x01  # 0x200E: 0x21 once the Bluetooth side joined a network
         self.hc = self.model.hc
         self.time_in_state = 0.0
-        self.settings: dict[int, int] = {
+        self.settings |= {
             Reg.CHARGE_CURRENT_LIMIT.id: round(self.model.maximum_current * 10),
             Reg.BATTERY_TYPE.id: 0x01,  # a preset: voltages refused until user defined
             Reg.ABSORPTION_VOLTAGE.id: round(14.4 * scale * 100),
@@ -84,8 +70,6 @@ class SimCharger:
         if self.model.low_current_mode:
             self.settings[Reg.LOW_CURRENT_MODE.id] = 0
         self.reports_minimum = True  # False: 0xEDC8 unknown, as may be on older firmware
-        self.nvm_writes: Counter[int] = Counter()
-        self.requests: list[HexFrame] = []
 
     # --- what it is and holds ------------------------------------------------------------
 
@@ -144,67 +128,10 @@ class SimCharger:
             return LINK_VALUES[register.id]
         return None
 
-    def value_bytes(self, register: Register) -> bytes | None:
-        raw = self.raw(register)
-        if raw is None:
-            return None
-        if isinstance(raw, str):
-            return raw.encode("ascii")
-        return register.encode(raw)
-
-    def async_frame(self, register: Register) -> bytes:
-        """The ``:A`` frame the charger sends for ``register`` now."""
-        value = self.value_bytes(register)
-        assert value is not None, register
-        return RegisterFrame(Response.ASYNC, register.id, 0, value).encode()
-
     # --- HEX ----------------------------------------------------------------------------------
 
-    def handle(self, frame: HexFrame) -> list[bytes]:
-        """The frames that answer ``frame`` (none for a restart or an async frame)."""
-        self.requests.append(frame)
-        request = decode_request(frame)
-        version = int(self.model.firmware[:4], 16)
-        if isinstance(request, Ping):
-            return [HexFrame(Response.PING, struct.pack("<H", 0x4000 | version)).encode()]
-        if isinstance(request, GetAppVersion):
-            return [HexFrame(Response.DONE, struct.pack("<H", 0x4000 | version)).encode()]
-        if isinstance(request, GetProductId):
-            return [HexFrame(Response.DONE, struct.pack("<H", self.model.product_id)).encode()]
-        if isinstance(request, GetRegister):
-            return [self._get(request.register)]
-        if isinstance(request, SetRegister):
-            return [self._set(request.register, request.value)]
-        if frame.command in (0x6, Response.ASYNC):
-            return []
-        return [HexFrame(Response.UNKNOWN, struct.pack("<H", frame.command)).encode()]
-
-    def _get(self, register_id: int) -> bytes:
-        register = REGISTERS.get(register_id)
-        value = self.value_bytes(register) if register is not None else None
-        if value is None:
-            return RegisterFrame(Response.GET, register_id, Flags.UNKNOWN_ID, b"").encode()
-        return RegisterFrame(Response.GET, register_id, 0, value).encode()
-
-    def _set(self, register_id: int, value: bytes) -> bytes:
-        register = REGISTERS.get(register_id)
-        if register is None or self.raw(register) is None:
-            return RegisterFrame(Response.SET, register_id, Flags.UNKNOWN_ID, b"").encode()
-        if not register.writable:
-            return RegisterFrame(Response.SET, register_id, Flags.NOT_SUPPORTED, b"").encode()
-        accepted = self._accept(register, value)
-        if accepted is None:
-            return RegisterFrame(Response.SET, register_id, Flags.PARAMETER_ERROR, b"").encode()
-        self.settings[register_id] = accepted
-        self.nvm_writes[register_id] += 1  # every setting lives in non-volatile memory
-        return RegisterFrame(Response.SET, register_id, 0, register.encode(accepted)).encode()
-
-    def _accept(self, register: Register, value: bytes) -> int | None:
-        """The raw value the charger takes for ``value``; None: refused."""
-        if len(value) != register.kind.size:
-            return None
-        raw = register.decode(value)
-        assert isinstance(raw, int)
+    def accept(self, register: Register, raw: int) -> int | None:
+        """The raw value the charger takes for ``raw``; None: refused."""
         if register is Reg.CHARGE_CURRENT_LIMIT:
             if raw > round(self.model.maximum_current * 10):
                 return None

@@ -1,15 +1,14 @@
-"""Where the charger simulator's bytes go: a pseudo-terminal or TCP clients.
+"""A pseudo-terminal standing for the serial port.
 
-A pty stands for the serial port: a client opens the slave like ``/dev/ttyUSB0``; its
-session lives while the slave is open (a hang-up on the master ends it). A TCP client is a
-session of its own (``socket://`` URLs, as ser2net serves a port).
+A client opens the slave like ``/dev/ttyUSB0`` (through a ``PortLink``); its session lives
+while the slave is open: a hang-up on the master, or a read that fails, ends it, and the
+next open starts a new one.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-import contextlib
 import logging
 import os
 import select
@@ -17,7 +16,8 @@ import termios
 import tty
 from typing import Protocol
 
-from vebus_sim.port_link import PortLink
+from .port_link import PortLink
+from .wire import Wire
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -31,30 +31,7 @@ class Session(Protocol):
     async def close(self) -> None: ...
 
 
-class Wire(Protocol):
-    def connected(self) -> bool: ...
-
-    def write(self, data: bytes) -> None: ...
-
-    async def drain(self) -> None: ...
-
-
 type SessionFactory = Callable[[Wire, str], Session]
-
-
-class TcpWire:
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
-        self._writer = writer
-
-    def connected(self) -> bool:
-        return not self._writer.is_closing()
-
-    def write(self, data: bytes) -> None:
-        self._writer.write(data)
-
-    async def drain(self) -> None:
-        with contextlib.suppress(ConnectionError):
-            await self._writer.drain()
 
 
 class PtyWire:
@@ -77,15 +54,16 @@ class PtyWire:
 
 
 class PtyEndpoint:
-    """A pseudo-terminal; ``make_session`` is called each time a client opens it."""
+    """A pty at ``baud``, ``link`` pointed at its slave; ``make_session`` is called each
+    time a client opens it. ``name`` names the watcher task."""
 
-    def __init__(self, make_session: SessionFactory, link: PortLink) -> None:
+    def __init__(self, make_session: SessionFactory, link: PortLink, *, baud: int, name: str):
         self._make_session = make_session
         master, slave = os.openpty()
         try:
             tty.setraw(slave)  # no echo, no line editing: 8-bit clean like a serial port
             attrs = termios.tcgetattr(slave)
-            attrs[4] = attrs[5] = termios.B19200
+            attrs[4] = attrs[5] = getattr(termios, f"B{baud}")
             termios.tcsetattr(slave, termios.TCSANOW, attrs)
             self.path = os.ttyname(slave)
         finally:
@@ -97,7 +75,7 @@ class PtyEndpoint:
         self._session: Session | None = None
         self._reading = False
         self._closed = False
-        self._watcher = self._loop.create_task(self._watch(), name="vedirect-sim pty watcher")
+        self._watcher = self._loop.create_task(self._watch(), name=f"{name} pty watcher")
 
     @property
     def client_connected(self) -> bool:
@@ -111,6 +89,8 @@ class PtyEndpoint:
     async def _watch(self) -> None:
         while True:
             hung_up = self._hung_up()
+            # A read that failed means the client closed the port, even if it (or the
+            # next one) has opened it again since: its session ends either way.
             if self._session is not None and (hung_up or not self._reading):
                 await self._end_session()
                 if hung_up:

@@ -35,26 +35,34 @@ A bad spec raises ValueError naming the offending item.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-import math
+from typing import ClassVar
+
+from vebus_sim.framework.faults import FaultSpec, integer, seconds
 
 DEFAULT_DENIED_LEVEL = 0x01
 DEFAULT_FLAP_DOWN = 1.0
-_PROBABILITIES = {"noise": "noise", "bitflip": "bit_flip", "bit_flip": "bit_flip", "drop": "drop"}
-_PROBABILITIES |= {
-    "unrelated": "unrelated",
-    "rxbitflip": "rx_bit_flip",
-    "rx_bit_flip": "rx_bit_flip",
-}
-_PROBABILITIES |= {"rxdrop": "rx_drop", "rx_drop": "rx_drop"}
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-_KEYS = sorted({*_PROBABILITIES, "slow", "silent", "unsupported", "denied", "flap"})
 
 
 @dataclass
-class Faults:
+class Faults(FaultSpec):
     """Faults in force; the simulator reads them at every frame, so changes apply at once."""
+
+    CHANCES: ClassVar[Mapping[str, str]] = {
+        "noise": "noise",
+        "bitflip": "bit_flip",
+        "bit_flip": "bit_flip",
+        "drop": "drop",
+        "unrelated": "unrelated",
+        "rxbitflip": "rx_bit_flip",
+        "rx_bit_flip": "rx_bit_flip",
+        "rxdrop": "rx_drop",
+        "rx_drop": "rx_drop",
+    }
+    SECONDS: ClassVar[Mapping[str, str]] = {"slow": "slow"}
+    SWITCHES: ClassVar[Mapping[str, str]] = {"silent": "silent"}
+    OTHERS: ClassVar[frozenset[str]] = frozenset({"unsupported", "denied", "flap"})
 
     noise: float = 0.0
     bit_flip: float = 0.0
@@ -70,41 +78,18 @@ class Faults:
     denied_settings: dict[int, int] = field(default_factory=dict)
     flap: tuple[float, float] | None = None  # (period, down) seconds
 
-    @classmethod
-    def parse(cls, spec: str) -> Faults:
-        faults = cls()
-        for item in (part.strip() for part in spec.split(",")):
-            if item:
-                faults._apply(item)
-        return faults
-
-    def _apply(self, item: str) -> None:
-        key, sep, value = (part.strip() for part in item.partition("="))
-        key = key.lower()
-        if key == "silent":
-            self.silent = _boolean(value, item) if sep else True
-            return
-        if not sep or not value:
-            if key not in _KEYS:
-                raise ValueError(f"unknown fault {key!r} in {item!r}; known: {', '.join(_KEYS)}")
-            raise ValueError(f"fault {key!r} needs a value: {key}=…")
-        if key in _PROBABILITIES:
-            setattr(self, _PROBABILITIES[key], _probability(value, item))
-        elif key == "slow":
-            self.slow = _seconds(value, item)
-        elif key == "unsupported":
+    def _read(self, key: str, value: str, item: str) -> None:
+        if key == "unsupported":
             self._unsupported(value, item)
         elif key == "denied":
             self._denied(value, item)
-        elif key == "flap":
+        else:
             period, _, down = value.partition(":")
-            down_s = _seconds(down, item) if down else DEFAULT_FLAP_DOWN
-            period_s = _seconds(period, item)
+            down_s = seconds(down, item) if down else DEFAULT_FLAP_DOWN
+            period_s = seconds(period, item)
             if period_s <= 0:
                 raise ValueError(f"flap period must be positive in {item!r}")
             self.flap = (period_s, down_s)
-        else:
-            raise ValueError(f"unknown fault {key!r} in {item!r}; known: {', '.join(_KEYS)}")
 
     def _unsupported(self, value: str, item: str) -> None:
         for part in value.split(";"):
@@ -130,7 +115,7 @@ class Faults:
             value = rest
         for one in value.split("+"):
             ident, at, level = (p.strip() for p in one.partition("@"))
-            level_value = _integer(level, item) if at else DEFAULT_DENIED_LEVEL
+            level_value = integer(level, item) if at else DEFAULT_DENIED_LEVEL
             if not 0 <= level_value <= 0xFF:
                 raise ValueError(f"access level must be 0..255 in {item!r}")
             for setting in _ids(ident, item):
@@ -173,54 +158,14 @@ class Faults:
         return ",".join(items)
 
 
-def _number(value: str, item: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"not a number: {value!r} in {item!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"not a finite number: {value!r} in {item!r}")
-    return number
-
-
-def _probability(value: str, item: str) -> float:
-    number = _number(value, item)
-    if not 0.0 <= number <= 1.0:
-        raise ValueError(f"probability must be within 0..1 in {item!r}")
-    return number
-
-
-def _seconds(value: str, item: str) -> float:
-    number = _number(value, item)
-    if number < 0:
-        raise ValueError(f"seconds must not be negative in {item!r}")
-    return number
-
-
-def _boolean(value: str, item: str) -> bool:
-    text = value.lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(f"expected a boolean in {item!r}")
-
-
-def _integer(value: str, item: str) -> int:
-    try:
-        return int(value, 0)
-    except ValueError:
-        raise ValueError(f"not an integer: {value!r} in {item!r}") from None
-
-
 def _ids(value: str, item: str) -> set[int]:
     ids: set[int] = set()
     for part in value.split("+"):
         first, dash, last = (p.strip() for p in part.partition("-"))
         if not first:
             raise ValueError(f"missing id in {item!r}")
-        low = _integer(first, item)
-        high = _integer(last, item) if dash else low
+        low = integer(first, item)
+        high = integer(last, item) if dash else low
         if not 0 <= low <= high <= 0xFFFF:
             raise ValueError(f"bad id or range {part!r} in {item!r}")
         ids.update(range(low, high + 1))
