@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from victron_serial.vebus import ChargeState, ForcedChargeState, SwitchState
-from victron_serial.vebus.ids import RamVar, to_signed16
+from victron_serial.vebus.ids import ASSISTANT_START, Lines, RamVar, to_signed16
 from victron_serial.vebus.protocol import (
     AcInfoReply,
     AcInputConfigReply,
@@ -85,6 +85,15 @@ _FORCED: dict[int, ChargeState] = {
     ForcedChargeState.FLOAT: ChargeState.FLOAT,
 }
 _SWITCH_VALUES = frozenset(int(state) for state in SwitchState)
+# F5 switch register (protocol.md §7.4).
+_REMOTE_BITS = {
+    SwitchState.CHARGER_ONLY: 0x01,
+    SwitchState.INVERTER_ONLY: 0x02,
+    SwitchState.ON: 0x03,
+}
+SWITCH_FRONT_UP, SWITCH_FRONT_DOWN, SWITCH_ONBOARD_REMOTE = 0x04, 0x08, 0x40
+# F5 config byte (protocol.md §3.3).
+CONFIG_LIMIT_ADJUSTABLE, CONFIG_PANEL_DETECTED, CONFIG_INPUTS_SHIFT = 0x04, 0x80, 4
 # Requests that change nothing in the unit; a forced charge state (in a device state
 # request) recomputes the unit itself.
 _READ_COMMANDS = frozenset(ord(letter) for letter in "VLF")
@@ -107,11 +116,32 @@ def _tenths(amps: float) -> int:
     return max(0, min(0xFFFF, round(amps * 10)))
 
 
+def switch_register(device: SimDevice) -> int:
+    """F5 switch register (protocol.md §7.4)."""
+    remote = _REMOTE_BITS.get(SwitchState(device.switch_state), 0)
+    value = SWITCH_ONBOARD_REMOTE | remote
+    if device.front_switch_up:
+        value |= SWITCH_FRONT_UP | remote << 4
+    else:
+        value |= SWITCH_FRONT_DOWN
+    return value
+
+
+def input_config(device: SimDevice) -> int:
+    """F5 AC-input config byte: active input, limit settable, inputs, panel detected."""
+    value = device.active_input | device.model.ac_inputs << CONFIG_INPUTS_SHIFT
+    if device.remote_limits_input:
+        value |= CONFIG_LIMIT_ADJUSTABLE
+    panel_detected = device.mk2 or device.interface_lines & Lines.PANEL_DETECT
+    return value | (CONFIG_PANEL_DETECTED if panel_detected else 0)
+
+
 class Mk3Handler:
     """Answers requests for one ``SimDevice``; ``faults`` is read at every request."""
 
     def __init__(self, device: SimDevice, faults: Callable[[], Faults]) -> None:
         self.device = device
+        self.system = device.system
         self._faults = faults
         self._pending_write: tuple[bool, int] | None = None  # (setting?, id) of 0x32/0x33
         self._commands: dict[int, Callable[[Frame], list[bytes]]] = {
@@ -150,7 +180,7 @@ class Mk3Handler:
     def handle(self, frame: Frame) -> list[bytes]:
         """Wire bytes of every frame that answers ``frame`` (often one, maybe none)."""
         device = self.device
-        device.tick()
+        self.system.tick()
         raw_switch = RawSwitchCommand.decode(frame)
         if raw_switch is not None:
             self._raw_switch(raw_switch.command)
@@ -190,7 +220,9 @@ class Mk3Handler:
         return unit.ram_info(var) is not None and var not in self._faults().unsupported_ram
 
     def _ram_readable(self, unit: SimUnit, var: int) -> bool:
-        return unit.ram_readable(var) and var not in self._faults().unsupported_ram
+        """0x30 answers this id (assistant RAM 128+ reads as 0 past the chain)."""
+        known = var >= ASSISTANT_START or unit.ram_info(var) is not None
+        return known and var not in self._faults().unsupported_ram
 
     def _setting(self, unit: SimUnit, setting: int) -> RawSettingInfo | None:
         if setting in self._faults().unsupported_settings:
@@ -199,7 +231,7 @@ class Mk3Handler:
 
     def _selected(self) -> SimUnit | None:
         """The unit at the selected address ('L', 'F' 0, winmon reach it); None: nobody."""
-        return self.device.unit_at(self.device.address or 0)
+        return self.system.unit_at(self.device.address or 0)
 
     # --- MK2 commands -----------------------------------------------------------------------
 
@@ -239,7 +271,10 @@ class Mk3Handler:
         if INFO_AC_FIRST <= number <= INFO_AC_LAST:
             return [self._ac_frame(unit, number)] if number <= self.device.phases else []
         if number == INFO_SNAPSHOT:
-            unit.take_snapshot(list(request.args[:6]), lambda var: self._ram_supported(unit, var))
+            # F6: remember the values of the supported ids (unsupported ones are left out).
+            self.system.tick()
+            ram_ids = request.args[:6]
+            unit.snapshot = [(v, unit.ram_raw(v)) for v in ram_ids if self._ram_supported(unit, v)]
         return []
 
     def _dc_frame(self, d: SimUnit) -> bytes:
@@ -255,7 +290,7 @@ class Mk3Handler:
         phase, else the phase leader's. A leader's frame carries the number of units on
         its phase as the current factors (protocol.md §3.3), so factor × current is the
         phase's total."""
-        system = self.device
+        system = self.system
         leader = system.phase_leader(phase)
         d = selected if selected.phase == phase or leader is None else leader
         factor = system.units_on_phase(phase) if d is leader else 1
@@ -275,11 +310,11 @@ class Mk3Handler:
     def _input_frame(self) -> bytes:
         d = self.device
         return AcInputConfigReply(
-            d.input_config,
+            input_config(d),
             _tenths(d.model.input_limit_min),
             _tenths(d.model.input_limit_max),
             _tenths(d.current_limit),
-            d.switch_register,
+            switch_register(d),
             d.input_config_header,
         ).encode()
 
@@ -404,7 +439,7 @@ class Mk3Handler:
             info = d.setting_info(item)
             status = int(info is not None and info.needs_reset) if d.model.write_status else None
             return WriteViaId.answer(setting=True, status=status)
-        if not d.ram_writable(item) or item in self._faults().unsupported_ram:
+        if d.ram_info(item) is None or item in self._faults().unsupported_ram:
             return unknown_command(item)
         d.write_ram(item, raw, eeprom=eeprom)
         return WriteViaId.answer(setting=False)

@@ -1,4 +1,4 @@
-"""The small physical model that moves a live ``SimUnit`` through simulated time.
+"""The small physical model that moves a live unit through simulated time.
 
 Mode, current limit, mains, load and the ESS setpoint drive the power flow; the charger
 walks bulk -> absorption -> float (-> storage) and the battery charges or drains. Every
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 import random
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from victron_serial.vebus import ChargeState, DeviceState, SwitchState
 from victron_serial.vebus.ids import Alarm, Led, Setting
@@ -32,10 +32,8 @@ from .models import (
     OUTPUT_POWER,
     STATE_OF_CHARGE,
     UNFILTERED_OFFSET,
+    DeviceModel,
 )
-
-if TYPE_CHECKING:
-    from .unit import SimUnit
 
 F5_STATUS_LOW_BATTERY = 0x02  # F5 header byte 3 (protocol.md §3.3)
 
@@ -66,6 +64,42 @@ def period(frequency: float) -> float:
     return 10.0 / frequency if frequency > 0 else 0.0
 
 
+class PoweredUnit(Protocol):
+    """What the physics reads of a unit and writes to it (``unit.SimUnit``)."""
+
+    model: DeviceModel
+    load: float  # W drawn by the unit's AC loads
+    charge_state: ChargeState
+    device_state: int
+    leds: tuple[int, int]
+    alarms: int
+    input_config_header: bytes
+
+    @property
+    def switch_state(self) -> int: ...
+
+    @property
+    def mains_present(self) -> bool: ...
+
+    @property
+    def asleep(self) -> bool: ...
+
+    @property
+    def charging_disabled(self) -> bool: ...
+
+    @property
+    def ess_setpoint(self) -> int: ...
+
+    @property
+    def unit_current_limit(self) -> float: ...
+
+    def setting(self, setting: int) -> float: ...
+
+    def force_charge_state(self, state: ChargeState) -> None: ...
+
+    def store_value(self, var: int, value: float) -> None: ...
+
+
 @dataclass(slots=True)
 class _Flow:
     """Where power goes in one step (W; battery + = charging)."""
@@ -79,9 +113,9 @@ class _Flow:
 
 
 class PowerModel:
-    """Moves a ``SimUnit`` through simulated time."""
+    """Moves a unit through simulated time."""
 
-    def __init__(self, device: SimUnit, rng: random.Random, soc: float) -> None:
+    def __init__(self, device: PoweredUnit, rng: random.Random, soc: float) -> None:
         self._device = device
         self._rng = rng
         self.soc = clamp(soc, 0.0, 1.0)

@@ -115,7 +115,7 @@ class Simulator(SerialServer[VEBusSession]):
     async def _physics(self) -> None:
         while True:
             await asyncio.sleep(PHYSICS_INTERVAL)
-            self.device.tick()
+            self.device.system.tick()
 
 
 async def serve(

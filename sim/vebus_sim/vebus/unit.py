@@ -2,42 +2,29 @@
 
 ``SimUnit`` keeps everything a client can observe of one unit as raw values: RAM variables
 (16-bit words, as 0x30 returns them), settings (EEPROM value and the value in force),
-LED bytes, alarms and the unused header bytes of the info frames, its ESS assistant chain
-and snapshot. What the units of a system share (the remote switch, the AC input, sleep,
-the clock) lives in ``SharedState``, owned by the system (``device.SimDevice``, which is
-also the unit at address 0).
+LED bytes, alarms and the unused header bytes of the info frames, its assistant chain
+(``assistants``) and snapshot. What the units of a system share (the remote switch, the
+AC input, sleep) lives in ``SharedState``, owned by the system (``system.SimSystem``),
+which also keeps the clock; a unit asks it only what ``System`` says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 import functools
 import random
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from victron_serial.vebus import ChargeState, SettingScale, SwitchState, VarScale
-from victron_serial.vebus.ids import (
-    ASSISTANT_START,
-    ESS_ASSISTANT_ID,
-    FLAG_SETTINGS,
-    Flags0,
-    Setting,
-    to_signed16,
-)
+from victron_serial.vebus.ids import ESS_ASSISTANT_ID, FLAG_SETTINGS, Flags0, Setting, to_signed16
 from victron_serial.vebus.protocol.variables import RawSettingInfo, RawVarInfo
 
+from .assistants import AssistantChain
 from .models import STATE_OF_CHARGE, DeviceModel
 from .physics import PowerModel, clamp
 
-if TYPE_CHECKING:
-    from .device import SimDevice
-
-ESS_TIMEOUT = 15.0  # s of simulated time after the last setpoint write
 # The physics stores a dozen values at every step: each variable's scale is worked out once.
 _scale_of = functools.cache(VarScale.from_info)
-_ASSISTANT_HEADER_INFO = RawVarInfo(1, 0)
-_ASSISTANT_VAR_INFO = RawVarInfo(-1, 0)
 # What a unit without a charger makes of the remote switch: on or off only.
 _WITHOUT_CHARGER = {
     SwitchState.CHARGER_ONLY: SwitchState.OFF,
@@ -57,12 +44,27 @@ class SharedState:
     asleep: bool = False
 
 
+class System(Protocol):
+    """What a unit asks of the system it is part of (``system.SimSystem``)."""
+
+    def now(self) -> float: ...
+
+    def tick(self) -> None: ...
+
+    def refresh(self) -> None: ...
+
+    @property
+    def current_limit(self) -> float: ...
+
+    def units_on_phase(self, phase: int) -> int: ...
+
+
 class SimUnit:
     """One simulated VE.Bus unit at ``address`` (``bus_address``), on AC phase ``phase``."""
 
     def __init__(
         self,
-        system: SimDevice,
+        system: System,
         model: DeviceModel,
         *,
         address: int,
@@ -105,14 +107,10 @@ class SimUnit:
         self.serial = model.serial
         self.snapshot: list[tuple[int, int]] | None = None
 
-        # ESS assistant chain from RAM 128.
+        self.chain = AssistantChain(self._ram)
         if assistants is None:
             assistants = [(ESS_ASSISTANT_ID, 4)] if ess else []
-        self._chain_headers: set[int] = set()
-        self._chain_vars: set[int] = set()
-        self.ess_setpoint_id: int | None = None
-        self._ess_written_at: float | None = None
-        self.set_assistants(assistants)
+        self.chain.lay_out(assistants)
 
         soc = min(self._ram.get(STATE_OF_CHARGE, 200) / 200, 0.995)
         self.physics = PowerModel(self, rng, soc)
@@ -152,7 +150,7 @@ class SimUnit:
 
     def ram_raw(self, var: int) -> int:
         """Raw 16-bit word of RAM ``var``."""
-        self.expire_ess(self.now())
+        self.chain.expire(self.now())
         return self._ram.get(var, 0) & 0xFFFF
 
     def set_ram_raw(self, var: int, raw: int) -> None:
@@ -169,30 +167,19 @@ class SimUnit:
 
     def ram_info(self, var: int) -> RawVarInfo | None:
         """What 0x36 reports for ``var``; None = not supported."""
-        if var in self._chain_headers:
-            return _ASSISTANT_HEADER_INFO
-        if var in self._chain_vars:
-            return _ASSISTANT_VAR_INFO
+        chained = self.chain.info(var)
+        if chained is not None:
+            return chained
         if var == STATE_OF_CHARGE and not self.battery_monitor:
             return None
         return self.model.var_info.get(var)
-
-    def ram_readable(self, var: int) -> bool:
-        """0x30 answers this id (assistant RAM 128+ reads as 0 past the chain)."""
-        return var >= ASSISTANT_START or self.ram_info(var) is not None
-
-    def ram_writable(self, var: int) -> bool:
-        return (
-            var in self._chain_vars or var in self._chain_headers or self.ram_info(var) is not None
-        )
 
     def write_ram(self, var: int, raw: int, *, eeprom: bool) -> None:
         """A RAM write from the bus (0x37 or 0x32+0x34); ``eeprom`` counts a stored copy."""
         self.set_ram_raw(var, raw)
         if eeprom:
             self.ram_eeprom_writes[var] = self.ram_eeprom_writes.get(var, 0) + 1
-        if var == self.ess_setpoint_id:
-            self._ess_written_at = self.now()
+        if self.chain.written(var, self.now()):
             self.refresh()
 
     @property
@@ -214,27 +201,11 @@ class SimUnit:
 
     def set_assistants(self, assistants: list[tuple[int, int]]) -> None:
         """Lay out the assistant chain from RAM 128: (assistant id, RAM ids that follow)."""
-        for var in self._chain_headers | self._chain_vars:
-            self._ram.pop(var, None)
-        self._chain_headers.clear()
-        self._chain_vars.clear()
-        self.ess_setpoint_id = None
-        self._ess_written_at = None
-        self.assistants = list(assistants)
-        var = ASSISTANT_START
-        for assistant, count in self.assistants:
-            if not 0 < assistant < 0x1000 or not 0 <= count <= 0xF:
-                raise ValueError(f"bad assistant record {(assistant, count)}")
-            self._ram[var] = assistant << 4 | count
-            self._chain_headers.add(var)
-            self._chain_vars.update(range(var + 1, var + 1 + count))
-            if assistant == ESS_ASSISTANT_ID and count and self.ess_setpoint_id is None:
-                self.ess_setpoint_id = var + 1
-            for follower in range(var + 1, var + 1 + count):
-                self._ram[follower] = 0
-            var += count + 1
-        self._ram[var] = 0  # end of the chain
-        self._chain_headers.add(var)
+        self.chain.lay_out(assistants)
+
+    @property
+    def ess_setpoint_id(self) -> int | None:
+        return self.chain.setpoint_id
 
     @property
     def ess_setpoint(self) -> int:
@@ -248,13 +219,6 @@ class SimUnit:
         if self.ess_setpoint_id is None:
             raise ValueError("this device has no ESS assistant")
         self.write_ram(self.ess_setpoint_id, watts, eeprom=False)
-
-    def expire_ess(self, now: float) -> None:
-        if self._ess_written_at is None or self.ess_setpoint_id is None:
-            return
-        if now - self._ess_written_at >= ESS_TIMEOUT:
-            self._ram[self.ess_setpoint_id] = 0
-            self._ess_written_at = None
 
     # --- settings -----------------------------------------------------------------------
 
@@ -314,9 +278,7 @@ class SimUnit:
     def forget_ram_only(self) -> None:
         """What a restart loses: RAM-only settings, the ESS setpoint, the snapshot."""
         self._ram_settings.clear()
-        if self.ess_setpoint_id is not None:
-            self._ram[self.ess_setpoint_id] = 0
-        self._ess_written_at = None
+        self.chain.forget()
         self.snapshot = None
 
     @property
@@ -328,11 +290,6 @@ class SimUnit:
     def force_charge_state(self, state: ChargeState) -> None:
         self.charge_state = state
         self.physics.stage_time = 0.0
-
-    def take_snapshot(self, ram_ids: list[int], supported: Callable[[int], bool]) -> None:
-        """F6: remember the values of the supported ids (unsupported ones are left out)."""
-        self.system.tick()
-        self.snapshot = [(var, self.ram_raw(var)) for var in ram_ids if supported(var)]
 
     # --- raw <-> engineering ------------------------------------------------------------
 
