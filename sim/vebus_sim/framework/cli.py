@@ -64,9 +64,8 @@ def build_parser(
         "--tcp", metavar="HOST:PORT", type=host_port, help="listen on TCP (socket:// clients)"
     )
     where.add_argument("--pty", action="store_true", help="open a pseudo-terminal (default)")
-    parser.add_argument(
-        "--model", default=default_model, choices=list(models), help="the product (below)"
-    )
+    model_help = "the product (below)" if epilog else "the product"
+    parser.add_argument("--model", default=default_model, choices=list(models), help=model_help)
     parser.add_argument("--faults", default="", help=f"fault spec, e.g. {faults_example}")
     parser.add_argument("--unpaced", action="store_true", help=f"do not pace at {baud} baud")
     parser.add_argument("--frozen", action="store_true", help=frozen_help)
