@@ -62,7 +62,7 @@ async def test_listeners_see_every_block_and_frame(sim: ChargerSimulator) -> Non
 async def test_every_frame_is_logged_at_debug_level(
     sim: ChargerSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="vedirect")
+    caplog.set_level(logging.DEBUG, logger="victron_serial.vedirect")
     async with VEDirectClient(await sim.start_pty(), timeout=1.0) as client:
         await client.get(Reg.MAXIMUM_CURRENT)
     assert ">> :7DFED0082" in caplog.text

@@ -195,7 +195,8 @@ async def test_a_sleeping_unit_keeps_what_it_holds_and_nothing_goes_unavailable(
     after = {entity_id: hass.states.get(entity_id) for entity_id in entity_ids}
 
     assert [e for e, state in after.items() if state.state == STATE_UNAVAILABLE] == []
-    assert after["sensor.multiplus_battery_energy_in"].state == "12.5"  # counters keep theirs
+    # Counters keep theirs (samples taken before the sleep may add a trace to it).
+    assert float(after["sensor.multiplus_battery_energy_in"].state) == pytest.approx(12.5, abs=1e-3)
     assert after[BATTERY_VOLTAGE].state == STATE_UNKNOWN  # nothing is read from a sleeper
     for held in (  # what the unit holds while it sleeps: its settings, its remote switch
         "number.multiplus_absorption_voltage",
