@@ -43,8 +43,8 @@ from typing import Any
 from custom_components.victron_vebus.const import DEFAULT_SCAN_INTERVAL
 from victron_serial.vebus import SAMPLE_PERIOD, RamVar, VEBusUnit
 from victron_serial.vebus.client import VEBusClient
-from victron_serial.vebus.models import Mode
-from victron_serial.vebus.status import StatusPlan, read_status
+from victron_serial.vebus.device.states import Mode
+from victron_serial.vebus.reading.status import StatusPlan, read_status
 
 ROOT = Path(__file__).resolve().parent.parent
 

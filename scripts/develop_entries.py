@@ -20,7 +20,7 @@ import uuid
 
 from vebus_sim import get_model as get_vebus_model
 from vebus_sim.vedirect import get_model
-from victron_serial.vebus.product import family_of
+from victron_serial.vebus.device.product import family_of
 
 DOMAIN = "victron_vebus"
 CHARGER_MODEL = "ip22-24-12"  # vedirect-sim's default

@@ -21,7 +21,6 @@ import pytest
 from tests.sim.raw import Connect, Wire, decode_all
 from vebus_sim.vebus.models import MODELS
 from vebus_sim.vebus.settings import VS_SOC_LIMIT
-from victron_serial.vebus.ids import RamVar, Setting
 from victron_serial.vebus.protocol import (
     AddressRequest,
     GetRamVarInfo,
@@ -30,6 +29,7 @@ from victron_serial.vebus.protocol import (
     ReadSetting,
     SetStateRequest,
 )
+from victron_serial.vebus.protocol.ids import RamVar, Setting
 from victron_serial.vebus.protocol.winmon import ReplyCode, WinmonReply
 
 # Its RAM variables are ours (0..19, 21); its settings are these (flags read apart).

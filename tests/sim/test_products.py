@@ -11,7 +11,6 @@ from vebus_sim.vebus.models import ACCESS_BYTE_FIRMWARE, MODELS
 from vebus_sim.vebus.settings import VS_SOC_LIMIT
 from vebus_sim.vebus.unit import SimUnit
 from victron_serial.vebus import DeviceState, SwitchState
-from victron_serial.vebus.ids import RamVar, Setting
 from victron_serial.vebus.protocol import (
     AcInputConfigReply,
     GetSettingInfo,
@@ -19,6 +18,7 @@ from victron_serial.vebus.protocol import (
     SetStateRequest,
     WriteViaId,
 )
+from victron_serial.vebus.protocol.ids import RamVar, Setting
 from victron_serial.vebus.protocol.winmon import id_args
 
 ALL = sorted(MODELS)

@@ -8,7 +8,6 @@ import pytest
 from tests.sim.raw import Connect, Wire, decode_all, h, reply, x
 from vebus_sim.vebus.device import SimDevice
 from victron_serial.vebus import DeviceState
-from victron_serial.vebus.ids import RamVar
 from victron_serial.vebus.protocol import (
     AcInfoReply,
     AddressRequest,
@@ -18,6 +17,7 @@ from victron_serial.vebus.protocol import (
     SetStateRequest,
     WriteViaId,
 )
+from victron_serial.vebus.protocol.ids import RamVar
 from victron_serial.vebus.protocol.winmon import id_args
 
 

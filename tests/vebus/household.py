@@ -15,7 +15,7 @@ import random
 from tests.clock import FakeClock
 from vebus_sim import Simulator
 from victron_serial.vebus import EssController, RamVar, VEBusUnit
-from victron_serial.vebus.sampling import SAMPLE_PERIOD
+from victron_serial.vebus.reading.sampling import SAMPLE_PERIOD
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ from victron_serial.vebus import (
     diff_settings,
     restore_settings,
 )
-from victron_serial.vebus.product import Family
+from victron_serial.vebus.device.product import Family
 from victron_serial.vebus.protocol import Frame, RawSettingInfo, WriteViaId
 
 ABSORPTION, FLOAT = Setting.ABSORPTION_VOLTAGE, Setting.FLOAT_VOLTAGE

@@ -13,6 +13,7 @@ from tests.waiting import wait_for
 from vebus_sim import Simulator
 from victron_serial.vebus import ChargeState, ForcedChargeState, SwitchState
 from victron_serial.vebus.client import VEBusClient
+from victron_serial.vebus.device.states import Mode
 from victron_serial.vebus.errors import (
     VEBusAccessDeniedError,
     VEBusConnectionError,
@@ -24,11 +25,10 @@ from victron_serial.vebus.errors import (
     VEBusTimeoutError,
     VEBusUnsupportedError,
 )
-from victron_serial.vebus.ids import Lines
-from victron_serial.vebus.models import Mode
+from victron_serial.vebus.protocol.ids import Lines
 from victron_serial.vebus.protocol.variables import WRITE_RAM_ONLY
 from victron_serial.vebus.protocol.winmon import Code
-from victron_serial.vebus.status import read_status
+from victron_serial.vebus.reading.status import read_status
 
 WRITE_VIA_ID = bytes((Code.WRITE_VIA_ID,))
 

@@ -20,7 +20,6 @@ from victron_serial.vebus import (
     SwitchState,
     VarScale,
 )
-from victron_serial.vebus.ids import Lines
 from victron_serial.vebus.protocol import (
     AcInfoReply,
     AcInfoRequest,
@@ -52,6 +51,7 @@ from victron_serial.vebus.protocol import (
     WriteViaId,
 )
 from victron_serial.vebus.protocol.codec import parse_u16_list
+from victron_serial.vebus.protocol.ids import Lines
 from victron_serial.vebus.protocol.mk2 import RAW_SLEEP, RAW_WAKE
 from victron_serial.vebus.protocol.variables import SettingInfoCollector
 from victron_serial.vebus.protocol.winmon import ReplyCode, VersionLow

@@ -29,7 +29,7 @@ from victron_serial.vebus import (
     VEBusRateLimitedError,
     VEBusUnit,
 )
-from victron_serial.vebus.controls import CHARGING_ALLOWED, SOLAR_WIND_PRIORITY
+from victron_serial.vebus.device.controls import CHARGING_ALLOWED, SOLAR_WIND_PRIORITY
 
 PLAN = StatusPlan(leds=False, dc=False, ac=False, device_state=False, snapshot_ids=())
 FLAGS = {flag.key: flag for flag in FLAG_SWITCHES}

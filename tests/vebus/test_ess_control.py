@@ -31,9 +31,9 @@ from victron_serial.vebus import (
     VEBusUnit,
     VEBusUnsupportedError,
 )
-from victron_serial.vebus.ess_control import SETTLE, GridTarget, check_soc_program
-from victron_serial.vebus.ess_controller import UNIT_SILENCE
-from victron_serial.vebus.sampling import SAMPLE_PERIOD
+from victron_serial.vebus.ess.controller import UNIT_SILENCE
+from victron_serial.vebus.ess.decisions import SETTLE, GridTarget, check_soc_program
+from victron_serial.vebus.reading.sampling import SAMPLE_PERIOD
 
 SETTINGS = GridTargetSettings(
     target=0.0,

@@ -34,6 +34,7 @@ from tests.wire import (
 from vebus_sim import Faults, Simulator
 from victron_serial.vebus import SwitchState, VEBusWriteNotAppliedError
 from victron_serial.vebus.client import VEBusClient
+from victron_serial.vebus.device.states import Mode
 from victron_serial.vebus.errors import (
     VEBusConnectionError,
     VEBusPortBusyError,
@@ -41,12 +42,11 @@ from victron_serial.vebus.errors import (
     VEBusTimeoutError,
     VEBusWriteUnconfirmedError,
 )
-from victron_serial.vebus.ids import Lines
-from victron_serial.vebus.models import Mode
 from victron_serial.vebus.protocol import LedRequest
 from victron_serial.vebus.protocol.framing import MAX_LENGTH, Frame
+from victron_serial.vebus.protocol.ids import Lines
 from victron_serial.vebus.protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
-from victron_serial.vebus.status import read_status
+from victron_serial.vebus.reading.status import read_status
 
 TIMEOUT = 0.05
 SLOW_TIMEOUT = 0.1

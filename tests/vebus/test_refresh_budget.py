@@ -25,8 +25,8 @@ from victron_serial.vebus.protocol import (
     WinmonRequest,
 )
 from victron_serial.vebus.protocol.framing import FrameDecoder
-from victron_serial.vebus.status import StatusPlan, read_status
-from victron_serial.vebus.tiers import SLOW_INTERVAL
+from victron_serial.vebus.reading.status import StatusPlan, read_status
+from victron_serial.vebus.reading.tiers import SLOW_INTERVAL
 
 # A full refresh of a single unit: LEDs, DC, AC L1, AC-input config, power snapshot
 # (taken with F6, read with 0x38), device state. Nothing else.
@@ -98,7 +98,7 @@ async def test_a_narrow_plan_polls_only_what_it_names() -> None:
 # --- tiers: what a refresh of the unit reads, and when -------------------------------------
 
 # The unit's snapshot takes the sample's ids: battery V and I, AC-in, AC-out and inverter
-# power, state of charge (one id list for every snapshot: see VEBusUnit._snapshot_ids).
+# power, state of charge (one id list for every snapshot: see reading.sampling.snapshot_ids).
 SAMPLE = [TakeSnapshot((4, 5, 15, 16, 14, 13)).encode(), ReadSnapshot().encode()]
 FAST = [*EXPECTED[:3], *SAMPLE]  # L, F0, F1, F6 + 0x38
 SLOW = [EXPECTED[3], EXPECTED[6]]  # F5, device state

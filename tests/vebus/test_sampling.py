@@ -11,8 +11,8 @@ from tests.clock import FakeClock
 from tests.waiting import wait_for
 from vebus_sim import Simulator
 from victron_serial.vebus import VEBusClient, VEBusUnit
-from victron_serial.vebus.energy import MAX_GAP, Energy, EnergyCounters
-from victron_serial.vebus.sampling import ERROR_BACKOFF, SAMPLE_PERIOD, PowerSample
+from victron_serial.vebus.reading.energy import MAX_GAP, Energy, EnergyCounters
+from victron_serial.vebus.reading.sampling import ERROR_BACKOFF, SAMPLE_PERIOD, PowerSample
 
 
 def test_power_is_integrated_into_the_counter_of_its_sign() -> None:

@@ -38,8 +38,8 @@ from victron_serial.vebus import (
     VEBusWriteNotAppliedError,
     VEBusWriteUnconfirmedError,
 )
-from victron_serial.vebus.ids import Lines
 from victron_serial.vebus.protocol import Frame
+from victron_serial.vebus.protocol.ids import Lines
 from victron_serial.vebus.protocol.variables import WRITE_SETTING
 from victron_serial.vebus.unit import SLEEP_SETTLE
 

@@ -26,8 +26,8 @@ from victron_serial.vebus import (
     VEBusUnitWriteError,
 )
 from victron_serial.vebus.cli import main
-from victron_serial.vebus.ids import Flags0, RamVar
-from victron_serial.vebus.status import StatusPlan, find_units, read_status, status_to_json
+from victron_serial.vebus.protocol.ids import Flags0, RamVar
+from victron_serial.vebus.reading.status import StatusPlan, find_units, read_status, status_to_json
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

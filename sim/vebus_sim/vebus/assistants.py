@@ -8,7 +8,7 @@ last write, as the ESS assistant does when its controller goes quiet.
 
 from __future__ import annotations
 
-from victron_serial.vebus.ids import ASSISTANT_START, ESS_ASSISTANT_ID
+from victron_serial.vebus.protocol.ids import ASSISTANT_START, ESS_ASSISTANT_ID
 from victron_serial.vebus.protocol.variables import RawVarInfo
 
 ESS_TIMEOUT = 15.0  # s of simulated time after the last setpoint write

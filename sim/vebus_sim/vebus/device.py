@@ -13,7 +13,7 @@ from collections.abc import Callable
 import random
 import time
 
-from victron_serial.vebus.ids import Lines
+from victron_serial.vebus.protocol.ids import Lines
 
 from .assistants import ESS_TIMEOUT
 from .models import DeviceModel, get_model

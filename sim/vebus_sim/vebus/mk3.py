@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from victron_serial.vebus import ChargeState, ForcedChargeState, SwitchState
-from victron_serial.vebus.ids import ASSISTANT_START, Lines, RamVar, to_signed16
 from victron_serial.vebus.protocol import (
     AcInfoReply,
     AcInputConfigReply,
@@ -45,6 +44,7 @@ from victron_serial.vebus.protocol import (
     encode_frame,
 )
 from victron_serial.vebus.protocol.framing import MK2_FRAME, FrameDecoder
+from victron_serial.vebus.protocol.ids import ASSISTANT_START, Lines, RamVar, to_signed16
 from victron_serial.vebus.protocol.info import (
     INFO_AC_FIRST,
     INFO_AC_INPUT,

@@ -8,7 +8,7 @@ frames byte for byte; the other products' start-up values are plausible, not cap
 
 Firmware numbers are AA BB CCC (protocol.md §3.4): the version CCC decides what the unit
 sends (the access byte of a combined 0x89 from 308 on); the firmware type AA BB is the
-product id that names the model (vebus/product_ids.py), that of the model each simulates,
+product id that names the model (vebus/device/product_ids.py), that of the model each simulates,
 except the captured multiplus-12's (the vectors') and the Phoenix's (no list names it).
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from victron_serial.vebus import DeviceState
-from victron_serial.vebus.ids import Flags0, Flags2, Led
-from victron_serial.vebus.product import family_of
+from victron_serial.vebus.device.product import family_of
+from victron_serial.vebus.protocol.ids import Flags0, Flags2, Led
 from victron_serial.vebus.protocol.variables import RawSettingInfo, RawVarInfo
 
 from .settings import (

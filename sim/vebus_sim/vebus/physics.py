@@ -13,7 +13,7 @@ import random
 from typing import Protocol
 
 from victron_serial.vebus import ChargeState, DeviceState, SwitchState
-from victron_serial.vebus.ids import Alarm, Led, Setting
+from victron_serial.vebus.protocol.ids import Alarm, Led, Setting
 
 from .models import (
     AC_LOAD_CURRENT,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from victron_serial.vebus import FLAG_SETTINGS, Family, Product, flag_mask
-from victron_serial.vebus.ids import Setting as S
+from victron_serial.vebus.protocol.ids import Setting as S
 from victron_serial.vebus.protocol.variables import RawSettingInfo
 
 RESET_NEEDED = 0x80  # access byte bit 7 (protocol.md §3.4)

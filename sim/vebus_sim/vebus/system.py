@@ -20,7 +20,7 @@ from collections.abc import Callable
 import random
 
 from victron_serial.vebus import ChargeState, DeviceState, SwitchState
-from victron_serial.vebus.ids import Flags0, Flags1, Setting
+from victron_serial.vebus.protocol.ids import Flags0, Flags1, Setting
 
 from .models import INVERTER_VOLTAGE, MAINS_VOLTAGE, DeviceModel
 from .physics import clamp

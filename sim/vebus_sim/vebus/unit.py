@@ -16,7 +16,13 @@ import random
 from typing import Protocol
 
 from victron_serial.vebus import ChargeState, SettingScale, SwitchState, VarScale
-from victron_serial.vebus.ids import ESS_ASSISTANT_ID, FLAG_SETTINGS, Flags0, Setting, to_signed16
+from victron_serial.vebus.protocol.ids import (
+    ESS_ASSISTANT_ID,
+    FLAG_SETTINGS,
+    Flags0,
+    Setting,
+    to_signed16,
+)
 from victron_serial.vebus.protocol.variables import RawSettingInfo, RawVarInfo
 
 from .assistants import AssistantChain

@@ -5,10 +5,27 @@ files are the integration's bundled copy and the ``victron-serial`` distribution
 the public API: the integration imports only from here (docs/design.md §1-§2).
 """
 
-from .backup import SavedRamVar, SavedSetting, SettingsBackup, UnitIdentity, backup_settings
+from .backup.document import (
+    SavedRamVar,
+    SavedSetting,
+    SettingsBackup,
+    UnitIdentity,
+    backup_settings,
+)
+from .backup.restore import (
+    Difference,
+    Outcome,
+    RestoreReport,
+    RestoreResult,
+    SettingDifference,
+    SettingsDiff,
+    compare_backups,
+    diff_settings,
+    restore_settings,
+)
 from .client import VEBusClient
 from .clock import Clock, SystemClock
-from .controls import (
+from .device.controls import (
     BATTERY_MONITOR_SETTING,
     CONTROL_SETTINGS,
     FLAG_SWITCHES,
@@ -18,8 +35,33 @@ from .controls import (
     SettingControl,
     flag_mask,
 )
+from .device.product import (
+    Family,
+    Product,
+    family_of,
+    firmware_type,
+    firmware_version_text,
+    unit_position,
+    version_display,
+)
+from .device.states import (
+    ALARM_NAMES,
+    LED_NAMES,
+    AcInfo,
+    AcInputConfig,
+    ChargeState,
+    DcInfo,
+    DeviceInfo,
+    DeviceState,
+    DeviceStatus,
+    ForcedChargeState,
+    LedState,
+    LedStatus,
+    Mode,
+    SwitchState,
+    VEBusErrorCode,
+)
 from .eeprom import EEPROM_INTERVAL, EepromLimiter
-from .energy import Energy, EnergyCounters
 from .errors import (
     VEBusAccessDeniedError,
     VEBusAsleepError,
@@ -45,9 +87,11 @@ from .errors import (
     VEBusWriteNotAppliedError,
     VEBusWriteUnconfirmedError,
 )
-from .ess_control import DecisionReason, GridTargetSettings
-from .ess_controller import EssController, EssControlState
-from .ids import (
+from .ess.control_state import EssControlState
+from .ess.controller import EssController
+from .ess.decisions import DecisionReason, GridTargetSettings
+from .link import LinkStats
+from .protocol.ids import (
     FLAG_SETTINGS,
     RAM_UNITS,
     SETTING_UNITS,
@@ -64,51 +108,15 @@ from .ids import (
     setting_id,
     setting_name,
 )
-from .link import LinkStats
-from .models import (
-    ALARM_NAMES,
-    LED_NAMES,
-    AcInfo,
-    AcInputConfig,
-    ChargeState,
-    DcInfo,
-    DeviceInfo,
-    DeviceState,
-    DeviceStatus,
-    ForcedChargeState,
-    LedState,
-    LedStatus,
-    Mode,
-    SwitchState,
-    VEBusErrorCode,
-)
-from .product import (
-    Family,
-    Product,
-    family_of,
-    firmware_type,
-    firmware_version_text,
-    unit_position,
-    version_display,
-)
-from .ram_only import RamOnlyLedger, RamOnlySetting
-from .restore import (
-    Difference,
-    Outcome,
-    RestoreReport,
-    RestoreResult,
-    SettingDifference,
-    SettingsDiff,
-    compare_backups,
-    diff_settings,
-    restore_settings,
-)
-from .sampling import SAMPLE_PERIOD, PowerSample
-from .scaling import SettingScale, VarScale
-from .status import StatusPlan, UnitAc, UnitStatus, VEBusStatus, read_status, status_to_json
-from .tiers import SLOW_INTERVAL
+from .protocol.scaling import SettingScale, VarScale
+from .reading.energy import Energy, EnergyCounters
+from .reading.sampling import SAMPLE_PERIOD, PowerSample
+from .reading.status import StatusPlan, UnitAc, UnitStatus, VEBusStatus, read_status, status_to_json
+from .reading.tiers import SLOW_INTERVAL
 from .transport import describe_port
-from .unit import SettingDisagreement, SettingState, UnitState, VEBusUnit
+from .unit.ram_only import RamOnlyLedger, RamOnlySetting
+from .unit.state import SettingDisagreement, SettingState, UnitState
+from .unit.vebus_unit import VEBusUnit
 
 __all__ = [
     "ALARM_NAMES",

@@ -17,9 +17,11 @@ from .cli_eeprom import eeprom_record
 from .cli_format import format_ram, format_status
 from .cli_runner import run_cli, say
 from .client import VEBusClient
+from .device.states import Mode
 from .errors import VEBusError, VEBusUnsupportedError
-from .ess import DEFAULT_MAX_POWER, INT16_MAX
-from .ids import (
+from .ess.setpoint import DEFAULT_MAX_POWER, INT16_MAX
+from .plausible import Plausibility, nominal_voltage, read_nominal_voltage
+from .protocol.ids import (
     ASSISTANT_START,
     SETTING_UNITS,
     RamVar,
@@ -29,9 +31,7 @@ from .ids import (
     setting_id,
     setting_name,
 )
-from .models import Mode
-from .plausible import Plausibility, nominal_voltage, read_nominal_voltage
-from .status import StatusPlan, find_units, read_status, status_to_json
+from .reading.status import StatusPlan, find_units, read_status, status_to_json
 from .unit import VEBusUnit
 
 

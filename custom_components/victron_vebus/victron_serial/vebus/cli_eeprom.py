@@ -9,8 +9,8 @@ import contextlib
 from .client import VEBusClient
 from .eeprom import EepromLimiter
 from .errors import VEBusRateLimitedError
-from .ids import setting_name
 from .ledger_file import LedgerFile
+from .protocol.ids import setting_name
 from .unit import VEBusUnit
 
 MEMORY = "the unit's EEPROM"

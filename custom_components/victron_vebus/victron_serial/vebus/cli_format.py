@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .ids import RAM_UNITS, RamVar
-from .status import VEBusStatus, status_to_json
+from .protocol.ids import RAM_UNITS, RamVar
+from .reading.status import VEBusStatus, status_to_json
 
 # RAM variables the unit gives as a fraction that people read in percent.
 _PERCENT = frozenset({RamVar.STATE_OF_CHARGE})

@@ -13,20 +13,7 @@ import asyncio
 import contextlib
 
 from .confirm import confirmed_write
-from .errors import (
-    VEBusOutOfRangeError,
-    VEBusTimeoutError,
-    VEBusUnsupportedError,
-)
-from .ids import (
-    ASSISTANT_START,
-    ESS_ASSISTANT_ID,
-    Lines,
-    RamVar,
-    to_signed16,
-)
-from .link import RETRIES, SLOW_TIMEOUT, TIMEOUT, Link, LinkStats
-from .models import (
+from .device.states import (
     AcInfo,
     AcInputConfig,
     ChargeState,
@@ -38,6 +25,13 @@ from .models import (
     LedStatus,
     Mode,
 )
+from .device.value_checks import number
+from .errors import (
+    VEBusOutOfRangeError,
+    VEBusTimeoutError,
+    VEBusUnsupportedError,
+)
+from .link import RETRIES, SLOW_TIMEOUT, TIMEOUT, Link, LinkStats
 from .protocol import (
     AcInfoRequest,
     AcInputConfigRequest,
@@ -54,10 +48,16 @@ from .protocol import (
     VersionRequest,
 )
 from .protocol.framing import DecoderStats, FrameDecoder
+from .protocol.ids import (
+    ASSISTANT_START,
+    ESS_ASSISTANT_ID,
+    Lines,
+    RamVar,
+    to_signed16,
+)
 from .protocol.mk2 import RAW_SLEEP, RAW_WAKE, S_LIMIT_UNCHANGED
 from .protocol.winmon import MAX_WINMON_ARGS
 from .ram_and_settings import INT16_MAX, INT16_MIN, RamAndSettings
-from .values import number
 
 WAKE_TIMEOUT = 10.0
 ESS_SCAN_LIMIT = 0xFF

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from .clock import Clock, SystemClock
 from .errors import VEBusError, VEBusRateLimitedError, VEBusWriteNotAppliedError
-from .ids import setting_name
+from .protocol.ids import setting_name
 
 EEPROM_INTERVAL = 600.0  # s between two saves of one setting
 

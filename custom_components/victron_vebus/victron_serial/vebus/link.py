@@ -34,9 +34,9 @@ from .errors import (
     VEBusTimeoutError,
 )
 from .flood import FloodGuard
-from .ids import MK3_VERSION_THRESHOLD
 from .protocol.codec import Command, Request
 from .protocol.framing import DecoderStats, Frame, FrameDecoder
+from .protocol.ids import MK3_VERSION_THRESHOLD
 from .protocol.mk2 import AddressRequest, ResetRequest, VersionReply, VersionRequest
 from .protocol.winmon import ROTATING_LETTERS, WinmonCommand
 from .transport import Transport, describe_port

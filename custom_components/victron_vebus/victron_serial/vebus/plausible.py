@@ -13,10 +13,10 @@ import logging
 import math
 
 from .client import VEBusClient
+from .device.states import AcInfo, DcInfo
 from .errors import VEBusOutOfRangeError
-from .ids import RAM_UNITS, RamVar, Setting, ram_name
-from .models import AcInfo, DcInfo
-from .status import UnitAc, VEBusStatus
+from .protocol.ids import RAM_UNITS, RamVar, Setting, ram_name
+from .reading.status import UnitAc, VEBusStatus
 
 _LOGGER = logging.getLogger(__name__)
 

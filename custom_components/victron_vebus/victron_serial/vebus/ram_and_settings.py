@@ -12,10 +12,10 @@ from dataclasses import replace
 import math
 
 from .confirm import confirmed_write
+from .device.states import AcInputConfig
+from .device.value_checks import bit, number, whole
 from .errors import VEBusOutOfRangeError, VEBusProtocolError, VEBusUnsupportedError
-from .ids import FLAG_SETTINGS, RAM_UNITS, SETTING_UNITS, SIGNED_RAM, ram_name, setting_name
 from .link import Link
-from .models import AcInputConfig
 from .protocol import (
     GetRamVarInfo,
     GetSettingInfo,
@@ -25,11 +25,18 @@ from .protocol import (
     TakeSnapshot,
     WriteViaId,
 )
+from .protocol.ids import (
+    FLAG_SETTINGS,
+    RAM_UNITS,
+    SETTING_UNITS,
+    SIGNED_RAM,
+    ram_name,
+    setting_name,
+)
 from .protocol.info import MAX_SNAPSHOT_IDS
+from .protocol.scaling import SettingScale, VarScale
 from .protocol.variables import WRITE_RAM_ONLY, WRITE_SETTING
 from .protocol.winmon import MAX_WINMON_ARGS
-from .scaling import SettingScale, VarScale
-from .values import bit, number, whole
 
 INT16_MIN, INT16_MAX = -0x8000, 0x7FFF
 
@@ -116,7 +123,7 @@ class RamAndSettings:
 
     async def write_ram_var(self, ram_id: int, value: float) -> None:
         """A value the variable takes: 0 or 1 for a bit, whole steps where its scale counts
-        in them (``values``), and within what its word carries."""
+        in them (``value_checks``), and within what its word carries."""
         scale = (await self._scales(ram_id))[0]
         name = ram_name(ram_id)
         if scale.bit is not None:

@@ -2,7 +2,9 @@
 
 ``framing`` turns bytes into frames and back; ``codec`` is the shape every exchange is
 declared in; ``mk2`` the interface's own commands, ``info`` the 'F' info frames, ``winmon``
-the W/X/Y/Z commands. The client and the simulator both speak through these classes.
+the W/X/Y/Z commands, ``variables`` RAM variables and settings. ``ids`` names the numbers and
+bits the protocol carries, ``scaling`` turns raw words into engineering units with the scales
+the unit reports. The client and the simulator both speak through these classes.
 """
 
 from .codec import Command, Matcher, Request

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import struct
 from typing import Self
 
-from ..ids import MK3_VERSION_THRESHOLD
 from .codec import Command, Matcher, Request, mk2_data
 from .framing import Frame, encode_frame, encode_mk2
+from .ids import MK3_VERSION_THRESHOLD
 
 MODE_NO_ADDRESS = 0x42  # 'B' in the 'V' frame until an address is selected
 

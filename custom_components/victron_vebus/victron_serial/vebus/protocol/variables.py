@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import struct
 from typing import Self
 
-from ..ids import ram_name, setting_name
 from .codec import Matcher, i16, parse_u16_list, raise_for_error, u16, u16_list
 from .framing import Frame
+from .ids import ram_name, setting_name
 from .winmon import (
     MAX_WINMON_ARGS,
     Answer,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import VEBusInvalidValueError
+from ..errors import VEBusInvalidValueError
 
 
 def number(item: str, value: float) -> float:

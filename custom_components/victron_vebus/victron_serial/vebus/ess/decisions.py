@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 import math
 
-from .errors import VEBusOutOfRangeError
-from .values import number
+from ..device.value_checks import number
+from ..errors import VEBusOutOfRangeError
 
 SETTLE = 1.0  # s: the unit's time to follow one correction before the next
 DECISIONS_KEPT = 50

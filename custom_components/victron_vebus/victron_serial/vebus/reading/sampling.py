@@ -9,9 +9,10 @@ control simply queues in between), and every reading feeds the energy counters.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from .ids import RamVar
+from ..protocol.ids import RamVar
 
 SAMPLE_PERIOD = 0.25  # s: 4 readings a second
 ERROR_BACKOFF = 5.0  # s: after a failed reading (unplugged, asleep), the refresh reconnects
@@ -23,6 +24,13 @@ SAMPLE_IDS = (
     RamVar.INVERTER_POWER,
     RamVar.STATE_OF_CHARGE,
 )
+
+
+def snapshot_ids(supported_ram: Collection[int]) -> tuple[int, ...]:
+    """The ids of ``SAMPLE_IDS`` the unit has: one id list for every snapshot, so when a
+    lossy line drops the 'F' 6 and not the 0x38, the reply is the previous snapshot, and its
+    values still match their ids."""
+    return tuple(i for i in SAMPLE_IDS if i in supported_ram)
 
 
 @dataclass(frozen=True, slots=True)

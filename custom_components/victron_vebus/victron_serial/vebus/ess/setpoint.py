@@ -16,16 +16,16 @@ import contextlib
 import logging
 import math
 
-from .client import VEBusClient
-from .clock import Clock
-from .errors import (
+from ..client import VEBusClient
+from ..clock import Clock
+from ..device.states import Mode
+from ..errors import (
     VEBusAsleepError,
     VEBusError,
     VEBusModeError,
     VEBusOutOfRangeError,
     VEBusWriteUnconfirmedError,
 )
-from .models import Mode
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .ids import FLAG_SETTINGS, SETTING_UNITS, setting_name
+from ..protocol.ids import FLAG_SETTINGS, SETTING_UNITS, setting_name
 from .restore import Difference, Outcome, RestoreReport, SettingDifference, SettingsDiff
 
 _HEADINGS = {

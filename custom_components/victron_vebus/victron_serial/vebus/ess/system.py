@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .clock import Clock
-from .errors import VEBusError
-from .ess import EssSetpoint
+from ..clock import Clock
+from ..errors import VEBusError
+from .setpoint import EssSetpoint
 
 
 def split(total: int, phases: int) -> list[int]:

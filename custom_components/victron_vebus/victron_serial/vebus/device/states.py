@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Self
 
-from .ids import SwitchRegister
+from ..protocol.ids import SwitchRegister
 
 
 class _UnknownTolerant(IntEnum):

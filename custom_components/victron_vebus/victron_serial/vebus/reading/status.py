@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .client import VEBusClient
-from .errors import VEBusTimeoutError, VEBusUnsupportedError
-from .ids import SNAPSHOT_POWER_IDS, RamVar
-from .models import AcInfo, AcInputConfig, DcInfo, DeviceStatus, LedStatus
-from .protocol import GetSetDeviceState
+from ..client import VEBusClient
+from ..device.states import AcInfo, AcInputConfig, DcInfo, DeviceStatus, LedStatus
+from ..errors import VEBusTimeoutError, VEBusUnsupportedError
+from ..protocol import GetSetDeviceState
+from ..protocol.ids import SNAPSHOT_POWER_IDS, RamVar
 
 POWER_INVERTER, POWER_INPUT, POWER_OUTPUT = SNAPSHOT_POWER_IDS
 MAX_UNITS = 18  # a VE.Bus system: up to six units on each of three phases

@@ -16,8 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from .backup import SavedSetting, SettingsBackup, backup_settings, setting_value
-from .errors import (
+from ..errors import (
     VEBusAccessDeniedError,
     VEBusAsleepError,
     VEBusBackupMismatchError,
@@ -28,9 +27,10 @@ from .errors import (
     VEBusRestoreOutOfRangeError,
     VEBusUnsupportedError,
 )
-from .ids import FLAG_SETTINGS, SETTING_UNITS, Flags0, Setting, setting_name
-from .scaling import SettingScale
-from .unit import VEBusUnit
+from ..protocol.ids import FLAG_SETTINGS, SETTING_UNITS, Flags0, Setting, setting_name
+from ..protocol.scaling import SettingScale
+from ..unit import VEBusUnit
+from .document import SavedSetting, SettingsBackup, backup_settings, setting_value
 
 _UPS_BITS = Flags0.DISABLE_WAVE_CHECK | Flags0.WAVE_CHECK_INVERSE
 

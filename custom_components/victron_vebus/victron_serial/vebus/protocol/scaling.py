@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import math
 
 from .ids import to_signed16
-from .protocol.variables import RawSettingInfo, RawVarInfo
+from .variables import RawSettingInfo, RawVarInfo
 
 BIT_VARIABLE_OFFSET = -0x8000
 RECIPROCAL_THRESHOLD = 0x4000

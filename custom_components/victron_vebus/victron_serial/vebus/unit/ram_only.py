@@ -17,10 +17,19 @@ against the unit within the next refresh (docs/safe-control.md, "What survives a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+import logging
 import math
 from typing import Any, TypeGuard
+
+from ..errors import VEBusAccessDeniedError, VEBusOutOfRangeError, VEBusUnsupportedError
+
+_LOGGER = logging.getLogger(__name__)
+
+# What tells that a value handed back no longer fits this unit: it is dropped.
+NO_LONGER_FITS = (VEBusUnsupportedError, VEBusAccessDeniedError, VEBusOutOfRangeError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +90,9 @@ def _word(value: object) -> TypeGuard[int]:
 
 def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def dropped(counters: Counter[str], what: str, err: Exception) -> None:
+    """A value written RAM only that no longer fits the unit: said once, and counted."""
+    _LOGGER.warning("%s was written RAM only, and cannot be written again: %s", what, err)
+    counters["ram_only_dropped"] += 1

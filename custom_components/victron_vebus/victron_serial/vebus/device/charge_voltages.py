@@ -8,8 +8,8 @@ voltage above absorption, or an absorption voltage below float.
 
 from __future__ import annotations
 
-from .errors import VEBusChargeVoltageOrderError
-from .ids import Setting, setting_name
+from ..errors import VEBusChargeVoltageOrderError
+from ..protocol.ids import Setting, setting_name
 
 # Each charge voltage and the one it is checked against.
 PAIRED: dict[int, int] = {

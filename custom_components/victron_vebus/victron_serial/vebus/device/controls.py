@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntFlag
 
-from .ids import FLAG_SETTINGS, Flags0, Flags1, Flags2, Setting
+from ..protocol.ids import FLAG_SETTINGS, Flags0, Flags1, Flags2, Setting
 from .product import Product, firmware_version_text
 
 _WORD = 0xFFFF

@@ -22,13 +22,21 @@ import json
 import math
 from typing import Any
 
-from .client import VEBusClient
-from .errors import VEBusAsleepError, VEBusBackupError
-from .ids import FLAG_SETTINGS, RAM_UNITS, SETTING_UNITS, RamVar, Setting, ram_name, setting_name
-from .product import Family, firmware_version_text
-from .protocol.variables import RawSettingInfo
-from .scaling import SettingScale, VarScale
-from .unit import VEBusUnit
+from ..client import VEBusClient
+from ..device.product import Family, firmware_version_text
+from ..errors import VEBusAsleepError, VEBusBackupError
+from ..protocol.ids import (
+    FLAG_SETTINGS,
+    RAM_UNITS,
+    SETTING_UNITS,
+    RamVar,
+    Setting,
+    ram_name,
+    setting_name,
+)
+from ..protocol.scaling import SettingScale, VarScale
+from ..protocol.variables import RawSettingInfo
+from ..unit import VEBusUnit
 
 FORMAT = "victron_vebus.settings"
 SCHEMA_VERSION = 1

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .clock import Clock
-from .models import LedStatus
+from ..clock import Clock
+from ..device.states import LedStatus
 
 SLOW_INTERVAL = 60.0  # s
 
