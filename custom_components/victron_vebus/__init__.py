@@ -31,12 +31,13 @@ from .victron_serial.vebus import CONTROL_SETTINGS, VEBusClient, VEBusUnit
 PLATFORMS = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.EVENT,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
-CHARGER_PLATFORMS = [Platform.NUMBER, Platform.SENSOR]
+CHARGER_PLATFORMS = [Platform.EVENT, Platform.NUMBER, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 

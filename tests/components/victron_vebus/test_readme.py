@@ -39,7 +39,9 @@ ROOT = Path(__file__).parents[3]
 README = ROOT / "README.md"
 GUIDES = sorted((ROOT / "docs").glob("*.md"))
 
-ENTITY_ID = re.compile(r"\b(?:sensor|binary_sensor|number|select|switch|button)\.[a-z0-9_]+\b")
+ENTITY_ID = re.compile(
+    r"\b(?:sensor|binary_sensor|number|select|switch|button|event)\.[a-z0-9_]+\b"
+)
 
 # Device name prefixes of the entities a fresh install creates, and what creates them (the
 # entries scripts/develop makes): "multiplus_", the VE.Bus entry against the MultiPlus 12 V
