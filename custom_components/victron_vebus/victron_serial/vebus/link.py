@@ -26,6 +26,7 @@ import logging
 import time
 from typing import Any
 
+from ..foundation.ports import describe_port
 from .errors import (
     VEBusClosedError,
     VEBusConnectionError,
@@ -39,7 +40,7 @@ from .protocol.framing import DecoderStats, Frame, FrameDecoder
 from .protocol.ids import MK3_VERSION_THRESHOLD
 from .protocol.mk2 import AddressRequest, ResetRequest, VersionReply, VersionRequest
 from .protocol.winmon import ROTATING_LETTERS, WinmonCommand
-from .transport import Transport, describe_port
+from .transport import Transport
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ import logging
 import time
 from typing import Any
 
+from ..foundation.ports import describe_port
 from .errors import (
     VEDirectClosedError,
     VEDirectConnectionError,
@@ -38,7 +39,7 @@ from .errors import (
 from .protocol.hex import FramingErrorReply, HexFrame, RegisterFrame, Request, Response
 from .protocol.reader import GAP, Item, ReaderStats, StreamReader
 from .protocol.text import TextBlock
-from .transport import Transport, describe_port
+from .transport import Transport
 
 _LOGGER = logging.getLogger(__name__)
 
