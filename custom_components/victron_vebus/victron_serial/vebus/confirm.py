@@ -65,12 +65,11 @@ async def confirmed_write[R](
     except VEBusError as err:
         raise _unconfirmed(link, what, f"no reply and the read-back failed: {err}", err) from err
     if not held:
-        link.stats.writes_not_applied += 1
         error = VEBusWriteNotAppliedError(
             f"{what}: no reply, and the device does not hold the value"
         )
         error.request_sent = True
-        link.stats.last_errors.append(str(error))
+        link.stats.not_applied(error)
         raise error from failure
     link.stats.writes_confirmed_by_readback += 1
     _LOGGER.debug("%s: no reply, but the read-back shows the value in force", what)
@@ -78,9 +77,8 @@ async def confirmed_write[R](
 
 
 def _unconfirmed(link: Link, what: str, why: str, cause: VEBusError) -> VEBusWriteUnconfirmedError:
-    link.stats.writes_unconfirmed += 1
     error = VEBusWriteUnconfirmedError(f"{what}: {why}; the value may or may not be in force")
     error.request_sent = True
     error.__cause__ = cause
-    link.stats.last_errors.append(str(error))
+    link.stats.unconfirmed(error)
     return error

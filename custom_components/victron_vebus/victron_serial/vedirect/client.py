@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 
+from ..foundation.port_client import PortClient
 from .errors import (
     VEDirectConnectionError,
     VEDirectError,
@@ -43,21 +44,13 @@ _LOGGER = logging.getLogger(__name__)
 type Value = float | int | str | bytes | None
 
 
-class VEDirectClient:
+class VEDirectClient(PortClient[Link]):
     """Async client for one VE.Direct charger on ``url`` (a device path or a URL)."""
 
     def __init__(self, url: str, *, timeout: float = TIMEOUT, retries: int = RETRIES) -> None:
         self.link = Link(url, timeout=timeout, retries=retries)
 
     # --- the link -------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        return self.link.url
-
-    @property
-    def connected(self) -> bool:
-        return self.link.connected
 
     @property
     def session(self) -> int:
@@ -75,23 +68,6 @@ class VEDirectClient:
     @property
     def last_block(self) -> TextBlock | None:
         return self.link.last_block
-
-    async def connect(self) -> None:
-        await self.link.connect()
-
-    async def ensure_connected(self) -> None:
-        await self.link.ensure_connected()
-
-    async def close(self, *, final: bool = False) -> None:
-        """Close the port; ``final``: for good (``Link.close``)."""
-        await self.link.close(final=final)
-
-    async def __aenter__(self) -> VEDirectClient:
-        await self.connect()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     async def next_block(self, timeout: float) -> TextBlock:
         """The next text block (one a second); VEDirectTimeoutError after ``timeout``."""
@@ -171,12 +147,11 @@ class VEDirectClient:
         except VEDirectError as err:
             raise self._unconfirmed(what, f"the read-back failed: {err}", err) from err
         if held != raw and held == previous:
-            stats.writes_not_applied += 1
             error = VEDirectWriteNotAppliedError(
                 f"{what}: no reply, and the charger does not hold the value"
             )
             error.request_sent = True
-            stats.last_errors.append(str(error))
+            stats.not_applied(error)
             raise error from failure
         stats.writes_confirmed_by_readback += 1
         return held
@@ -184,11 +159,10 @@ class VEDirectClient:
     def _unconfirmed(
         self, what: str, why: str, cause: VEDirectError
     ) -> VEDirectWriteUnconfirmedError:
-        self.stats.writes_unconfirmed += 1
         error = VEDirectWriteUnconfirmedError(
             f"{what}: no reply and {why}; the value may or may not be in force"
         )
         error.request_sent = True
         error.__cause__ = cause
-        self.stats.last_errors.append(str(error))
+        self.stats.unconfirmed(error)
         return error
