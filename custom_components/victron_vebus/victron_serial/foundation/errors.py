@@ -8,32 +8,44 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
-class PortErrors[C: Exception]:
-    """A library's errors for a port that cannot be opened or went away."""
+class ErrorFamily[C: Exception]:
+    """A library's errors, for what the foundation raises or catches on its behalf.
 
+    ``base`` is the family's root (its ``request_sent`` says whether the request went out);
+    ``connection`` and the port errors below it (type ``C``) say why a port cannot be opened
+    or went away; ``not_applied`` and ``unconfirmed`` end an unanswered write; and
+    ``rate_limited`` a write to the device's memory before its interval passed.
+    """
+
+    base: type[Exception]
     connection: type[C]
     not_found: type[C]
     busy: type[C]
     invalid: type[C]
     lost: type[C]
-
-
-@dataclass(frozen=True, slots=True)
-class WriteErrors:
-    """A library's errors around a write: its base (whose ``request_sent`` says whether the
-    request went out), the read-back without the value, and the interval not yet passed."""
-
-    base: type[Exception]
     not_applied: type[Exception]
+    unconfirmed: type[Exception]
     rate_limited: Callable[[str, float], Exception]
+
+
+@runtime_checkable
+class _SentFlag(Protocol):
+    request_sent: bool
 
 
 def request_sent(error: Exception) -> bool:
     """Whether the request that failed with ``error`` went out on the wire."""
-    return bool(getattr(error, "request_sent", False))
+    return isinstance(error, _SentFlag) and error.request_sent
+
+
+def mark_sent(error: Exception) -> None:
+    """Say on a library's ``error`` that its request went out (the device may have acted)."""
+    if isinstance(error, _SentFlag):
+        error.request_sent = True
 
 
 class OutOfRange(ValueError):

@@ -7,7 +7,7 @@ import re
 
 import serialx
 
-from .errors import PortErrors
+from .errors import ErrorFamily
 
 CONNECT_TIMEOUT = 5.0  # s
 
@@ -21,7 +21,7 @@ def describe_port(url: str) -> str:
     return _URL_CREDENTIALS.sub("**REDACTED**@", _USB_SERIAL.sub("**REDACTED**", url))
 
 
-def map_open_error[C: Exception](url: str, exc: BaseException, errors: PortErrors[C]) -> C:
+def map_open_error[C: Exception](url: str, exc: BaseException, errors: ErrorFamily[C]) -> C:
     """The typed error, of ``errors``' family, for ``exc`` raised opening ``url``."""
     name = describe_port(url)
     if isinstance(exc, TimeoutError):  # an OSError too: before the errno checks

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .clock import Clock, SystemClock
-from .errors import WriteErrors, request_sent
+from .errors import ErrorFamily, request_sent
 
 WEAR_INTERVAL = 600.0  # s between two writes of one setting
 
@@ -27,7 +27,7 @@ class WearLimiter:
     A library's limiter names its error family (``errors``) and its settings (``item_name``).
     """
 
-    errors: ClassVar[WriteErrors]
+    errors: ClassVar[ErrorFamily[Any]]
 
     def __init__(
         self,

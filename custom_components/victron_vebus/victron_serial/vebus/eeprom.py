@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from ..foundation.errors import WriteErrors
 from ..foundation.wear import WEAR_INTERVAL, WearLimiter
-from .errors import VEBusError, VEBusRateLimitedError, VEBusWriteNotAppliedError
+from .errors import ERRORS
 from .protocol.ids import setting_name
 
 EEPROM_INTERVAL = WEAR_INTERVAL  # s between two saves of one setting
@@ -15,9 +14,7 @@ EEPROM_INTERVAL = WEAR_INTERVAL  # s between two saves of one setting
 class EepromLimiter(WearLimiter):
     """When each setting was last saved to the unit's EEPROM, and whether it may be now."""
 
-    errors = WriteErrors(
-        base=VEBusError, not_applied=VEBusWriteNotAppliedError, rate_limited=VEBusRateLimitedError
-    )
+    errors = ERRORS
 
     def item_name(self, item_id: int) -> str:
         return setting_name(item_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..foundation.errors import InvalidValue, OutOfRange
+from ..foundation.errors import ErrorFamily, InvalidValue, OutOfRange
 
 
 class VEBusError(Exception):
@@ -215,3 +215,16 @@ class VEBusRateLimitedError(VEBusError):
         super().__init__(f"{item}: saved to EEPROM too recently; it may be saved again later")
         self.item = item
         self.retry_at = retry_at
+
+
+ERRORS = ErrorFamily(
+    base=VEBusError,
+    connection=VEBusConnectionError,
+    not_found=VEBusPortNotFoundError,
+    busy=VEBusPortBusyError,
+    invalid=VEBusInvalidPortError,
+    lost=VEBusPortLostError,
+    not_applied=VEBusWriteNotAppliedError,
+    unconfirmed=VEBusWriteUnconfirmedError,
+    rate_limited=VEBusRateLimitedError,
+)

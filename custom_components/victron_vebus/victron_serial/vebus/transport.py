@@ -19,15 +19,12 @@ import serialx
 if sys.platform != "win32":  # no ttys there: replies are held back by the clock only
     import termios
 
-from ..foundation.errors import PortErrors
 from ..foundation.ports import CONNECT_TIMEOUT, describe_port, map_open_error
 from ..foundation.rfc2217 import open_kwargs
 from .errors import (
+    ERRORS,
     VEBusConnectionError,
-    VEBusInvalidPortError,
-    VEBusPortBusyError,
     VEBusPortLostError,
-    VEBusPortNotFoundError,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -39,17 +36,8 @@ BYTE_TIME = 10 / BAUDRATE  # s: start bit, 8 data bits, stop bit
 HOLD_MARGIN = 0.05  # s
 
 
-PORT_ERRORS = PortErrors(
-    connection=VEBusConnectionError,
-    not_found=VEBusPortNotFoundError,
-    busy=VEBusPortBusyError,
-    invalid=VEBusInvalidPortError,
-    lost=VEBusPortLostError,
-)
-
-
 def _map_open_error(url: str, exc: BaseException) -> VEBusConnectionError:
-    return map_open_error(url, exc, PORT_ERRORS)
+    return map_open_error(url, exc, ERRORS)
 
 
 type Received = Callable[[bytes], None]

@@ -17,14 +17,14 @@ from __future__ import annotations
 import logging
 
 from ..foundation.port_client import PortClient
+from ..foundation.write_contract import read_back_unanswered
 from .errors import (
+    ERRORS,
     VEDirectConnectionError,
     VEDirectError,
     VEDirectProtocolError,
     VEDirectTimeoutError,
     VEDirectUnsupportedError,
-    VEDirectWriteNotAppliedError,
-    VEDirectWriteUnconfirmedError,
 )
 from .link import RETRIES, TIMEOUT, Link, LinkStats
 from .protocol.hex import (
@@ -126,43 +126,18 @@ class VEDirectClient(PortClient[Link]):
         except (VEDirectTimeoutError, FramingErrorReply, VEDirectConnectionError) as err:
             if not err.request_sent:
                 raise  # nothing went out: the charger holds what it held
-            return await self._read_back_unanswered(register, raw, previous, err)
+            return await read_back_unanswered(
+                self.stats,
+                ERRORS,
+                f"set {register.name}",
+                err,
+                lambda: self.get_number(register),
+                lambda held: held == raw or held != previous,
+                device="charger",
+            )
         try:
             return await self.get_number(register)
         except VEDirectError as err:
             # The reply echoed what it took; the read-back is only lost.
             _LOGGER.debug("%s: read-back failed (%s); the echo stands", register.name, err)
             return int(register.decode(echo.value))
-
-    async def _read_back_unanswered(
-        self, register: Register, raw: int, previous: int | None, failure: VEDirectError
-    ) -> int:
-        what = f"set {register.name}"
-        stats = self.stats
-        if isinstance(failure, VEDirectConnectionError):
-            raise self._unconfirmed(what, "the port went away", failure)
-        stats.write_readbacks += 1
-        try:
-            held = await self.get_number(register)
-        except VEDirectError as err:
-            raise self._unconfirmed(what, f"the read-back failed: {err}", err) from err
-        if held != raw and held == previous:
-            error = VEDirectWriteNotAppliedError(
-                f"{what}: no reply, and the charger does not hold the value"
-            )
-            error.request_sent = True
-            stats.not_applied(error)
-            raise error from failure
-        stats.writes_confirmed_by_readback += 1
-        return held
-
-    def _unconfirmed(
-        self, what: str, why: str, cause: VEDirectError
-    ) -> VEDirectWriteUnconfirmedError:
-        error = VEDirectWriteUnconfirmedError(
-            f"{what}: no reply and {why}; the value may or may not be in force"
-        )
-        error.request_sent = True
-        error.__cause__ = cause
-        self.stats.unconfirmed(error)
-        return error

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..foundation.errors import InvalidValue, OutOfRange
+from ..foundation.errors import ErrorFamily, InvalidValue, OutOfRange
 
 
 class VEDirectError(Exception):
@@ -108,3 +108,16 @@ class VEDirectRateLimitedError(VEDirectError):
         )
         self.item = item
         self.retry_at = retry_at
+
+
+ERRORS = ErrorFamily(
+    base=VEDirectError,
+    connection=VEDirectConnectionError,
+    not_found=VEDirectPortNotFoundError,
+    busy=VEDirectPortBusyError,
+    invalid=VEDirectInvalidPortError,
+    lost=VEDirectPortLostError,
+    not_applied=VEDirectWriteNotAppliedError,
+    unconfirmed=VEDirectWriteUnconfirmedError,
+    rate_limited=VEDirectRateLimitedError,
+)

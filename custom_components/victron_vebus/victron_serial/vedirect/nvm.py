@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from ..foundation.errors import WriteErrors
 from ..foundation.wear import WEAR_INTERVAL, WearLimiter
-from .errors import VEDirectError, VEDirectRateLimitedError, VEDirectWriteNotAppliedError
+from .errors import ERRORS
 from .registers import REGISTERS
 
 NVM_INTERVAL = WEAR_INTERVAL  # s between two writes of one register
@@ -20,11 +19,7 @@ NVM_INTERVAL = WEAR_INTERVAL  # s between two writes of one register
 class NvmLimiter(WearLimiter):
     """When each register was last written, and whether it may be written now."""
 
-    errors = WriteErrors(
-        base=VEDirectError,
-        not_applied=VEDirectWriteNotAppliedError,
-        rate_limited=VEDirectRateLimitedError,
-    )
+    errors = ERRORS
 
     def item_name(self, item_id: int) -> str:
         item = REGISTERS.get(item_id)

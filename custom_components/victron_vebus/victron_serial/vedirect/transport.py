@@ -13,15 +13,12 @@ import logging
 
 import serialx
 
-from ..foundation.errors import PortErrors
 from ..foundation.ports import CONNECT_TIMEOUT, describe_port, map_open_error
 from ..foundation.rfc2217 import open_kwargs
 from .errors import (
+    ERRORS,
     VEDirectConnectionError,
-    VEDirectInvalidPortError,
-    VEDirectPortBusyError,
     VEDirectPortLostError,
-    VEDirectPortNotFoundError,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -30,17 +27,8 @@ BAUDRATE = 19200
 READ_CHUNK = 1024
 
 
-PORT_ERRORS = PortErrors(
-    connection=VEDirectConnectionError,
-    not_found=VEDirectPortNotFoundError,
-    busy=VEDirectPortBusyError,
-    invalid=VEDirectInvalidPortError,
-    lost=VEDirectPortLostError,
-)
-
-
 def _map_open_error(url: str, exc: BaseException) -> VEDirectConnectionError:
-    return map_open_error(url, exc, PORT_ERRORS)
+    return map_open_error(url, exc, ERRORS)
 
 
 class Transport:
