@@ -18,7 +18,8 @@ import pytest
 from tests.commands import ended, into_a_closed_pipe
 from tests.waiting import DEADLINE, wait_for
 from vebus_sim import Simulator
-from victron_serial.vebus import Setting, ledger_file
+from victron_serial.foundation import ledger_file
+from victron_serial.vebus import Setting
 from victron_serial.vebus.cli import main
 from victron_serial.vebus.protocol.framing import Frame
 

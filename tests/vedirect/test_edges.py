@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-import errno
 import logging
 
 import pytest
-import serialx
 
 from tests.clock import FakeClock
 from tests.vedirect.wire import is_set, lost_on_the_wire
@@ -17,25 +15,18 @@ from tests.waiting import wait_for
 from vebus_sim.vedirect import ChargerSimulator
 from victron_serial.vedirect import (
     BlueSmartCharger,
-    NvmLimiter,
     Reg,
-    SystemClock,
     VEDirectClient,
     VEDirectConnectionError,
-    VEDirectInvalidPortError,
-    VEDirectPortBusyError,
     VEDirectPortLostError,
     VEDirectPortNotFoundError,
-    VEDirectRateLimitedError,
     VEDirectTimeoutError,
     VEDirectUnsupportedError,
     VEDirectWriteUnconfirmedError,
-    describe_port,
     probe_port,
 )
 from victron_serial.vedirect.protocol import Command, HexFrame, TextBlock
 from victron_serial.vedirect.settings import nominal_voltage, voltage_bounds
-from victron_serial.vedirect.transport import _map_open_error
 
 
 @pytest.fixture
@@ -148,60 +139,3 @@ def test_the_system_voltage_comes_from_the_name_or_the_battery() -> None:
     assert nominal_voltage("no voltage here", 13.1) == 12.0
     assert nominal_voltage(None, 0.0) is None
     assert voltage_bounds(12.0) == (12.0, 16.0)
-
-
-async def test_the_write_record_counts_a_cancelled_write_and_survives_a_clock_set_back() -> None:
-    clock = FakeClock(start=10_000.0)
-    changes: list[dict[int, float]] = []
-    limiter = NvmLimiter(clock=clock, interval=600.0, on_change=changes.append)
-
-    async def never_answered() -> None:
-        await asyncio.Event().wait()
-
-    task = asyncio.ensure_future(limiter.write(0xEDF0, never_answered))
-    await asyncio.sleep(0)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert changes == [{0xEDF0: 10_000.0}]  # it may have gone out
-    clock.now = 9_000.0  # set back by an hour: held for one interval at most, from now
-    assert limiter.retry_at(0xEDF0) == 9_600.0
-    with pytest.raises(VEDirectRateLimitedError, match="charge_current_limit"):
-        limiter.check(0xEDF0)
-    with pytest.raises(VEDirectRateLimitedError, match="0x1234"):
-        NvmLimiter(clock=clock, saved={0x1234: 9_000.0}).check(0x1234)
-
-
-async def test_the_system_clock_is_the_real_time() -> None:
-    clock = SystemClock()
-    before = clock.time()
-    await clock.sleep(0)
-    assert clock.time() >= before
-
-
-@pytest.mark.parametrize(
-    ("exc", "error", "message"),
-    [
-        (FileNotFoundError(), VEDirectPortNotFoundError, "no such port"),
-        (IsADirectoryError(), VEDirectInvalidPortError, "directory"),
-        (ValueError("bad url"), VEDirectInvalidPortError, "bad url"),
-        (serialx.SerialException("nope"), VEDirectInvalidPortError, "nope"),
-        (OSError(errno.EBUSY, "busy"), VEDirectPortBusyError, "in use"),
-        (OSError(errno.ENOTTY, "tty"), VEDirectInvalidPortError, "not a serial port"),
-        (OSError(errno.EACCES, "denied"), VEDirectConnectionError, "permission denied"),
-        (OSError(errno.EIO, "I/O error"), VEDirectConnectionError, "I/O error"),
-        (TimeoutError(), VEDirectConnectionError, "timed out"),
-        (RuntimeError("odd"), VEDirectConnectionError, "odd"),
-    ],
-)
-def test_open_errors_say_why(exc: BaseException, error: type[Exception], message: str) -> None:
-    mapped = _map_open_error(
-        "/dev/serial/by-id/usb-VictronEnergy_BV_VE_Direct_cable_VEHTVQT-if00-port0", exc
-    )
-    assert type(mapped) is error
-    assert message in str(mapped)
-    assert "VEHTVQT" not in str(mapped)  # the cable's serial number stays out of logs
-
-
-def test_ports_are_described_without_secrets() -> None:
-    assert describe_port("rfc2217://user:pw@host:2000") == "rfc2217://**REDACTED**@host:2000"

@@ -5,6 +5,8 @@ files are the integration's bundled copy and the ``victron-serial`` distribution
 the public API: the integration imports only from here (docs/design.md §1-§2).
 """
 
+from ..foundation.clock import Clock, SystemClock
+from ..foundation.ports import describe_port
 from .backup.document import (
     SavedRamVar,
     SavedSetting,
@@ -24,7 +26,6 @@ from .backup.restore import (
     restore_settings,
 )
 from .client import VEBusClient
-from .clock import Clock, SystemClock
 from .device.controls import (
     BATTERY_MONITOR_SETTING,
     CONTROL_SETTINGS,
@@ -113,7 +114,6 @@ from .reading.energy import Energy, EnergyCounters
 from .reading.sampling import SAMPLE_PERIOD, PowerSample
 from .reading.status import StatusPlan, UnitAc, UnitStatus, VEBusStatus, read_status, status_to_json
 from .reading.tiers import SLOW_INTERVAL
-from .transport import describe_port
 from .unit.ram_only import RamOnlyLedger, RamOnlySetting
 from .unit.state import SettingDisagreement, SettingState, UnitState
 from .unit.vebus_unit import VEBusUnit

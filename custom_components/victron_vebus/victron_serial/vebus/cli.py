@@ -9,13 +9,13 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 import json
-import math
 import sys
 
+from ..foundation.cli_args import CommandParser, between, finite_number
+from ..foundation.cli_runner import run_cli, say
 from .cli_backup import cmd_backup, cmd_diff, cmd_restore
 from .cli_eeprom import eeprom_record
 from .cli_format import format_ram, format_status
-from .cli_runner import run_cli, say
 from .client import VEBusClient
 from .device.states import Mode
 from .errors import VEBusError, VEBusUnsupportedError
@@ -183,58 +183,26 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-def _number(text: str) -> float:
-    """A finite number (nan and inf are no values any unit has)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
-    return value
-
-
-def _between(
-    low: float, high: float, kind: type[int] | type[float] = float
-) -> Callable[[str], float]:
-    """An argparse type: a number from ``low`` to ``high``."""
-
-    def parse(text: str) -> float:
-        value = _number(text)
-        if kind is int and value != int(value):
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text} is outside {low:g} to {high:g}")
-        return int(value) if kind is int else value
-
-    return parse
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="vebus", description="Talk to a Victron VE.Bus unit through an MK2/MK3 interface."
+    parser = CommandParser(
+        "vebus",
+        "Talk to a Victron VE.Bus unit through an MK2/MK3 interface.",
+        "log every frame in hex",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every frame in hex")
-    commands = parser.add_subparsers(dest="command", required=True)
-    port_help = "device path or URL (socket://host:port, rfc2217://host:port)"
-
-    def with_port(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("port", help=port_help)
-        return sub
+    with_port = parser.with_port
 
     with_port("probe", "check that a unit answers")
     monitor = with_port("monitor", "show the unit's state")
     monitor.add_argument("--once", action="store_true", help="read once and exit")
     monitor.add_argument("--json", action="store_true", help="one JSON object per read")
     monitor.add_argument(
-        "--interval", type=_between(0.1, 3600), default=2.0, help="seconds between reads"
+        "--interval", type=between(0.1, 3600), default=2.0, help="seconds between reads"
     )
 
     mode = with_port("mode", "switch the unit on, off, charger only or inverter only")
     mode.add_argument("mode", choices=[m.value for m in Mode])
     mode.add_argument(
-        "--current-limit", type=_between(0, 1000), help="AC input current limit in A (RAM only)"
+        "--current-limit", type=between(0, 1000), help="AC input current limit in A (RAM only)"
     )
     mode.add_argument(
         "--standby", action=argparse.BooleanOptionalAction, help="hold the standby line (MK3)"
@@ -247,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         actions.add_parser("get").add_argument("key", help="name or id")
         setter = actions.add_parser("set")
         setter.add_argument("key", help="name or id")
-        setter.add_argument("value", type=_number)
+        setter.add_argument("value", type=finite_number)
         if name == "setting":
             setter.add_argument(
                 "--persist",
@@ -268,19 +236,19 @@ def build_parser() -> argparse.ArgumentParser:
     ess_set = ess_actions.add_parser("set")
     ess_set.add_argument(
         "watts",
-        type=_between(-INT16_MAX, INT16_MAX, int),
+        type=between(-INT16_MAX, INT16_MAX, int),
         help="+ charges the battery from AC-in, - feeds in",
     )
     ess_set.add_argument(
         "--keepalive",
-        type=_between(0.5, 10),
+        type=between(0.5, 10),
         metavar="S",
         help="re-send every S seconds (0.5 to 10; the unit drops it after about 15 s) "
         "until Ctrl-C or another ending signal, then back to 0 W",
     )
     ess_set.add_argument(
         "--max-power",
-        type=_between(1, INT16_MAX, int),
+        type=between(1, INT16_MAX, int),
         default=DEFAULT_MAX_POWER,
         metavar="W",
         help=f"refuse setpoints beyond this, charging or feeding in (default {DEFAULT_MAX_POWER})",

@@ -8,13 +8,13 @@ import contextlib
 import json
 from pathlib import Path
 
+from ..foundation.cli_runner import say
+from ..foundation.exit_codes import EXIT_FAILURE
 from .backup.document import SettingsBackup, backup_settings
 from .backup.restore import diff_settings, restore_settings
 from .backup.text import format_diff, format_restore
 from .cli_eeprom import eeprom_record
-from .cli_runner import say
 from .client import VEBusClient
-from .exit_codes import EXIT_FAILURE
 from .unit import VEBusUnit
 
 

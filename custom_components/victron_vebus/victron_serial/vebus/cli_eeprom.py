@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 import contextlib
 
+from ..foundation.ledger_file import LedgerFile
 from .client import VEBusClient
 from .eeprom import EepromLimiter
 from .errors import VEBusRateLimitedError
-from .ledger_file import LedgerFile
 from .protocol.ids import setting_name
 from .unit import VEBusUnit
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from ..foundation.port_client import PortClient
 from .confirm import confirmed_write
 from .device.states import (
     AcInfo,
@@ -63,7 +64,7 @@ WAKE_TIMEOUT = 10.0
 ESS_SCAN_LIMIT = 0xFF
 
 
-class VEBusClient(RamAndSettings):
+class VEBusClient(RamAndSettings, PortClient[Link]):
     """Async client for one MK2/MK3 interface and the VE.Bus unit at ``address``."""
 
     def __init__(
@@ -80,10 +81,6 @@ class VEBusClient(RamAndSettings):
         )
 
     # --- the link -----------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        return self.link.url
 
     @property
     def address(self) -> int:
@@ -125,10 +122,6 @@ class VEBusClient(RamAndSettings):
         return self.link.found_without_address
 
     @property
-    def connected(self) -> bool:
-        return self.link.connected
-
-    @property
     def interface_version(self) -> int | None:
         return self.link.interface_version
 
@@ -147,23 +140,6 @@ class VEBusClient(RamAndSettings):
     @property
     def decoder(self) -> FrameDecoder:
         return self.link.decoder
-
-    async def connect(self) -> None:
-        await self.link.connect()
-
-    async def ensure_connected(self) -> None:
-        await self.link.ensure_connected()
-
-    async def close(self, *, final: bool = False) -> None:
-        """Close the port; ``final``: for good (``Link.close``)."""
-        await self.link.close(final=final)
-
-    async def __aenter__(self) -> VEBusClient:
-        await self.connect()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     # --- identity -------------------------------------------------------------------------------
 

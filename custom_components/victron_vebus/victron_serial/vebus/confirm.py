@@ -1,17 +1,9 @@
-"""The write contract: a control write ends confirmed, or raises saying what is known.
+"""The write contract (foundation/write_contract.py) for VE.Bus writes.
 
-- **Confirmed**: the unit's reply, or, when every attempt went unanswered, a read-back
-  showing that the unit holds the value. Where the protocol allows one: the remote switch
-  and current limit ('F' 5), RAM variables incl. the ESS setpoint (0x30), settings stored
-  in EEPROM (0x31) and the interface lines ('H').
-- **Not applied** (``VEBusWriteNotAppliedError``): unanswered, and the read-back shows the
-  unit without the value.
-- **Unconfirmed** (``VEBusWriteUnconfirmedError``): nobody can tell. The read-back failed
-  too, the port went away after the request went out, or nothing reads the value back: a
-  setting written RAM only is in force but 0x31 returns the EEPROM value.
-
-A write that failed before it went out (``request_sent`` false) raises its own error: the
-unit holds what it held.
+Confirmed by a read-back where the protocol allows one: the remote switch and current
+limit ('F' 5), RAM variables incl. the ESS setpoint (0x30), settings stored in EEPROM (0x31)
+and the interface lines ('H'). Nothing reads back a setting written RAM only (0x31 returns
+the EEPROM value): such a write is in force when answered, unconfirmed when not.
 """
 
 from __future__ import annotations
@@ -19,13 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 import logging
 
-from .errors import (
-    VEBusConnectionError,
-    VEBusError,
-    VEBusTimeoutError,
-    VEBusWriteNotAppliedError,
-    VEBusWriteUnconfirmedError,
-)
+from ..foundation.write_contract import read_back_unanswered
+from .errors import ERRORS, VEBusConnectionError, VEBusError, VEBusTimeoutError
 from .link import Link
 from .protocol.codec import Request
 
@@ -56,31 +43,6 @@ async def confirmed_write[R](
         if not err.request_sent:
             raise  # nothing went out: the unit holds what it held
         failure: VEBusError = err
-    if isinstance(failure, VEBusConnectionError) or read_back is None:
-        why = "cannot be read back" if read_back is None else "the port went away"
-        raise _unconfirmed(link, what, f"no reply and {why}", failure)
-    link.stats.write_readbacks += 1
-    try:
-        held = await read_back()
-    except VEBusError as err:
-        raise _unconfirmed(link, what, f"no reply and the read-back failed: {err}", err) from err
-    if not held:
-        link.stats.writes_not_applied += 1
-        error = VEBusWriteNotAppliedError(
-            f"{what}: no reply, and the device does not hold the value"
-        )
-        error.request_sent = True
-        link.stats.last_errors.append(str(error))
-        raise error from failure
-    link.stats.writes_confirmed_by_readback += 1
+    await read_back_unanswered(link.stats, ERRORS, what, failure, read_back, bool, device="device")
     _LOGGER.debug("%s: no reply, but the read-back shows the value in force", what)
     return None
-
-
-def _unconfirmed(link: Link, what: str, why: str, cause: VEBusError) -> VEBusWriteUnconfirmedError:
-    link.stats.writes_unconfirmed += 1
-    error = VEBusWriteUnconfirmedError(f"{what}: {why}; the value may or may not be in force")
-    error.request_sent = True
-    error.__cause__ = cause
-    link.stats.last_errors.append(str(error))
-    return error

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..foundation.errors import ErrorFamily, InvalidValue, OutOfRange
+
 
 class VEBusError(Exception):
     """Base of every error the library raises.
@@ -65,7 +67,7 @@ class VEBusProtocolError(VEBusError):
     """The unit answered something the protocol does not allow here."""
 
 
-class VEBusOutOfRangeError(VEBusError, ValueError):
+class VEBusOutOfRangeError(VEBusError, OutOfRange):
     """A value outside what the unit (or the quantity) allows; nothing was sent.
 
     ``unit`` is the engineering unit of the bounds ("V", "A", "W"), when there is one;
@@ -86,13 +88,7 @@ class VEBusOutOfRangeError(VEBusError, ValueError):
         bound: str = "unit",
         side: str | None = None,
     ) -> None:
-        suffix = f" {unit}" if unit else ""
-        super().__init__(f"{item}: {value:g}{suffix} is outside {minimum:g} to {maximum:g}{suffix}")
-        self.item = item
-        self.value = value
-        self.minimum = minimum
-        self.maximum = maximum
-        self.unit = unit
+        OutOfRange.__init__(self, item, value, minimum, maximum, unit)
         self.bound = bound
         self._side = side
 
@@ -111,17 +107,10 @@ class VEBusOutOfRangeError(VEBusError, ValueError):
         return None
 
 
-class VEBusInvalidValueError(VEBusError, ValueError):
+class VEBusInvalidValueError(VEBusError, InvalidValue):
     """A value that is not what its quantity takes, whatever its bounds: a boolean for a
     number, a fraction for a whole-numbered setting, anything but 0 or 1 for a bit; nothing
     was sent. ``expected`` says what it takes ("a number", "a whole number", "0 or 1")."""
-
-    def __init__(self, item: str, value: object, expected: str) -> None:
-        shown = str(value).lower() if isinstance(value, bool) else f"{value:g}"
-        super().__init__(f"{item}: {shown} is not {expected}; nothing was sent")
-        self.item = item
-        self.value = shown
-        self.expected = expected
 
 
 class VEBusChargeVoltageOrderError(VEBusError, ValueError):
@@ -226,3 +215,16 @@ class VEBusRateLimitedError(VEBusError):
         super().__init__(f"{item}: saved to EEPROM too recently; it may be saved again later")
         self.item = item
         self.retry_at = retry_at
+
+
+ERRORS = ErrorFamily(
+    base=VEBusError,
+    connection=VEBusConnectionError,
+    not_found=VEBusPortNotFoundError,
+    busy=VEBusPortBusyError,
+    invalid=VEBusInvalidPortError,
+    lost=VEBusPortLostError,
+    not_applied=VEBusWriteNotAppliedError,
+    unconfirmed=VEBusWriteUnconfirmedError,
+    rate_limited=VEBusRateLimitedError,
+)

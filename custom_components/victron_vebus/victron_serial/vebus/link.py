@@ -19,13 +19,14 @@ restarted: it powers the interface). The link selects the address again and bump
 from __future__ import annotations
 
 import asyncio
-import collections
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 import logging
 import time
 from typing import Any
 
+from ..foundation.link_stats import LinkCounters
+from ..foundation.ports import describe_port
 from .errors import (
     VEBusClosedError,
     VEBusConnectionError,
@@ -39,7 +40,7 @@ from .protocol.framing import DecoderStats, Frame, FrameDecoder
 from .protocol.ids import MK3_VERSION_THRESHOLD
 from .protocol.mk2 import AddressRequest, ResetRequest, VersionReply, VersionRequest
 from .protocol.winmon import ROTATING_LETTERS, WinmonCommand
-from .transport import Transport, describe_port
+from .transport import Transport
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -56,33 +57,13 @@ _NO_ADDRESS = (VersionRequest, AddressRequest, ResetRequest)
 
 
 @dataclass(slots=True)
-class LinkStats:
+class LinkStats(LinkCounters):
     """Counters shown in diagnostics."""
 
-    requests: int = 0
-    retries: int = 0
-    timeouts: int = 0
-    bytes_sent: int = 0
-    bytes_received: int = 0
     heartbeats: int = 0
     ignored_frames: int = 0
-    connects: int = 0
-    connection_losses: int = 0
     floods: int = 0  # connections reset for sending far more than the line carries
     interface_resets: int = 0
-    settles: int = 0  # waits for late replies after a timeout
-    write_readbacks: int = 0  # writes whose every attempt went unanswered, read back
-    writes_confirmed_by_readback: int = 0
-    writes_not_applied: int = 0  # the read-back showed the unit without the value
-    writes_unconfirmed: int = 0
-    last_errors: collections.deque[str] = field(
-        default_factory=lambda: collections.deque(maxlen=10)
-    )
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["last_errors"] = list(self.last_errors)
-        return data
 
 
 type _Match = Callable[[Frame], Any]
@@ -223,8 +204,7 @@ class Link:
         if self._lost is not None:
             return
         _LOGGER.debug("Lost %s: %s", describe_port(self.url), exc)
-        self.stats.connection_losses += 1
-        self.stats.last_errors.append(str(exc))
+        self.stats.lost(exc)
         self._lost = exc
         self._fail_pending(exc)
 
@@ -349,9 +329,7 @@ class Link:
         loop = asyncio.get_running_loop()
         sent = False
         for attempt in range(retries + 1):
-            self.stats.requests += 1
-            if attempt:
-                self.stats.retries += 1
+            self.stats.attempt(attempt)
             future: asyncio.Future[R] = loop.create_future()
             self._pending = (request.matcher(), future)
             try:
@@ -385,7 +363,7 @@ class Link:
             f"no reply to {request.describe()} ({data.hex(' ')}) from {describe_port(self.url)}"
         )
         error.request_sent = True
-        self.stats.last_errors.append(str(error))
+        self.stats.error(error)
         raise error
 
     def _attempt_over(self, future: asyncio.Future[Any]) -> None:

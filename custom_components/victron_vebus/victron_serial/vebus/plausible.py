@@ -7,11 +7,11 @@ logged once, so a flood of them is one line, not one per refresh.
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 import logging
-import math
+from typing import ClassVar
 
+from ..foundation.plausible import PlausibilityCheck
 from .client import VEBusClient
 from .device.states import AcInfo, DcInfo
 from .errors import VEBusOutOfRangeError
@@ -64,27 +64,16 @@ async def read_nominal_voltage(client: VEBusClient) -> float | None:
 
 
 @dataclass(slots=True)
-class Plausibility:
+class Plausibility(PlausibilityCheck):
     """Replaces impossible values with None, counting them (``counts``)."""
 
+    device: ClassVar[str] = "unit"
+    logger: ClassVar[logging.Logger] = _LOGGER
+
     nominal_voltage: float = NOMINAL_VOLTAGES[-1]
-    counts: Counter[str] = field(default_factory=Counter)
-    _logged: set[str] = field(default_factory=set)
 
     def value(self, name: str, value: float | None, low: float, high: float) -> float | None:
-        if value is None or (math.isfinite(value) and low <= value <= high):
-            return value
-        self.counts[name] += 1
-        if name not in self._logged:
-            self._logged.add(name)
-            _LOGGER.warning(
-                "The unit reported %s = %g, which cannot be (%g to %g): shown as unknown",
-                name,
-                value,
-                low,
-                high,
-            )
-        return None
+        return self.within(name, value, low, high)
 
     def status(self, status: VEBusStatus) -> VEBusStatus:
         """``status`` with every impossible value replaced by None, each unit's too."""

@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
-import errno
 import logging
 import os
-import re
 import sys
 from typing import Any
 
@@ -21,54 +19,25 @@ import serialx
 if sys.platform != "win32":  # no ttys there: replies are held back by the clock only
     import termios
 
+from ..foundation.ports import CONNECT_TIMEOUT, describe_port, map_open_error
+from ..foundation.rfc2217 import open_kwargs
 from .errors import (
+    ERRORS,
     VEBusConnectionError,
-    VEBusInvalidPortError,
-    VEBusPortBusyError,
     VEBusPortLostError,
-    VEBusPortNotFoundError,
 )
-from .rfc2217 import open_kwargs
 
 _LOGGER = logging.getLogger(__name__)
 
 BAUDRATE = 2400
 BYTE_TIME = 10 / BAUDRATE  # s: start bit, 8 data bits, stop bit
-CONNECT_TIMEOUT = 5.0
 # A hold by byte count (a tty's VMIN) ends by the clock too, this long after the bytes' wire
 # time: a byte lost on the line must not keep the rest in the buffer until the next frame.
 HOLD_MARGIN = 0.05  # s
 
 
-# USB serial numbers inside /dev/serial/by-id/ names, e.g. ..._HQ2043ABCDE-if00-port0
-_USB_SERIAL = re.compile(r"(?<=_)[A-Z0-9]{6,}(?=-if\d)")
-_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@]+@")
-
-
-def describe_port(url: str) -> str:
-    """The port with the adapter's serial number and any URL credentials hidden."""
-    return _URL_CREDENTIALS.sub("**REDACTED**@", _USB_SERIAL.sub("**REDACTED**", url))
-
-
 def _map_open_error(url: str, exc: BaseException) -> VEBusConnectionError:
-    name = describe_port(url)
-    if isinstance(exc, TimeoutError):  # an OSError too: before the errno checks
-        return VEBusConnectionError(f"{name}: connection timed out")
-    if isinstance(exc, FileNotFoundError):
-        return VEBusPortNotFoundError(f"{name}: no such port")
-    if isinstance(exc, IsADirectoryError):
-        return VEBusInvalidPortError(f"{name}: is a directory, not a serial port")
-    if isinstance(exc, serialx.SerialException | ValueError) and not isinstance(exc, OSError):
-        return VEBusInvalidPortError(f"{name}: {exc}")
-    if isinstance(exc, OSError):
-        if exc.errno == errno.EBUSY:
-            return VEBusPortBusyError(f"{name}: in use by another program")
-        if exc.errno == errno.ENOTTY:
-            return VEBusInvalidPortError(f"{name}: not a serial port")
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            return VEBusConnectionError(f"{name}: permission denied")
-        return VEBusConnectionError(f"{name}: {exc.strerror or exc}")
-    return VEBusConnectionError(f"{name}: {exc}")
+    return map_open_error(url, exc, ERRORS)
 
 
 type Received = Callable[[bytes], None]

@@ -6,9 +6,10 @@ part of the ``victron-serial`` distribution (``import vedirect``). This is the p
 the integration imports only from here (docs/vedirect.md).
 """
 
+from ..foundation.clock import Clock, SystemClock
+from ..foundation.ports import describe_port
 from .charger import BLOCK_TIMEOUT, BlueSmartCharger
 from .client import VEDirectClient
-from .clock import Clock, SystemClock
 from .errors import (
     VEDirectClosedError,
     VEDirectConnectionError,
@@ -44,7 +45,6 @@ from .protocol import ReaderStats
 from .registers import REGISTERS, Reg, Register, register
 from .settings import LowCurrentMode, WriteResult
 from .state import ChargerState, Output, Reading, read_block, state_to_json
-from .transport import describe_port
 from .wish import Wish, WishOutcome, WishResult
 
 __all__ = [

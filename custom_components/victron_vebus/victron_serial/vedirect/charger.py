@@ -29,8 +29,8 @@ import logging
 import time
 from typing import Any
 
+from ..foundation.clock import Clock, SystemClock
 from .client import VEDirectClient
-from .clock import Clock, SystemClock
 from .errors import (
     VEDirectError,
     VEDirectOutOfRangeError,

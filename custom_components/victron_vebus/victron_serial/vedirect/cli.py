@@ -12,12 +12,11 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 import contextlib
 import json
-import math
 import sys
 
-from ..vebus import cli_runner
-from ..vebus.cli_runner import say
-from ..vebus.ledger_file import LedgerFile
+from ..foundation.cli_args import CommandParser, between, finite_number
+from ..foundation.cli_runner import run_cli, say
+from ..foundation.ledger_file import LedgerFile
 from .charger import BlueSmartCharger
 from .client import VEDirectClient
 from .errors import VEDirectError, VEDirectRateLimitedError
@@ -142,42 +141,21 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
-    return value
-
-
-def _interval(text: str) -> float:
-    value = _number(text)
-    if not 0.5 <= value <= 3600:
-        raise argparse.ArgumentTypeError(f"{text} is outside 0.5 to 3600")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="vedirect",
-        description="Talk to a Victron Blue Smart charger over VE.Direct (text and HEX).",
+    parser = CommandParser(
+        "vedirect",
+        "Talk to a Victron Blue Smart charger over VE.Direct (text and HEX).",
+        "log every frame",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every frame")
-    commands = parser.add_subparsers(dest="command", required=True)
-    port_help = "device path or URL (socket://host:port, rfc2217://host:port)"
-
-    def with_port(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("port", help=port_help)
-        return sub
+    with_port = parser.with_port
 
     with_port("probe", "check that a VE.Direct device talks on the port")
     monitor = with_port("monitor", "show the charger's values")
     monitor.add_argument("--once", action="store_true", help="read once and exit")
     monitor.add_argument("--json", action="store_true", help="one JSON object per read")
-    monitor.add_argument("--interval", type=_interval, default=2.0, help="seconds between reads")
+    monitor.add_argument(
+        "--interval", type=between(0.5, 3600), default=2.0, help="seconds between reads"
+    )
     get = with_port("get", "read one register")
     get.add_argument("register", help="name or id, e.g. charge_current_limit or 0xEDF0")
     setter = with_port(
@@ -186,14 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
         "counted across runs in $XDG_STATE_HOME/victron-serial)",
     )
     setter.add_argument("register", help="charge_current_limit, absorption_voltage, …")
-    setter.add_argument("value", type=_number)
+    setter.add_argument("value", type=finite_number)
     setter.add_argument(
         "--force",
         action="store_true",
         help="write even within the 10 minutes: one more write of the charger's memory, "
         "which wears out with writes",
     )
-    commands.add_parser("registers", help="list the registers this tool knows")
+    parser.commands.add_parser("registers", help="list the registers this tool knows")
     return parser
 
 
@@ -207,7 +185,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return cli_runner.run_cli(
+    return run_cli(
         "vedirect",
         lambda: _run(args),
         (VEDirectError, ValueError, KeyError, OSError),

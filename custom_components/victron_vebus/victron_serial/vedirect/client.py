@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import logging
 
+from ..foundation.port_client import PortClient
+from ..foundation.write_contract import read_back_unanswered
 from .errors import (
+    ERRORS,
     VEDirectConnectionError,
     VEDirectError,
     VEDirectProtocolError,
     VEDirectTimeoutError,
     VEDirectUnsupportedError,
-    VEDirectWriteNotAppliedError,
-    VEDirectWriteUnconfirmedError,
 )
 from .link import RETRIES, TIMEOUT, Link, LinkStats
 from .protocol.hex import (
@@ -43,21 +44,13 @@ _LOGGER = logging.getLogger(__name__)
 type Value = float | int | str | bytes | None
 
 
-class VEDirectClient:
+class VEDirectClient(PortClient[Link]):
     """Async client for one VE.Direct charger on ``url`` (a device path or a URL)."""
 
     def __init__(self, url: str, *, timeout: float = TIMEOUT, retries: int = RETRIES) -> None:
         self.link = Link(url, timeout=timeout, retries=retries)
 
     # --- the link -------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        return self.link.url
-
-    @property
-    def connected(self) -> bool:
-        return self.link.connected
 
     @property
     def session(self) -> int:
@@ -75,23 +68,6 @@ class VEDirectClient:
     @property
     def last_block(self) -> TextBlock | None:
         return self.link.last_block
-
-    async def connect(self) -> None:
-        await self.link.connect()
-
-    async def ensure_connected(self) -> None:
-        await self.link.ensure_connected()
-
-    async def close(self, *, final: bool = False) -> None:
-        """Close the port; ``final``: for good (``Link.close``)."""
-        await self.link.close(final=final)
-
-    async def __aenter__(self) -> VEDirectClient:
-        await self.connect()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     async def next_block(self, timeout: float) -> TextBlock:
         """The next text block (one a second); VEDirectTimeoutError after ``timeout``."""
@@ -150,45 +126,18 @@ class VEDirectClient:
         except (VEDirectTimeoutError, FramingErrorReply, VEDirectConnectionError) as err:
             if not err.request_sent:
                 raise  # nothing went out: the charger holds what it held
-            return await self._read_back_unanswered(register, raw, previous, err)
+            return await read_back_unanswered(
+                self.stats,
+                ERRORS,
+                f"set {register.name}",
+                err,
+                lambda: self.get_number(register),
+                lambda held: held == raw or held != previous,
+                device="charger",
+            )
         try:
             return await self.get_number(register)
         except VEDirectError as err:
             # The reply echoed what it took; the read-back is only lost.
             _LOGGER.debug("%s: read-back failed (%s); the echo stands", register.name, err)
             return int(register.decode(echo.value))
-
-    async def _read_back_unanswered(
-        self, register: Register, raw: int, previous: int | None, failure: VEDirectError
-    ) -> int:
-        what = f"set {register.name}"
-        stats = self.stats
-        if isinstance(failure, VEDirectConnectionError):
-            raise self._unconfirmed(what, "the port went away", failure)
-        stats.write_readbacks += 1
-        try:
-            held = await self.get_number(register)
-        except VEDirectError as err:
-            raise self._unconfirmed(what, f"the read-back failed: {err}", err) from err
-        if held != raw and held == previous:
-            stats.writes_not_applied += 1
-            error = VEDirectWriteNotAppliedError(
-                f"{what}: no reply, and the charger does not hold the value"
-            )
-            error.request_sent = True
-            stats.last_errors.append(str(error))
-            raise error from failure
-        stats.writes_confirmed_by_readback += 1
-        return held
-
-    def _unconfirmed(
-        self, what: str, why: str, cause: VEDirectError
-    ) -> VEDirectWriteUnconfirmedError:
-        self.stats.writes_unconfirmed += 1
-        error = VEDirectWriteUnconfirmedError(
-            f"{what}: no reply and {why}; the value may or may not be in force"
-        )
-        error.request_sent = True
-        error.__cause__ = cause
-        self.stats.last_errors.append(str(error))
-        return error

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..foundation.errors import ErrorFamily, InvalidValue, OutOfRange
+
 
 class VEDirectError(Exception):
     """Base of every error the library raises.
@@ -73,31 +75,13 @@ class VEDirectProtocolError(VEDirectError):
     reply, a value of the wrong size)."""
 
 
-class VEDirectOutOfRangeError(VEDirectError, ValueError):
+class VEDirectOutOfRangeError(VEDirectError, OutOfRange):
     """A value outside what the charger (or the quantity) allows; nothing was sent."""
 
-    def __init__(
-        self, item: str, value: float, minimum: float, maximum: float, unit: str | None = None
-    ) -> None:
-        suffix = f" {unit}" if unit else ""
-        super().__init__(f"{item}: {value:g}{suffix} is outside {minimum:g} to {maximum:g}{suffix}")
-        self.item = item
-        self.value = value
-        self.minimum = minimum
-        self.maximum = maximum
-        self.unit = unit
 
-
-class VEDirectInvalidValueError(VEDirectError, ValueError):
+class VEDirectInvalidValueError(VEDirectError, InvalidValue):
     """Not what the register takes, whatever its bounds: a boolean for a number, a fraction
     for a whole-numbered register (a mode); nothing was sent, nothing rounded into shape."""
-
-    def __init__(self, item: str, value: object, expected: str) -> None:
-        shown = str(value).lower() if isinstance(value, bool) else f"{value:g}"
-        super().__init__(f"{item}: {shown} is not {expected}; nothing was sent")
-        self.item = item
-        self.value = shown
-        self.expected = expected
 
 
 class VEDirectWriteNotAppliedError(VEDirectError):
@@ -124,3 +108,16 @@ class VEDirectRateLimitedError(VEDirectError):
         )
         self.item = item
         self.retry_at = retry_at
+
+
+ERRORS = ErrorFamily(
+    base=VEDirectError,
+    connection=VEDirectConnectionError,
+    not_found=VEDirectPortNotFoundError,
+    busy=VEDirectPortBusyError,
+    invalid=VEDirectInvalidPortError,
+    lost=VEDirectPortLostError,
+    not_applied=VEDirectWriteNotAppliedError,
+    unconfirmed=VEDirectWriteUnconfirmedError,
+    rate_limited=VEDirectRateLimitedError,
+)

@@ -20,14 +20,15 @@ The port lost fails the request at once and the waiting for a block; the next re
 from __future__ import annotations
 
 import asyncio
-import collections
 from collections.abc import Callable
 import contextlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 import logging
 import time
 from typing import Any
 
+from ..foundation.link_stats import LinkCounters
+from ..foundation.ports import describe_port
 from .errors import (
     VEDirectClosedError,
     VEDirectConnectionError,
@@ -38,7 +39,7 @@ from .errors import (
 from .protocol.hex import FramingErrorReply, HexFrame, RegisterFrame, Request, Response
 from .protocol.reader import GAP, Item, ReaderStats, StreamReader
 from .protocol.text import TextBlock
-from .transport import Transport, describe_port
+from .transport import Transport
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,33 +52,13 @@ type Listener = Callable[[Item], None]
 
 
 @dataclass(slots=True)
-class LinkStats:
+class LinkStats(LinkCounters):
     """Counters shown in diagnostics."""
 
-    requests: int = 0
-    retries: int = 0
-    timeouts: int = 0
     framing_error_replies: int = 0
     unmatched_replies: int = 0  # replies when nothing asked (late ones, another host's)
     async_frames: int = 0
     text_blocks: int = 0
-    bytes_sent: int = 0
-    bytes_received: int = 0
-    connects: int = 0
-    connection_losses: int = 0
-    settles: int = 0
-    write_readbacks: int = 0  # writes whose reply never came, read back
-    writes_confirmed_by_readback: int = 0
-    writes_not_applied: int = 0
-    writes_unconfirmed: int = 0
-    last_errors: collections.deque[str] = field(
-        default_factory=lambda: collections.deque(maxlen=10)
-    )
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["last_errors"] = list(self.last_errors)
-        return data
 
 
 class Link:
@@ -181,8 +162,7 @@ class Link:
         if self._lost is not None:
             return
         _LOGGER.debug("Lost %s: %s", describe_port(self.url), exc)
-        self.stats.connection_losses += 1
-        self.stats.last_errors.append(str(exc))
+        self.stats.lost(exc)
         self._lost = exc
         self._fail_waiters(exc)
 
@@ -280,9 +260,7 @@ class Link:
         loop = asyncio.get_running_loop()
         sent = False
         for attempt in range(retries + 1):
-            self.stats.requests += 1
-            if attempt:
-                self.stats.retries += 1
+            self.stats.attempt(attempt)
             future: asyncio.Future[R] = loop.create_future()
             self._pending = (request, future)
             try:
@@ -315,7 +293,7 @@ class Link:
             f"from {describe_port(self.url)}"
         )
         error.request_sent = True
-        self.stats.last_errors.append(str(error))
+        self.stats.error(error)
         raise error
 
     async def _settle(self) -> None:

@@ -7,10 +7,11 @@ becomes None; it is counted per quantity and logged once.
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import logging
-import math
+from typing import ClassVar
+
+from ..foundation.plausible import PlausibilityCheck
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -23,23 +24,10 @@ BOUNDS: dict[str, tuple[float, float]] = {
 
 
 @dataclass(slots=True)
-class Plausibility:
-    counts: Counter[str] = field(default_factory=Counter)
-    _logged: set[str] = field(default_factory=set)
+class Plausibility(PlausibilityCheck):
+    device: ClassVar[str] = "charger"
+    logger: ClassVar[logging.Logger] = _LOGGER
 
     def value(self, name: str, quantity: str, value: float | None) -> float | None:
         """``value`` if a ``quantity`` ("voltage", "current", …) can be it, else None."""
-        low, high = BOUNDS[quantity]
-        if value is None or (math.isfinite(value) and low <= value <= high):
-            return value
-        self.counts[name] += 1
-        if name not in self._logged:
-            self._logged.add(name)
-            _LOGGER.warning(
-                "The charger reported %s = %g, which cannot be (%g to %g): shown as unknown",
-                name,
-                value,
-                low,
-                high,
-            )
-        return None
+        return self.within(name, value, *BOUNDS[quantity])

@@ -16,12 +16,12 @@ import asyncio
 from dataclasses import dataclass
 from typing import Literal
 
+from ..foundation.ports import describe_port
 from .client import VEDirectClient
 from .errors import VEDirectConnectionError, VEDirectError, VEDirectTimeoutError
 from .models import product_name
 from .protocol.text import TextBlock
 from .state import read_block
-from .transport import describe_port
 
 PROBE_TIMEOUT = 3.0  # s: three text blocks' time
 PROBE_HEX_TIMEOUT = 1.0

@@ -2,65 +2,33 @@
 
 VE.Direct is 19200 baud 8N1, no flow control (vedirect.md §1). serialx opens ports
 exclusively and natively async; every failure is mapped to its own typed error so users get
-a clear reason. (The same shape as the VE.Bus library's transport, which this library does
-not import: the two are published separately.)
+a clear reason.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
-import re
 
 import serialx
 
+from ..foundation.ports import CONNECT_TIMEOUT, describe_port, map_open_error
+from ..foundation.rfc2217 import open_kwargs
 from .errors import (
+    ERRORS,
     VEDirectConnectionError,
-    VEDirectInvalidPortError,
-    VEDirectPortBusyError,
     VEDirectPortLostError,
-    VEDirectPortNotFoundError,
 )
-from .rfc2217 import open_kwargs
 
 _LOGGER = logging.getLogger(__name__)
 
 BAUDRATE = 19200
 READ_CHUNK = 1024
-CONNECT_TIMEOUT = 5.0
-
-
-# USB serial numbers inside /dev/serial/by-id/ names, e.g. ..._HQ2043ABCDE-if00-port0
-_USB_SERIAL = re.compile(r"(?<=_)[A-Z0-9]{6,}(?=-if\d)")
-_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@]+@")
-
-
-def describe_port(url: str) -> str:
-    """The port with the adapter's serial number and any URL credentials hidden."""
-    return _URL_CREDENTIALS.sub("**REDACTED**@", _USB_SERIAL.sub("**REDACTED**", url))
 
 
 def _map_open_error(url: str, exc: BaseException) -> VEDirectConnectionError:
-    name = describe_port(url)
-    if isinstance(exc, FileNotFoundError):
-        return VEDirectPortNotFoundError(f"{name}: no such port")
-    if isinstance(exc, IsADirectoryError):
-        return VEDirectInvalidPortError(f"{name}: is a directory, not a serial port")
-    if isinstance(exc, serialx.SerialException | ValueError) and not isinstance(exc, OSError):
-        return VEDirectInvalidPortError(f"{name}: {exc}")
-    if isinstance(exc, TimeoutError):  # (an OSError too: before the errno checks)
-        return VEDirectConnectionError(f"{name}: connection timed out")
-    if isinstance(exc, OSError):
-        if exc.errno == errno.EBUSY:
-            return VEDirectPortBusyError(f"{name}: in use by another program")
-        if exc.errno == errno.ENOTTY:
-            return VEDirectInvalidPortError(f"{name}: not a serial port")
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            return VEDirectConnectionError(f"{name}: permission denied")
-        return VEDirectConnectionError(f"{name}: {exc.strerror or exc}")
-    return VEDirectConnectionError(f"{name}: {exc}")
+    return map_open_error(url, exc, ERRORS)
 
 
 class Transport:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 import logging
 
-from .clock import Clock
+from ..foundation.clock import Clock
 from .errors import VEDirectClosedError, VEDirectError, VEDirectRateLimitedError
 from .nvm import NvmLimiter
 

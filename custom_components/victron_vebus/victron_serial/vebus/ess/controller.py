@@ -22,7 +22,7 @@ import logging
 import math
 from typing import Any, Protocol
 
-from ..clock import Clock
+from ...foundation.clock import Clock
 from ..device.states import Mode
 from ..errors import (
     VEBusAsleepError,

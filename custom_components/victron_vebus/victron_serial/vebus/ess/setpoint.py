@@ -16,8 +16,8 @@ import contextlib
 import logging
 import math
 
+from ...foundation.clock import Clock
 from ..client import VEBusClient
-from ..clock import Clock
 from ..device.states import Mode
 from ..errors import (
     VEBusAsleepError,

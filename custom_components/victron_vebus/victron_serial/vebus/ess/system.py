@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..clock import Clock
+from ...foundation.clock import Clock
 from ..errors import VEBusError
 from .setpoint import EssSetpoint
 

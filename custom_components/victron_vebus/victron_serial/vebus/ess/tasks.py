@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 import contextlib
 import logging
 
-from ..clock import Clock
+from ...foundation.clock import Clock
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..clock import Clock
+from ...foundation.clock import Clock
 from ..device.states import LedStatus
 
 SLOW_INTERVAL = 60.0  # s

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 import logging
 from typing import Any
 
+from ...foundation.clock import Clock
 from ..client import VEBusClient
-from ..clock import Clock
 from ..device.states import Mode
 from ..device.value_checks import number
 from ..errors import VEBusError, VEBusUnsupportedError

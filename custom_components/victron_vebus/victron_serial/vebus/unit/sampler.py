@@ -8,8 +8,8 @@ from dataclasses import replace
 import logging
 import math
 
+from ...foundation.clock import Clock
 from ..client import VEBusClient
-from ..clock import Clock
 from ..errors import VEBusError
 from ..plausible import Plausibility
 from ..protocol.ids import RamVar, Setting

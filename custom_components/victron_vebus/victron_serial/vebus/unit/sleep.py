@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 import logging
 
+from ...foundation.clock import Clock
 from ..client import VEBusClient
-from ..clock import Clock
 from ..errors import VEBusTimeoutError
 from .gate import WriteGate
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from ...foundation.clock import Clock
 from ..client import VEBusClient
-from ..clock import Clock
 from ..reading.sampling import snapshot_ids
 from ..reading.status import StatusPlan, VEBusStatus, read_status
 from ..reading.tiers import Events, SlowTier

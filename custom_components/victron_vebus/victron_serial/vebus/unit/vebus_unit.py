@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable
 import logging
 from typing import Any
 
+from ...foundation.clock import Clock, SystemClock
 from ..client import VEBusClient
-from ..clock import Clock, SystemClock
 from ..device.product import Product
 from ..device.states import AcInputConfig, DeviceInfo, Mode
 from ..device.value_checks import number

@@ -9,7 +9,7 @@ rate, 8N1) are still confirmed one by one. Nothing is written on a connection th
 already reset (a ser2net whose adapter is unplugged accepts, then resets), which asyncio
 would log as a warning each time.
 
-The VE.Bus library has the same module (the two libraries import nothing from each other).
+Both libraries open their ports through it.
 Should serialx's RFC 2217 internals move, serialx's own client is used as it is.
 """
 

@@ -1,7 +1,8 @@
 """Where the device rules take time from: wall-clock seconds and sleeping.
 
-``VEBusUnit`` takes a clock, so its timing rules (the EEPROM interval, the ESS keep-alive
-and expiry) are tested by moving a clock, not by waiting.
+``VEBusUnit``, ``BlueSmartCharger`` and the wear limiters take a clock, so their timing rules
+(the EEPROM and NVM intervals, the ESS keep-alive and expiry, the wish mode) are tested by
+moving a clock, not by waiting.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Protocol
 
 class Clock(Protocol):
     def time(self) -> float:
-        """Wall-clock seconds since the epoch (EEPROM write times outlive restarts)."""
+        """Wall-clock seconds since the epoch (write times outlive restarts)."""
         ...
 
     async def sleep(self, seconds: float) -> None: ...

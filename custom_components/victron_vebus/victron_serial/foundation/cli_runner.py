@@ -1,5 +1,4 @@
-"""How a command of ``vebus`` and ``vedirect`` runs and ends (written once: ``vedirect``
-finds it beside its own package).
+"""How a command of ``vebus`` and ``vedirect`` runs and ends.
 
 - Every signal that would end the process, short of SIGKILL, cancels the command instead,
   so its own clean-up runs (an ESS setpoint back to 0 W) before it exits with 128 + the

@@ -4,8 +4,7 @@ The EEPROM rule (VE.Bus) and the non-volatile memory rule (VE.Direct): each sett
 written at most once per interval, every attempt that may have reached the device counts,
 and the record survives restarts. Home Assistant keeps the record in the entry's storage;
 ``vebus`` and ``vedirect`` keep it here, so that five runs in a row are five runs of one
-program, not five first writes. Both command lines use this module (``vedirect`` imports
-it from ``vebus``): nothing in it is VE.Bus's.
+program, not five first writes. Both command lines use this module.
 
 Where: ``$XDG_STATE_HOME/victron-serial/`` (``~/.local/state/victron-serial/`` when the
 variable is not set), one file per device, named after what identifies the device: its

@@ -1,5 +1,0 @@
-"""Exit codes of the `vebus` command: 0 done, 1 failed, 128 + n ended by signal n."""
-
-EXIT_FAILURE = 1
-EXIT_INTERRUPTED = 130
-EXIT_SIGNAL_BASE = 128
