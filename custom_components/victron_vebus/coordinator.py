@@ -145,7 +145,13 @@ class VEBusCoordinator(VictronCoordinator[UnitState]):
         with self._update_failed():
             await self.unit.discover(self._settings)
         if self.unit.ess_control is not None:
-            self.grid_control = GridControl(self.hass, self)
+            self.grid_control = GridControl(
+                self.hass,
+                self.config_entry,
+                self.unit.ess_control,
+                self.async_add_needs,
+                self.async_update_listeners,
+            )
 
     def _save_eeprom_record(self, saved: dict[int, float]) -> None:
         self._store.async_delay_save(lambda: {str(key): value for key, value in saved.items()}, 0)
