@@ -130,10 +130,9 @@ class ChargerEntity(CoordinatorEntity[ChargerCoordinator]):
         self.entity_description = description
         base_id = entry_key(coordinator.config_entry)
         self._attr_unique_id = f"{base_id}_{key or description.key}"
-        charger = coordinator.charger
-        reading = charger.reading
-        product_id = reading.product_id if reading is not None else None
-        model = charger.model or CHARGER_FALLBACK_NAME
+        state = coordinator.data
+        product_id = state.product_id
+        model = state.model or CHARGER_FALLBACK_NAME
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, base_id)},
             manufacturer=MANUFACTURER,
@@ -141,8 +140,8 @@ class ChargerEntity(CoordinatorEntity[ChargerCoordinator]):
             name=model,
             model=model,
             model_id=None if product_id is None else f"0x{product_id:04X}",
-            sw_version=reading.firmware if reading is not None else None,
-            serial_number=reading.serial if reading is not None else None,
+            sw_version=state.firmware,
+            serial_number=state.serial,
         )
 
 

@@ -166,14 +166,14 @@ def _iso(timestamp: float | None) -> str | None:
 
 def charger_numbers(coordinator: ChargerCoordinator) -> Iterator[NumberEntity]:
     """The settings this charger lets be written: none when it does not answer HEX."""
-    charger = coordinator.charger
-    if charger.minimum_current is not None and charger.maximum_current is not None:
-        yield ChargeCurrentLimitNumber(coordinator)
+    state, charger = coordinator.data, coordinator.charger
+    if state.minimum_current is not None and state.maximum_current is not None:
+        yield ChargeCurrentLimitNumber(coordinator, (state.minimum_current, state.maximum_current))
     try:
         bounds = charger.voltage_bounds
     except VEDirectUnsupportedError:
         return
-    if not charger.user_defined_battery:  # a preset fixes them: sensors (charger_sensor.py)
+    if not charger.user_defined_battery:  # a preset fixes them: sensors (sensor.py)
         drop_voltages_of_kind(coordinator, "number")
         return
     drop_voltages_of_kind(coordinator, "sensor")
@@ -185,11 +185,9 @@ def charger_numbers(coordinator: ChargerCoordinator) -> Iterator[NumberEntity]:
 class ChargeCurrentLimitNumber(ChargerEntity, NumberEntity):
     """The charge current limit in force (read back); bounds from the charger itself."""
 
-    def __init__(self, coordinator: ChargerCoordinator) -> None:
+    def __init__(self, coordinator: ChargerCoordinator, bounds: tuple[float, float]) -> None:
         super().__init__(coordinator, CHARGE_CURRENT_LIMIT)
-        low, high = coordinator.charger.current_limit_bounds
-        self._attr_native_min_value = low
-        self._attr_native_max_value = high
+        self._attr_native_min_value, self._attr_native_max_value = bounds
 
     @property
     def native_value(self) -> float | None:
