@@ -49,6 +49,7 @@ class Silence:
 class VictronCoordinator[T](WarnWhenUnavailable[T]):
     """Refreshes one device of a family; the subclass reads it (``_async_read``)."""
 
+    config_entry: ConfigEntry[Any]
     errors: ClassVar[LibraryErrors]
     silence: ClassVar[Silence]
 
@@ -90,7 +91,6 @@ class VictronCoordinator[T](WarnWhenUnavailable[T]):
             data = await self._async_read()
         if not self.last_update_success:
             self.counters["recoveries"] += 1
-        assert self.config_entry is not None
         clear_port_issues(self.hass, self.config_entry)
         self.moved.answered()
         return self._answered(data)
@@ -99,7 +99,6 @@ class VictronCoordinator[T](WarnWhenUnavailable[T]):
     def _update_failed(self) -> Iterator[None]:
         errors = self.errors
         entry = self.config_entry
-        assert entry is not None
         try:
             yield
         except errors.port_busy as err:
@@ -151,7 +150,6 @@ class VictronCoordinator[T](WarnWhenUnavailable[T]):
         async def _release_on_stop(_event: Event) -> None:
             await self.async_release()
 
-        assert self.config_entry is not None
         self.config_entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _release_on_stop)
         )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -20,6 +19,7 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.typing import StateType
 
+from .sensor_description import DataSensorDescription
 from .victron_serial.vedirect import ChargerError, ChargerState, ChargeState, Output
 
 OTHER = "other"  # a code the tables do not know; its number is the "code" attribute
@@ -30,9 +30,8 @@ CHARGER_ERRORS = [code.name.lower() for code in ChargerError]
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChargerSensorDescription(SensorEntityDescription):
-    value_fn: Callable[[ChargerState], StateType]
-    attributes_fn: Callable[[ChargerState], dict[str, Any] | None] = lambda _: None
+class ChargerSensorDescription(DataSensorDescription[ChargerState]):
+    """A value of the charger's state (it polls nothing: the charger sends)."""
 
 
 @dataclass(frozen=True, kw_only=True)

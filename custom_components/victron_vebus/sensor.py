@@ -21,6 +21,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .base_coordinator import VictronCoordinator
 from .charger_coordinator import ChargerCoordinator
 from .charger_sensor_descriptions import (
     CHARGER_SENSORS,
@@ -28,13 +29,13 @@ from .charger_sensor_descriptions import (
     TEMPERATURE,
     TEMPERATURE_FIELD,
     ChargerOutputSensorDescription,
-    ChargerSensorDescription,
 )
 from .coordinator import VEBusCoordinator
-from .entity import VOLTAGE_KEYS, ChargerEntity, VEBusEntity, VEBusMemberEntity
+from .entity import VOLTAGE_KEYS, ChargerEntity, VEBusEntity, VEBusMemberEntity, VictronEntity
 from .exists import has_input
 from .needs import Part
 from .runtime import VictronConfigEntry
+from .sensor_description import DataSensorDescription
 from .vebus_sensor_descriptions import (
     ENERGY_SENSORS,
     ESS_CONTROL,
@@ -46,7 +47,6 @@ from .vebus_sensor_descriptions import (
     VEBusEnergySensorDescription,
     VEBusMemberSensorDescription,
     VEBusPhaseSensorDescription,
-    VEBusSensorDescription,
 )
 from .victron_serial.vedirect import Reg, Register
 
@@ -63,7 +63,7 @@ async def async_setup_entry(
         async_add_entities(charger_sensors(coordinator))
         return
     entities: list[SensorEntity] = [
-        VEBusSensor(coordinator, description)
+        VictronSensor(coordinator, description)
         for description in SENSORS
         if description.exists_fn(coordinator)
     ]
@@ -75,7 +75,7 @@ async def async_setup_entry(
         )
     if coordinator.unit.phases > 1:
         entities.extend(
-            VEBusSensor(coordinator, d) for d in TOTAL_SENSORS if d.exists_fn(coordinator)
+            VictronSensor(coordinator, d) for d in TOTAL_SENSORS if d.exists_fn(coordinator)
         )
     for address in coordinator.unit.addresses:
         entities.extend(
@@ -99,10 +99,15 @@ async def async_setup_entry(
     async_add_entities(entities)
 
 
-class VEBusSensor(VEBusEntity, SensorEntity):
-    entity_description: VEBusSensorDescription
+class VictronSensor[D](VictronEntity[D], SensorEntity):
+    """A value (and attributes) its description reads from the coordinator's data: a VE.Bus
+    unit's or a charger's."""
 
-    def __init__(self, coordinator: VEBusCoordinator, description: VEBusSensorDescription) -> None:
+    entity_description: DataSensorDescription[D]
+
+    def __init__(
+        self, coordinator: VictronCoordinator[D], description: DataSensorDescription[D]
+    ) -> None:
         super().__init__(coordinator, description, description.needs)
 
     @property
@@ -233,29 +238,17 @@ def charger_sensors(coordinator: ChargerCoordinator) -> Iterator[SensorEntity]:
     if TEMPERATURE_FIELD in state.reading.fields:
         # "---": no sensor fitted now; the entity is there for one, disabled until enabled.
         fitted = state.temperature is not None
-        yield ChargerSensor(
+        yield VictronSensor(
             coordinator, replace(TEMPERATURE, entity_registry_enabled_default=fitted)
         )
     for description in CHARGER_SENSORS:
-        yield ChargerSensor(coordinator, description)
+        yield VictronSensor(coordinator, description)
     charger = coordinator.charger
     if charger.user_defined_battery is False:  # a preset fixes them: shown, not set
         registers = (Reg.ABSORPTION_VOLTAGE, Reg.FLOAT_VOLTAGE)
         for register, key in zip(registers, VOLTAGE_KEYS, strict=True):
             if charger.setting(register) is not None:
                 yield ChargerPresetVoltageSensor(coordinator, register, key)
-
-
-class ChargerSensor(ChargerEntity, SensorEntity):
-    entity_description: ChargerSensorDescription
-
-    @property
-    def native_value(self) -> StateType:
-        return self.entity_description.value_fn(self.coordinator.data)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        return self.entity_description.attributes_fn(self.coordinator.data)
 
 
 class ChargerOutputSensor(ChargerEntity, SensorEntity):
@@ -271,8 +264,7 @@ class ChargerOutputSensor(ChargerEntity, SensorEntity):
         number: int,
         outputs: int,
     ) -> None:
-        key = description.key if outputs == 1 else f"{description.key}_{number}"
-        super().__init__(coordinator, description, key)
+        super().__init__(coordinator, description, "" if outputs == 1 else f"_{number}")
         self._number = number
         if outputs > 1:
             self._attr_translation_key = f"{description.translation_key}_numbered"

@@ -27,6 +27,7 @@ from homeassistant.helpers.typing import StateType
 from .coordinator import VEBusCoordinator
 from .exists import has_input, input_supports, supports
 from .needs import Need, Part, Ram, Snapshot
+from .sensor_description import DataSensorDescription
 from .victron_serial.vebus import (
     LED_NAMES,
     SNAPSHOT_POWER_IDS,
@@ -72,11 +73,9 @@ def _watts(data: UnitState, ram_id: int) -> int | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class VEBusSensorDescription(SensorEntityDescription):
-    value_fn: Callable[[UnitState], StateType]
+class VEBusSensorDescription(DataSensorDescription[UnitState]):
     needs: tuple[Need, ...]
     exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
-    attributes_fn: Callable[[UnitState], dict[str, Any] | None] = lambda _: None
 
 
 @dataclass(frozen=True, kw_only=True)
