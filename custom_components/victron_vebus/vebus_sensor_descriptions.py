@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, cast
 
 from homeassistant.components.sensor import (
@@ -431,42 +432,21 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
     ),
 )
 
-PHASE_SENSORS: tuple[VEBusPhaseSensorDescription, ...] = (
+PHASE_SENSORS: tuple[VEBusPhaseSensorDescription, ...] = tuple(
     VEBusPhaseSensorDescription(
-        key="ac_input_voltage",
-        device_class=SensorDeviceClass.VOLTAGE,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=1,
-        value_fn=lambda ac: ac.input_voltage,
-    ),
-    VEBusPhaseSensorDescription(
-        key="ac_input_current",
-        device_class=SensorDeviceClass.CURRENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=2,
-        value_fn=lambda ac: ac.input_current,
-    ),
-    VEBusPhaseSensorDescription(
-        key="ac_input_frequency",
-        device_class=SensorDeviceClass.FREQUENCY,
-        native_unit_of_measurement=UnitOfFrequency.HERTZ,
-        suggested_display_precision=2,
-        value_fn=lambda ac: ac.input_frequency,
-    ),
-    VEBusPhaseSensorDescription(
-        key="ac_output_voltage",
-        device_class=SensorDeviceClass.VOLTAGE,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=1,
-        value_fn=lambda ac: ac.output_voltage,
-    ),
-    VEBusPhaseSensorDescription(
-        key="ac_output_current",
-        device_class=SensorDeviceClass.CURRENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=2,
-        value_fn=lambda ac: ac.output_current,
-    ),
+        key=key,
+        device_class=device_class,
+        native_unit_of_measurement=unit,
+        suggested_display_precision=precision,
+        value_fn=attrgetter(key.removeprefix("ac_")),  # ac_input_voltage: AcInfo.input_voltage
+    )
+    for key, device_class, unit, precision in (
+        ("ac_input_voltage", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 1),
+        ("ac_input_current", SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE, 2),
+        ("ac_input_frequency", SensorDeviceClass.FREQUENCY, UnitOfFrequency.HERTZ, 2),
+        ("ac_output_voltage", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 1),
+        ("ac_output_current", SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE, 2),
+    )
 )
 
 
