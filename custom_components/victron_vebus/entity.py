@@ -115,8 +115,10 @@ class VEBusEntity(VictronEntity[UnitState]):
         super().__init__(coordinator, description, needs, key_suffix)
 
 
-class VEBusMemberEntity(VEBusEntity):
+class VEBusMemberEntity(VictronEntity[UnitState]):
     """An entity of one unit in a system of several: a device of its own, via the system."""
+
+    coordinator: VEBusCoordinator
 
     def __init__(
         self,
