@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import cast
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -64,11 +64,7 @@ async def _async_setup_vebus_entry(hass: HomeAssistant, entry: VEBusConfigEntry)
         raise
     entry.runtime_data = coordinator
     await async_learn_adapter(hass, entry)  # before the update listener: no reload
-
-    async def _release_on_stop(_event: Event) -> None:
-        await coordinator.async_release()
-
-    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _release_on_stop))
+    coordinator.async_release_on_stop()
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     if (interface := interface_device_info(coordinator)) is not None:  # the unit's via
         dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **interface)

@@ -21,25 +21,20 @@ and the number entity shows what is pending and what is in force.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 import time
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import UpdateFailed
 
-from .charger_errors import translated_charger_errors
+from .base_coordinator import LibraryErrors, Silence, VictronCoordinator
 from .const import CONF_NVM_INTERVAL, CONF_PORT, DEFAULT_NVM_INTERVAL, DOMAIN, LOGGER
-from .refresh_in_flight import RefreshInFlight
-from .repairs import PORT_BUSY, MovedPortCheck, clear_port_issues, raise_port_issue
-from .unavailable_log import WarnWhenUnavailable
+from .errors import translated_errors
 from .victron_serial.vedirect import (
     BlueSmartCharger,
     ChargerState,
@@ -64,10 +59,18 @@ LIMIT_READ_INTERVAL = 30.0  # s between two read-backs of the limit (every write
 STORAGE_VERSION = 1
 
 
-class ChargerCoordinator(WarnWhenUnavailable[ChargerState]):
+class ChargerCoordinator(VictronCoordinator[ChargerState]):
     """Reads one Blue Smart charger's text blocks; every write goes through here."""
 
     config_entry: ChargerConfigEntry
+    errors = LibraryErrors(
+        base=VEDirectError,
+        connection=VEDirectConnectionError,
+        port_busy=VEDirectPortBusyError,
+        port_not_found=VEDirectPortNotFoundError,
+        timeout=VEDirectTimeoutError,
+    )
+    silence = Silence(kind="silent", translation_key="charger_silent")
 
     def __init__(
         self,
@@ -76,14 +79,7 @@ class ChargerCoordinator(WarnWhenUnavailable[ChargerState]):
         store: Store[dict[str, float]],
         saved: dict[str, float] | None = None,
     ) -> None:
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} {entry.title}",
-            update_interval=REFRESH_INTERVAL,
-            always_update=False,
-        )
+        super().__init__(hass, entry, REFRESH_INTERVAL)
         self.interval_minutes = float(entry.options.get(CONF_NVM_INTERVAL, DEFAULT_NVM_INTERVAL))
         self._store = store
         limiter = NvmLimiter(
@@ -94,12 +90,15 @@ class ChargerCoordinator(WarnWhenUnavailable[ChargerState]):
         self.charger = BlueSmartCharger(
             VEDirectClient(entry.data[CONF_PORT]), nvm=limiter, on_wish_result=self._wish_done
         )
-        self.counters: Counter[str] = Counter()
+        self._counters: Counter[str] = Counter()
         self.last_wish: WishResult | None = None
         self._limit_read_at: float | None = None  # monotonic
         self._voltages_writable: bool | None = None
-        self._in_flight = RefreshInFlight()
-        self.moved = MovedPortCheck(hass, entry)
+
+    @property
+    def counters(self) -> Counter[str]:
+        """Refreshes, failures by kind, recoveries, writes, wishes; shown in diagnostics."""
+        return self._counters
 
     @classmethod
     async def async_create(
@@ -125,67 +124,26 @@ class ChargerCoordinator(WarnWhenUnavailable[ChargerState]):
         # sensors with a preset: a change of type (in VictronConnect) reloads the entry.
         self._voltages_writable = self.charger.user_defined_battery
 
-    async def _async_update_data(self) -> ChargerState:
-        self.counters["refreshes"] += 1
+    async def _async_read(self) -> ChargerState:
         now = time.monotonic()
         read_limit = self._limit_read_at is None or now - self._limit_read_at >= (
             LIMIT_READ_INTERVAL
         )
-        with self._in_flight.track(), self._update_failed():
-            state = await self.charger.refresh(read_limit=read_limit)
+        state = await self.charger.refresh(read_limit=read_limit)
         if read_limit:
             self._limit_read_at = now
         if self.charger.user_defined_battery != self._voltages_writable:
             self._voltages_writable = self.charger.user_defined_battery
             self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
-        if not self.last_update_success:
-            self.counters["recoveries"] += 1
-        clear_port_issues(self.hass, self.config_entry)
-        self.moved.answered()
-        return self._snapshot(state)
+        return state
+
+    def _answered(self, data: ChargerState) -> ChargerState:
+        return self._snapshot(data)
 
     @staticmethod
     def _snapshot(state: ChargerState) -> ChargerState:
         # Without the block's arrival time: an unchanged block is no update (always_update).
         return replace(state, received_at=None)
-
-    @contextlib.contextmanager
-    def _update_failed(self) -> Iterator[None]:
-        port = self.config_entry.data[CONF_PORT]
-        try:
-            yield
-        except VEDirectPortBusyError as err:
-            self._failed("port_busy")
-            raise_port_issue(self.hass, self.config_entry, PORT_BUSY)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="port_busy",
-                translation_placeholders={"port": port},
-            ) from err
-        except VEDirectConnectionError as err:
-            self._failed("connection_lost")
-            if isinstance(err, VEDirectPortNotFoundError):  # gone: moved elsewhere, maybe
-                self.moved.failed()
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="connection_lost",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except VEDirectTimeoutError as err:
-            self._failed("silent")
-            self.moved.failed()  # another device on the port now, maybe
-            raise UpdateFailed(translation_domain=DOMAIN, translation_key="charger_silent") from err
-        except VEDirectError as err:
-            self._failed("other")
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="refresh_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-
-    def _failed(self, kind: str) -> None:
-        self.counters["refresh_failures"] += 1
-        self.counters[f"error_{kind}"] += 1
 
     # --- writes -------------------------------------------------------------------------------
 
@@ -193,7 +151,7 @@ class ChargerCoordinator(WarnWhenUnavailable[ChargerState]):
         """An explicit write: errors translated, entities follow what the charger holds."""
         self.counters["writes"] += 1
         try:
-            with translated_charger_errors(self.interval_minutes):
+            with translated_errors(self.interval_minutes):
                 return await action(self.charger)
         except ServiceValidationError:
             self.counters["writes_refused"] += 1  # nothing was sent
@@ -206,7 +164,7 @@ class ChargerCoordinator(WarnWhenUnavailable[ChargerState]):
 
     def async_wish_limit(self, amps: float) -> Wish:
         """The newest wanted charge current limit, written when the interval allows."""
-        with translated_charger_errors(self.interval_minutes):
+        with translated_errors(self.interval_minutes):
             wish = self.charger.wish_charge_current_limit(amps)
         self.counters["wishes"] += 1
         self._publish()
@@ -292,9 +250,5 @@ async def async_setup_charger(hass: HomeAssistant, entry: ChargerConfigEntry) ->
     except BaseException:
         await coordinator.async_release()
         raise
-
-    async def _release_on_stop(_event: Event) -> None:
-        await coordinator.async_release()
-
-    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _release_on_stop))
+    coordinator.async_release_on_stop()
     return coordinator

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-import contextlib
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -20,12 +19,11 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import UpdateFailed
 
+from .base_coordinator import LibraryErrors, Silence, VictronCoordinator
 from .const import (
     CONF_ESS_MAX_POWER,
     CONF_PERSIST_SETTINGS,
-    CONF_PORT,
     CONF_SCAN_INTERVAL,
     DEFAULT_ESS_MAX_POWER,
     DEFAULT_PERSIST_SETTINGS,
@@ -36,18 +34,8 @@ from .const import (
 from .errors import translated_errors
 from .grid_control import GridControl
 from .needs import Need, Part, plan_for
-from .refresh_in_flight import RefreshInFlight
-from .repairs import (
-    NOT_VEBUS,
-    PORT_BUSY,
-    MovedPortCheck,
-    clear_port_issues,
-    raise_port_issue,
-    show_disagreements,
-    show_vebus_error,
-)
+from .repairs import NOT_VEBUS, raise_port_issue, show_disagreements, show_vebus_error
 from .sampler import Sampler
-from .unavailable_log import WarnWhenUnavailable
 from .victron_serial.vebus import (
     EepromLimiter,
     RamOnlyLedger,
@@ -70,10 +58,18 @@ STORAGE_VERSION = 1
 RAM_ONLY_SAVE_DELAY = 10  # s
 
 
-class VEBusCoordinator(WarnWhenUnavailable[UnitState]):
+class VEBusCoordinator(VictronCoordinator[UnitState]):
     """Polls one VE.Bus unit; every control goes through ``async_control``."""
 
     config_entry: VEBusConfigEntry
+    errors = LibraryErrors(
+        base=VEBusError,
+        connection=VEBusConnectionError,
+        port_busy=VEBusPortBusyError,
+        port_not_found=VEBusPortNotFoundError,
+        timeout=VEBusTimeoutError,
+    )
+    silence = Silence(kind="no_reply", translation_key="no_reply")
 
     def __init__(
         self,
@@ -85,13 +81,8 @@ class VEBusCoordinator(WarnWhenUnavailable[UnitState]):
         options = entry.options
         super().__init__(
             hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} {entry.title}",
-            update_interval=timedelta(
-                seconds=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-            ),
-            always_update=False,
+            entry,
+            timedelta(seconds=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)),
             # A write asks for a refresh so its entity follows at once; Home Assistant's 10 s
             # default cooldown would leave a second write's entity stale until the next poll.
             request_refresh_debouncer=Debouncer(
@@ -113,8 +104,6 @@ class VEBusCoordinator(WarnWhenUnavailable[UnitState]):
         self._ram_only_store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.ram_only"
         )
-        self._in_flight = RefreshInFlight()
-        self.moved = MovedPortCheck(hass, entry)
 
     @property
     def counters(self) -> Counter[str]:
@@ -156,7 +145,13 @@ class VEBusCoordinator(WarnWhenUnavailable[UnitState]):
         with self._update_failed():
             await self.unit.discover(self._settings)
         if self.unit.ess_control is not None:
-            self.grid_control = GridControl(self.hass, self)
+            self.grid_control = GridControl(
+                self.hass,
+                self.config_entry,
+                self.unit.ess_control,
+                self.async_add_needs,
+                self.async_update_listeners,
+            )
 
     def _save_eeprom_record(self, saved: dict[int, float]) -> None:
         self._store.async_delay_save(lambda: {str(key): value for key, value in saved.items()}, 0)
@@ -167,58 +162,21 @@ class VEBusCoordinator(WarnWhenUnavailable[UnitState]):
     def _ram_only_ledger(self) -> dict[str, Any]:
         return self.unit.ram_only_ledger().as_json()
 
-    async def _async_update_data(self) -> UnitState:
-        self.counters["refreshes"] += 1
-        with self._in_flight.track(), self._update_failed():
-            state = await self.unit.refresh(self._plan())
-        if not self.last_update_success:
-            self.counters["recoveries"] += 1
-        clear_port_issues(self.hass, self.config_entry)
-        self.moved.answered()
-        show_vebus_error(self.hass, self.config_entry, state)
-        show_disagreements(self.hass, self.config_entry, state)
-        return state
+    async def _async_read(self) -> UnitState:
+        return await self.unit.refresh(self._plan())
 
-    @contextlib.contextmanager
-    def _update_failed(self) -> Iterator[None]:
-        try:
-            yield
-        except VEBusPortBusyError as err:
-            self._failed("port_busy")
-            raise_port_issue(self.hass, self.config_entry, PORT_BUSY)
-            port = self.config_entry.data[CONF_PORT]
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="port_busy",
-                translation_placeholders={"port": port},
-            ) from err
-        except VEBusConnectionError as err:
-            self._failed("connection_lost")
-            if isinstance(err, VEBusPortNotFoundError):  # gone: moved elsewhere, maybe
-                self.moved.failed()
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="connection_lost",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except VEBusTimeoutError as err:
-            self._failed("no_reply")
-            stats = self.unit.client.framing_stats
-            if self.unit.device is None and stats.frames == 0 and stats.dropped_bytes:
-                raise_port_issue(self.hass, self.config_entry, NOT_VEBUS)
-            self.moved.failed()  # another device on the port now, maybe
-            raise UpdateFailed(translation_domain=DOMAIN, translation_key="no_reply") from err
-        except VEBusError as err:
-            self._failed("other")
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="refresh_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
+    def _answered(self, data: UnitState) -> UnitState:
+        show_vebus_error(self.hass, self.config_entry, data)
+        show_disagreements(self.hass, self.config_entry, data)
+        return data
+
+    def _silent(self) -> None:
+        stats = self.unit.client.framing_stats
+        if self.unit.device is None and stats.frames == 0 and stats.dropped_bytes:
+            raise_port_issue(self.hass, self.config_entry, NOT_VEBUS)
 
     def _failed(self, kind: str) -> None:
-        self.counters["refresh_failures"] += 1
-        self.counters[f"error_{kind}"] += 1
+        super()._failed(kind)
         if kind != "other" and self.unit.ess_control is not None:
             self.unit.ess_control.unit_lost()  # out of reach: its setpoint is gone
 

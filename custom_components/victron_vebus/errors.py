@@ -1,8 +1,8 @@
-"""The library's errors as translated Home Assistant errors (strings.json "exceptions").
+"""Both libraries' errors as translated Home Assistant errors (strings.json "exceptions").
 
-Bad input (out of range, saved to EEPROM too recently, no ESS assistant, a backup that
-cannot be restored) is a ServiceValidationError: nothing was sent. The rest are
-HomeAssistantErrors saying what the unit did or did not do.
+Bad input (out of range, saved to EEPROM or the charger's memory too recently, no ESS
+assistant, a backup that cannot be restored) is a ServiceValidationError: nothing was sent.
+The rest are HomeAssistantErrors saying what the unit or charger did or did not do.
 """
 
 from __future__ import annotations
@@ -30,31 +30,57 @@ from .victron_serial.vebus import (
     VEBusUnitWriteError,
     VEBusUnsupportedError,
 )
+from .victron_serial.vedirect import (
+    VEDirectClosedError,
+    VEDirectError,
+    VEDirectInvalidValueError,
+    VEDirectOutOfRangeError,
+    VEDirectPresetBatteryError,
+    VEDirectRateLimitedError,
+    VEDirectUnsupportedError,
+)
 
 
 def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _item(name: str) -> str:
+    """A charger register's name as words: ``charge_current_limit`` -> ``charge current limit``."""
+    return name.replace("_", " ")
+
+
+def local_time(timestamp: float) -> str:
+    """A wall-clock time (seconds since the epoch) as the user reads it: ``14:05:09``."""
+    return dt_util.as_local(dt_util.utc_from_timestamp(timestamp)).strftime("%H:%M:%S")
+
+
+def _out_of_range(
+    err: VEBusOutOfRangeError | VEDirectOutOfRangeError, key: str, item: str
+) -> ServiceValidationError:
+    unit = f" {err.unit}" if err.unit else ""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={
+            "item": item,
+            "value": _number(err.value) + unit,
+            "minimum": _number(err.minimum) + unit,
+            "maximum": _number(err.maximum) + unit,
+        },
+    )
+
+
 @contextlib.contextmanager
-def translated_errors() -> Iterator[None]:
-    """Raise library errors as translated Home Assistant errors."""
+def translated_errors(nvm_interval_minutes: float | None = None) -> Iterator[None]:
+    """Raise either library's errors as translated Home Assistant errors; a charger's
+    coordinator passes its write interval, which a refused write names."""
     try:
         yield
     except VEBusOutOfRangeError as err:
-        unit = f" {err.unit}" if err.unit else ""
         # The message names whose bound it is: the unit's, the ESS maximum power option...
         key = "out_of_range" if err.side is None else f"{err.side}_{err.bound}"
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders={
-                "item": err.item,
-                "value": _number(err.value) + unit,
-                "minimum": _number(err.minimum) + unit,
-                "maximum": _number(err.maximum) + unit,
-            },
-        ) from err
+        raise _out_of_range(err, key, err.item) from err
     except VEBusInvalidValueError as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -83,11 +109,10 @@ def translated_errors() -> Iterator[None]:
             translation_domain=DOMAIN, translation_key=f"ess_setpoint_{err.mode}"
         ) from err
     except VEBusRateLimitedError as err:
-        retry_at = dt_util.as_local(dt_util.utc_from_timestamp(err.retry_at))
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="eeprom_rate_limited",
-            translation_placeholders={"item": err.item, "retry_at": retry_at.strftime("%H:%M:%S")},
+            translation_placeholders={"item": err.item, "retry_at": local_time(err.retry_at)},
         ) from err
     except VEBusRestoreOutOfRangeError as err:
         raise ServiceValidationError(
@@ -115,9 +140,39 @@ def translated_errors() -> Iterator[None]:
         ) from err
     except VEBusAsleepError as err:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="asleep") from err
-    except VEBusClosedError as err:
+    except (VEBusClosedError, VEDirectClosedError) as err:
         raise HomeAssistantError(translation_domain=DOMAIN, translation_key="closed") from err
-    except VEBusUnsupportedError as err:
+    except VEDirectOutOfRangeError as err:
+        key = "above_charger" if err.value > err.maximum else "below_charger"
+        raise _out_of_range(err, key, _item(err.item)) from err
+    except VEDirectInvalidValueError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_value",
+            translation_placeholders={
+                "item": _item(err.item),
+                "value": err.value,
+                "expected": err.expected,
+            },
+        ) from err
+    except VEDirectRateLimitedError as err:
+        assert nvm_interval_minutes is not None  # the charger's coordinator passes it
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="nvm_rate_limited",
+            translation_placeholders={
+                "item": _item(err.item),
+                "interval": _number(nvm_interval_minutes),
+                "retry_at": local_time(err.retry_at),
+            },
+        ) from err
+    except VEDirectPresetBatteryError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="charger_preset_battery",
+            translation_placeholders={"item": _item(err.item)},
+        ) from err
+    except (VEBusUnsupportedError, VEDirectUnsupportedError) as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="unsupported",
@@ -133,17 +188,9 @@ def translated_errors() -> Iterator[None]:
                 "error": str(err.error),
             },
         ) from err
-    except VEBusError as err:
+    except (VEBusError, VEDirectError) as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="write_failed",
             translation_placeholders={"error": str(err)},
         ) from err
-
-
-def unsupported(item: str) -> HomeAssistantError:
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="unsupported",
-        translation_placeholders={"error": f"{item} is not supported by this unit"},
-    )

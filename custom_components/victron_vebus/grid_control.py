@@ -8,10 +8,11 @@ while the meter is stale or the unit lost, and the entities told when it moved.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     STATE_UNAVAILABLE,
@@ -44,11 +45,8 @@ from .const import (
     LOGGER,
 )
 from .errors import translated_errors
-from .needs import Part
+from .needs import Need, Part
 from .victron_serial.vebus import EssController, EssControlState, GridTargetSettings
-
-if TYPE_CHECKING:
-    from .coordinator import VEBusCoordinator
 
 GRID_TARGET_KEY = "ess_grid_target"  # the switch that turns the control on
 # A repair issue while the control is in one of these states.
@@ -90,18 +88,29 @@ def grid_watts(state: State | None, export_positive: bool) -> float | None:
 
 
 class GridControl:
-    """One entry's ESS control, seen from Home Assistant."""
+    """One entry's ESS control, seen from Home Assistant.
 
-    def __init__(self, hass: HomeAssistant, coordinator: VEBusCoordinator) -> None:
+    Given what it uses of the entry's coordinator (asking for polled parts, telling the
+    entities), not the coordinator itself, which creates it.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        control: EssController,
+        add_needs: Callable[[Iterable[Need]], CALLBACK_TYPE],
+        update_listeners: Callable[[], None],
+    ) -> None:
         self.hass = hass
-        self.coordinator = coordinator
-        control = coordinator.unit.ess_control
-        assert control is not None
-        self.control: EssController = control
-        grid = coordinator.config_entry.options.get(CONF_GRID_CONTROL, {})
+        self.entry = entry
+        self.control = control
+        self._add_needs = add_needs
+        self._update_listeners = update_listeners
+        grid = entry.options.get(CONF_GRID_CONTROL, {})
         self.sensor: str | None = grid.get(CONF_GRID_SENSOR) or None
         self._export_positive = grid.get(CONF_GRID_SIGN) == GRID_SIGN_EXPORT_POSITIVE
-        control.configure(settings_from(coordinator.config_entry.options))
+        control.configure(settings_from(entry.options))
         control.on_change = self._changed
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._remove_need: CALLBACK_TYPE | None = None
@@ -135,7 +144,7 @@ class GridControl:
         overwritten within a second, so it is refused, naming the control's switch."""
         if not self.control.enabled:
             return
-        entry = self.coordinator.config_entry
+        entry = self.entry
         unique_id = f"{entry.unique_id or entry.entry_id}_{GRID_TARGET_KEY}"
         switch = er.async_get(self.hass).async_get_entity_id("switch", DOMAIN, unique_id)
         raise ServiceValidationError(
@@ -183,7 +192,7 @@ class GridControl:
         if not self.control.enabled:  # ended by the unit too (Sleep, Standby)
             self._stop_following()
         if self.control.active and self._remove_need is None:
-            self._remove_need = self.coordinator.async_add_needs((Part.SAMPLES,))
+            self._remove_need = self._add_needs((Part.SAMPLES,))
         elif not self.control.active and self._remove_need is not None:
             self._remove_need()
             self._remove_need = None
@@ -193,10 +202,10 @@ class GridControl:
                 self._delete_issue(issue)
         if wanted is not None and wanted not in self._issues:
             self._create_issue(wanted)
-        self.coordinator.async_update_listeners()
+        self._update_listeners()
 
     def _issue_id(self, issue: str) -> str:
-        return f"{issue}_{self.coordinator.config_entry.entry_id}"
+        return f"{issue}_{self.entry.entry_id}"
 
     def _create_issue(self, issue: str) -> None:
         self._issues.add(issue)
@@ -208,7 +217,7 @@ class GridControl:
             severity=ir.IssueSeverity.ERROR,
             translation_key=issue,
             translation_placeholders={
-                "title": self.coordinator.config_entry.title,
+                "title": self.entry.title,
                 "sensor": self.sensor or "",
                 "stale_time": f"{self.control.settings.stale_after:g}",
             },

@@ -1,91 +1,49 @@
-"""Numbers: AC input current limit, ESS setpoint and device settings, each bounded by
-what the device itself reports."""
+"""Numbers of both families, each bounded by what the device itself reports.
+
+A VE.Bus unit: AC input current limit, ESS setpoint and device settings.
+
+A VE.Direct charger: the charge current limit, and the absorption and float
+voltages. Every one of them is written to the charger's non-volatile memory, so each write
+keeps the NVM rule (charger_coordinator.py): bounded by the charger, skipped when it holds
+the value already, at most once per setting per interval, read back.
+
+Who asks decides how a write that comes too soon is met. A person (a call with a user in
+its context: the dashboard, Developer tools) gets a refusal naming the time it may be
+retried. An automation or script gets the library's wish mode for the charge current limit:
+the newest wanted value is kept and written as soon as the interval allows, so one that
+follows solar surplus every few seconds costs one write per interval. The voltages have no
+wish mode: they are refused within the interval whoever asks.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-from homeassistant.components.number import (
-    NumberDeviceClass,
-    NumberEntity,
-    NumberEntityDescription,
-    NumberMode,
-)
-from homeassistant.const import (
-    PERCENTAGE,
-    EntityCategory,
-    UnitOfElectricCurrent,
-    UnitOfElectricPotential,
-    UnitOfPower,
-    UnitOfTime,
-)
+from homeassistant.components.number import NumberEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.util import slugify
+from homeassistant.util import dt as dt_util, slugify
 
 from .charger_coordinator import ChargerCoordinator
-from .charger_number import charger_numbers
+from .charger_number_descriptions import (
+    CHARGE_CURRENT_LIMIT,
+    VOLTAGES,
+    ChargerVoltageDescription,
+)
 from .coordinator import VEBusCoordinator
-from .entity import VEBusEntity
+from .entity import ChargerEntity, VEBusEntity, drop_voltages_of_kind
 from .needs import Part, SettingRead
 from .runtime import VictronConfigEntry
-from .victron_serial.vebus import SETTING_CONTROLS, SETTING_UNITS, SettingControl
+from .vebus_number_descriptions import (
+    CURRENT_LIMIT,
+    ESS_SETPOINT,
+    SETTING_NUMBERS,
+    VEBusSettingNumberDescription,
+)
+from .victron_serial.vedirect import BlueSmartCharger, VEDirectUnsupportedError, WriteResult
 
 PARALLEL_UPDATES = 1
-
-CURRENT_LIMIT = NumberEntityDescription(
-    key="ac_input_current_limit",
-    translation_key="ac_input_current_limit",
-    device_class=NumberDeviceClass.CURRENT,
-    native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-    native_step=0.1,
-    mode=NumberMode.BOX,
-)
-ESS_SETPOINT = NumberEntityDescription(
-    key="ess_setpoint",
-    translation_key="ess_setpoint",
-    device_class=NumberDeviceClass.POWER,
-    native_unit_of_measurement=UnitOfPower.WATT,
-    native_step=1,
-    mode=NumberMode.BOX,
-)
-
-
-@dataclass(frozen=True, kw_only=True)
-class VEBusSettingNumberDescription(NumberEntityDescription):
-    """A number for one setting; bounds and step come from the unit's setting info."""
-
-    control: SettingControl
-
-
-# Home Assistant's device class and unit for the unit each setting is in (SETTING_UNITS).
-_KINDS: dict[str, tuple[NumberDeviceClass | None, str]] = {
-    "V": (NumberDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT),
-    "A": (NumberDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE),
-    "min": (NumberDeviceClass.DURATION, UnitOfTime.MINUTES),
-    "%": (None, PERCENTAGE),
-    "Ah": (None, "Ah"),
-}
-
-
-def _description(control: SettingControl) -> VEBusSettingNumberDescription:
-    device_class, unit = _KINDS.get(SETTING_UNITS.get(control.setting_id, ""), (None, None))
-    return VEBusSettingNumberDescription(
-        key=control.key,
-        translation_key=control.key,
-        device_class=device_class,
-        native_unit_of_measurement=unit,
-        entity_category=EntityCategory.CONFIG,
-        entity_registry_enabled_default=not control.advanced,
-        mode=NumberMode.BOX,
-        control=control,
-    )
-
-
-SETTING_NUMBERS: tuple[VEBusSettingNumberDescription, ...] = tuple(
-    _description(control) for control in SETTING_CONTROLS
-)
 
 
 async def async_setup_entry(
@@ -200,3 +158,90 @@ class VEBusSettingNumber(VEBusEntity, NumberEntity):
     async def async_set_native_value(self, value: float) -> None:
         setting_id = self._setting_id
         await self.coordinator.async_control(lambda unit: unit.write_setting(setting_id, value))
+
+
+def _iso(timestamp: float | None) -> str | None:
+    return None if timestamp is None else dt_util.utc_from_timestamp(timestamp).isoformat()
+
+
+def charger_numbers(coordinator: ChargerCoordinator) -> Iterator[NumberEntity]:
+    """The settings this charger lets be written: none when it does not answer HEX."""
+    state, charger = coordinator.data, coordinator.charger
+    if state.minimum_current is not None and state.maximum_current is not None:
+        yield ChargeCurrentLimitNumber(coordinator, (state.minimum_current, state.maximum_current))
+    try:
+        bounds = charger.voltage_bounds
+    except VEDirectUnsupportedError:
+        return
+    if not charger.user_defined_battery:  # a preset fixes them: sensors (sensor.py)
+        drop_voltages_of_kind(coordinator, "number")
+        return
+    drop_voltages_of_kind(coordinator, "sensor")
+    for description in VOLTAGES:
+        if charger.setting(description.register) is not None:
+            yield ChargerVoltageNumber(coordinator, description, bounds)
+
+
+class ChargeCurrentLimitNumber(ChargerEntity, NumberEntity):
+    """The charge current limit in force (read back); bounds from the charger itself."""
+
+    def __init__(self, coordinator: ChargerCoordinator, bounds: tuple[float, float]) -> None:
+        super().__init__(coordinator, CHARGE_CURRENT_LIMIT)
+        self._attr_native_min_value, self._attr_native_max_value = bounds
+
+    @property
+    def native_value(self) -> float | None:
+        return self.coordinator.data.charge_current_limit
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The wish waiting for the interval, and when the limit may be written next."""
+        wish = self.coordinator.charger.limit_wish
+        pending = wish.pending
+        return {
+            "wanted": None if pending is None else pending.value,
+            "next_write": _iso(self.coordinator.retry_at()),
+        }
+
+    async def async_set_native_value(self, value: float) -> None:
+        if self._context is not None and self._context.user_id is not None:
+            await self.coordinator.async_control(
+                lambda charger: charger.set_charge_current_limit(value)
+            )
+        else:
+            self.coordinator.async_wish_limit(value)
+
+
+class ChargerVoltageNumber(ChargerEntity, NumberEntity):
+    """Absorption or float voltage, while the battery type is user defined (with a preset,
+    they are read-only sensors; a change of battery type reloads the entry)."""
+
+    entity_description: ChargerVoltageDescription
+
+    def __init__(
+        self,
+        coordinator: ChargerCoordinator,
+        description: ChargerVoltageDescription,
+        bounds: tuple[float, float],
+    ) -> None:
+        super().__init__(coordinator, description)
+        self._attr_native_min_value, self._attr_native_max_value = bounds
+
+    @property
+    def native_value(self) -> float | None:
+        return self.coordinator.charger.setting(self.entity_description.register)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        return {
+            "user_defined_battery": self.coordinator.charger.user_defined_battery,
+            "next_write": _iso(self.coordinator.retry_at(self.entity_description.register)),
+        }
+
+    async def async_set_native_value(self, value: float) -> None:
+        register = self.entity_description.register
+
+        async def write(charger: BlueSmartCharger) -> WriteResult:
+            return await charger.write_setting(register, value)
+
+        await self.coordinator.async_control(write)

@@ -1,10 +1,13 @@
-"""Sensors: AC per phase, battery, power, states, LEDs, firmware, the ESS control."""
+"""Sensors of both families: a VE.Bus unit's (AC per phase, battery, power, states, LEDs,
+firmware, the ESS control) and a VE.Direct charger's (outputs, temperature, charge state,
+error, preset voltages). Their descriptions: vebus_sensor_descriptions.py and
+charger_sensor_descriptions.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -13,572 +16,41 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import (
-    PERCENTAGE,
-    EntityCategory,
-    UnitOfElectricCurrent,
-    UnitOfElectricPotential,
-    UnitOfEnergy,
-    UnitOfFrequency,
-    UnitOfPower,
-    UnitOfTemperature,
-)
+from homeassistant.const import EntityCategory, UnitOfElectricPotential
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .base_coordinator import VictronCoordinator
 from .charger_coordinator import ChargerCoordinator
-from .charger_sensor import charger_sensors
-from .coordinator import VEBusCoordinator
-from .entity import VEBusEntity, VEBusMemberEntity
-from .exists import has_input, input_supports, supports
-from .needs import Need, Part, Ram, Snapshot
-from .runtime import VictronConfigEntry
-from .victron_serial.vebus import (
-    LED_NAMES,
-    SNAPSHOT_POWER_IDS,
-    AcInfo,
-    ChargeState,
-    DeviceState,
-    Energy,
-    EssControlState,
-    LedState,
-    Mode,
-    RamVar,
-    UnitState,
-    UnitStatus,
-    VEBusErrorCode,
+from .charger_sensor_descriptions import (
+    CHARGER_SENSORS,
+    OUTPUT_SENSORS,
+    TEMPERATURE,
+    TEMPERATURE_FIELD,
+    ChargerOutputSensorDescription,
 )
+from .coordinator import VEBusCoordinator
+from .entity import VOLTAGE_KEYS, ChargerEntity, VEBusEntity, VEBusMemberEntity, VictronEntity
+from .exists import has_input
+from .needs import Part
+from .runtime import VictronConfigEntry
+from .sensor_description import DataSensorDescription
+from .vebus_sensor_descriptions import (
+    ENERGY_SENSORS,
+    ESS_CONTROL,
+    ESS_PHASE_SETPOINT,
+    MEMBER_SENSORS,
+    PHASE_SENSORS,
+    SENSORS,
+    TOTAL_SENSORS,
+    VEBusEnergySensorDescription,
+    VEBusMemberSensorDescription,
+    VEBusPhaseSensorDescription,
+)
+from .victron_serial.vedirect import Reg, Register
 
 PARALLEL_UPDATES = 0
-
-# "sleeping": sent to sleep and silent since (the unit reports nothing then).
-DEVICE_STATES = [s.name.lower() for s in DeviceState] + ["sleeping"]
-CHARGE_STATES = [s.name.lower() for s in ChargeState]
-MODES = [str(m) for m in Mode]
-LED_STATES = [str(s) for s in LedState]
-AC_INPUTS = ["ac_in_1", "ac_in_2"]  # F5 bits 0-1: the input in use (or last used)
-# Each known VE.Bus error code by name; a code not listed shows as "other" with its number.
-VEBUS_ERRORS = [code.name.lower() for code in VEBusErrorCode] + ["other"]
-RAM_BATTERY_RIPPLE = 6
-RAM_BATTERY_TEMPERATURE = 21
-INVERTER_POWER, INPUT_POWER, OUTPUT_POWER = SNAPSHOT_POWER_IDS
-
-
-def _enum_name(value: DeviceState | ChargeState | None) -> str | None:
-    if value is None or value.name == "unknown":
-        return None
-    return value.name.lower()
-
-
-def _ram(data: UnitState, ram_id: int) -> float | None:
-    return data.status.ram.get(ram_id)
-
-
-def _watts(data: UnitState, ram_id: int) -> int | None:
-    value = _ram(data, ram_id)
-    return None if value is None else round(value)
-
-
-@dataclass(frozen=True, kw_only=True)
-class VEBusSensorDescription(SensorEntityDescription):
-    value_fn: Callable[[UnitState], StateType]
-    needs: tuple[Need, ...]
-    exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
-    attributes_fn: Callable[[UnitState], dict[str, Any] | None] = lambda _: None
-
-
-@dataclass(frozen=True, kw_only=True)
-class VEBusPhaseSensorDescription(SensorEntityDescription):
-    value_fn: Callable[[AcInfo], float | None]
-
-
-def _dc(attr: str) -> Callable[[UnitState], StateType]:
-    def value(data: UnitState) -> StateType:
-        value = getattr(data.status.dc, attr, None)
-        return None if value is None else round(value, 2)
-
-    return value
-
-
-def _battery_watts(data: UnitState) -> float | None:
-    dc = data.status.dc
-    if dc is None or dc.voltage is None or dc.current is None:
-        return None
-    return dc.voltage * dc.current
-
-
-def _battery_power(data: UnitState) -> StateType:
-    watts = _battery_watts(data)
-    return None if watts is None else round(watts)
-
-
-def _input_power(data: UnitState) -> StateType:
-    value = _watts(data, INPUT_POWER)
-    # The unit counts + as feeding into AC-in; users expect + = drawn from the grid.
-    return None if value is None else -value
-
-
-def _device_state(data: UnitState) -> StateType:
-    if data.asleep:
-        return "sleeping"
-    return _enum_name(data.status.device.state if data.status.device else None)
-
-
-def _vebus_error(data: UnitState) -> StateType:
-    leds = data.status.leds
-    if leds is None:
-        return None
-    code = VEBusErrorCode(leds.vebus_error)
-    return "other" if code.name == "unknown" else code.name.lower()
-
-
-def _vebus_error_code(data: UnitState) -> dict[str, Any] | None:
-    leds = data.status.leds
-    return None if leds is None else {"code": leds.vebus_error}
-
-
-def _ac_input(attr: str) -> Callable[[UnitState], StateType]:
-    def value(data: UnitState) -> StateType:
-        config = data.status.ac_input
-        return None if config is None else getattr(config, attr)
-
-    return value
-
-
-def _modes(attr: str) -> Callable[[UnitState], StateType]:
-    def value(data: UnitState) -> StateType:
-        config = data.status.ac_input
-        return None if config is None else str(getattr(config, attr))
-
-    return value
-
-
-def _led(index: int) -> Callable[[UnitState], StateType]:
-    def value(data: UnitState) -> StateType:
-        leds = data.status.leds
-        return None if leds is None else str(leds.led(index))
-
-    return value
-
-
-def _active_input(data: UnitState) -> StateType:
-    config = data.status.ac_input
-    return None if config is None else AC_INPUTS[config.active_input % len(AC_INPUTS)]
-
-
-def _ram_whole(ram_id: int) -> Callable[[UnitState], StateType]:
-    def value(data: UnitState) -> StateType:
-        raw = data.status.ram.get(ram_id)
-        return None if raw is None else int(raw)
-
-    return value
-
-
-def _phase_total(attr: str) -> Callable[[UnitState], StateType]:
-    def value(data: UnitState) -> StateType:
-        values: list[float | None] = [getattr(ac, attr) for ac in data.status.ac]
-        known = [v for v in values if v is not None]
-        if not values or len(known) < len(values):
-            return None
-        return round(sum(known), 2)
-
-    return value
-
-
-SENSORS: tuple[VEBusSensorDescription, ...] = (
-    VEBusSensorDescription(
-        key="battery_voltage",
-        translation_key="battery_voltage",
-        device_class=SensorDeviceClass.VOLTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=2,
-        value_fn=_dc("voltage"),
-        needs=(Part.DC,),
-    ),
-    VEBusSensorDescription(
-        key="battery_current",
-        translation_key="battery_current",
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=1,
-        value_fn=_dc("current"),
-        needs=(Part.DC,),
-    ),
-    VEBusSensorDescription(
-        key="charger_dc_current",
-        translation_key="charger_dc_current",
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=1,
-        value_fn=_dc("charger_current"),
-        needs=(Part.DC,),
-        exists_fn=has_input,
-    ),
-    VEBusSensorDescription(
-        key="inverter_dc_current",
-        translation_key="inverter_dc_current",
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=1,
-        value_fn=_dc("inverter_current"),
-        needs=(Part.DC,),
-    ),
-    VEBusSensorDescription(
-        key="battery_power",
-        translation_key="battery_power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        value_fn=_battery_power,
-        needs=(Part.DC,),
-    ),
-    VEBusSensorDescription(
-        key="battery_ripple",
-        translation_key="battery_ripple",
-        device_class=SensorDeviceClass.VOLTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=2,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=lambda data: _ram(data, RAM_BATTERY_RIPPLE),
-        needs=(Ram(RAM_BATTERY_RIPPLE),),
-        exists_fn=supports(RAM_BATTERY_RIPPLE),
-    ),
-    VEBusSensorDescription(
-        key="battery_temperature",
-        translation_key="battery_temperature",
-        device_class=SensorDeviceClass.TEMPERATURE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
-        entity_registry_enabled_default=False,
-        value_fn=lambda data: _ram(data, RAM_BATTERY_TEMPERATURE),
-        needs=(Ram(RAM_BATTERY_TEMPERATURE),),
-        exists_fn=supports(RAM_BATTERY_TEMPERATURE),
-    ),
-    VEBusSensorDescription(
-        key="state_of_charge",
-        device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        value_fn=lambda data: data.status.soc,
-        needs=(Snapshot(RamVar.STATE_OF_CHARGE),),
-        exists_fn=supports(RamVar.STATE_OF_CHARGE),
-    ),
-    VEBusSensorDescription(
-        key="ac_input_power",
-        translation_key="ac_input_power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        value_fn=_input_power,
-        needs=(Snapshot(INPUT_POWER),),
-        exists_fn=input_supports(INPUT_POWER),
-    ),
-    VEBusSensorDescription(
-        key="ac_output_power",
-        translation_key="ac_output_power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        value_fn=lambda data: _watts(data, OUTPUT_POWER),
-        needs=(Snapshot(OUTPUT_POWER),),
-        exists_fn=supports(OUTPUT_POWER),
-    ),
-    VEBusSensorDescription(
-        key="inverter_power",
-        translation_key="inverter_power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        entity_registry_enabled_default=False,
-        value_fn=lambda data: _watts(data, INVERTER_POWER),
-        needs=(Snapshot(INVERTER_POWER),),
-        exists_fn=supports(INVERTER_POWER),
-    ),
-    VEBusSensorDescription(
-        key="ac_output_frequency",
-        translation_key="ac_output_frequency",
-        device_class=SensorDeviceClass.FREQUENCY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfFrequency.HERTZ,
-        suggested_display_precision=2,
-        value_fn=_dc("frequency"),
-        needs=(Part.DC,),
-    ),
-    VEBusSensorDescription(
-        key="ac_input_current_limit",
-        translation_key="ac_input_current_limit",
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        value_fn=_ac_input("current_limit"),
-        needs=(Part.AC_INPUT,),
-        exists_fn=has_input,
-    ),
-    VEBusSensorDescription(
-        key="ac_input_current_limit_minimum",
-        translation_key="ac_input_current_limit_minimum",
-        device_class=SensorDeviceClass.CURRENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=_ac_input("minimum"),
-        needs=(Part.AC_INPUT,),
-        exists_fn=has_input,
-    ),
-    VEBusSensorDescription(
-        key="ac_input_current_limit_maximum",
-        translation_key="ac_input_current_limit_maximum",
-        device_class=SensorDeviceClass.CURRENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=_ac_input("maximum"),
-        needs=(Part.AC_INPUT,),
-        exists_fn=has_input,
-    ),
-    VEBusSensorDescription(
-        key="device_state",
-        translation_key="device_state",
-        device_class=SensorDeviceClass.ENUM,
-        options=DEVICE_STATES,
-        value_fn=_device_state,
-        needs=(Part.DEVICE_STATE,),
-    ),
-    VEBusSensorDescription(
-        key="charge_state",
-        translation_key="charge_state",
-        device_class=SensorDeviceClass.ENUM,
-        options=CHARGE_STATES,
-        value_fn=lambda data: _enum_name(
-            data.status.device.charge_state if data.status.device else None
-        ),
-        needs=(Part.DEVICE_STATE,),
-        exists_fn=has_input,
-    ),
-    VEBusSensorDescription(
-        key="actual_mode",
-        translation_key="actual_mode",
-        device_class=SensorDeviceClass.ENUM,
-        options=MODES,
-        value_fn=_modes("mode"),
-        needs=(Part.AC_INPUT,),
-    ),
-    VEBusSensorDescription(
-        key="front_switch",
-        translation_key="front_switch",
-        device_class=SensorDeviceClass.ENUM,
-        options=MODES,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=_modes("front_switch"),
-        needs=(Part.AC_INPUT,),
-    ),
-    VEBusSensorDescription(
-        key="vebus_error",
-        translation_key="vebus_error",
-        device_class=SensorDeviceClass.ENUM,
-        options=VEBUS_ERRORS,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=_vebus_error,
-        attributes_fn=_vebus_error_code,
-        needs=(Part.LEDS,),
-    ),
-    *(
-        VEBusSensorDescription(
-            key=f"led_{name}",
-            translation_key=f"led_{name}",
-            device_class=SensorDeviceClass.ENUM,
-            options=LED_STATES,
-            entity_category=EntityCategory.DIAGNOSTIC,
-            # Off by default: the charge and device states carry the same news, without
-            # filling the logbook with every blink.
-            entity_registry_enabled_default=False,
-            value_fn=_led(index),
-            needs=(Part.LEDS,),
-        )
-        for index, name in enumerate(LED_NAMES)
-    ),
-    VEBusSensorDescription(
-        key="active_ac_input",
-        translation_key="active_ac_input",
-        device_class=SensorDeviceClass.ENUM,
-        options=AC_INPUTS,
-        value_fn=_active_input,
-        needs=(Part.AC_INPUT,),
-        exists_fn=lambda coordinator: (coordinator.unit.ac_inputs or 0) >= 2,
-    ),
-    VEBusSensorDescription(
-        key="ac_inputs",
-        translation_key="ac_inputs",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=_ac_input("inputs"),
-        needs=(Part.AC_INPUT,),
-        exists_fn=has_input,
-    ),
-    VEBusSensorDescription(
-        key="virtual_switch_position",
-        translation_key="virtual_switch_position",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=_ram_whole(RamVar.VIRTUAL_SWITCH_POSITION),
-        needs=(Ram(RamVar.VIRTUAL_SWITCH_POSITION),),
-        exists_fn=supports(RamVar.VIRTUAL_SWITCH_POSITION),
-    ),
-    VEBusSensorDescription(
-        key="interface_version",
-        translation_key="interface_version",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=lambda data: data.status.interface_version,
-        needs=(),
-    ),
-)
-
-PHASE_SENSORS: tuple[VEBusPhaseSensorDescription, ...] = (
-    VEBusPhaseSensorDescription(
-        key="ac_input_voltage",
-        device_class=SensorDeviceClass.VOLTAGE,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=1,
-        value_fn=lambda ac: ac.input_voltage,
-    ),
-    VEBusPhaseSensorDescription(
-        key="ac_input_current",
-        device_class=SensorDeviceClass.CURRENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=2,
-        value_fn=lambda ac: ac.input_current,
-    ),
-    VEBusPhaseSensorDescription(
-        key="ac_input_frequency",
-        device_class=SensorDeviceClass.FREQUENCY,
-        native_unit_of_measurement=UnitOfFrequency.HERTZ,
-        suggested_display_precision=2,
-        value_fn=lambda ac: ac.input_frequency,
-    ),
-    VEBusPhaseSensorDescription(
-        key="ac_output_voltage",
-        device_class=SensorDeviceClass.VOLTAGE,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=1,
-        value_fn=lambda ac: ac.output_voltage,
-    ),
-    VEBusPhaseSensorDescription(
-        key="ac_output_current",
-        device_class=SensorDeviceClass.CURRENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=2,
-        value_fn=lambda ac: ac.output_current,
-    ),
-)
-
-
-@dataclass(frozen=True, kw_only=True)
-class VEBusMemberSensorDescription(SensorEntityDescription):
-    """One unit's own value, in a system of several."""
-
-    value_fn: Callable[[UnitStatus], StateType]
-    phases_only: bool = False
-
-
-def _member_ac(attr: str) -> Callable[[UnitStatus], StateType]:
-    def value(unit: UnitStatus) -> StateType:
-        return None if unit.ac is None else cast(StateType, getattr(unit.ac, attr))
-
-    return value
-
-
-MEMBER_SENSORS: tuple[VEBusMemberSensorDescription, ...] = (
-    *(
-        VEBusMemberSensorDescription(
-            key=description.key,
-            translation_key=description.key,
-            device_class=description.device_class,
-            state_class=SensorStateClass.MEASUREMENT,
-            native_unit_of_measurement=description.native_unit_of_measurement,
-            suggested_display_precision=description.suggested_display_precision,
-            value_fn=_member_ac(description.key.removeprefix("ac_")),
-        )
-        for description in PHASE_SENSORS
-    ),
-    VEBusMemberSensorDescription(
-        key="battery_voltage",
-        translation_key="battery_voltage",
-        device_class=SensorDeviceClass.VOLTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=2,
-        entity_registry_enabled_default=False,
-        value_fn=lambda unit: None if unit.dc is None else unit.dc.voltage,
-    ),
-    VEBusMemberSensorDescription(
-        key="battery_current",
-        translation_key="battery_current",
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=1,
-        entity_registry_enabled_default=False,
-        value_fn=lambda unit: None if unit.dc is None else unit.dc.current,
-    ),
-)
-
-# The system's totals over its phases, on the main device.
-TOTAL_SENSORS: tuple[VEBusSensorDescription, ...] = tuple(
-    VEBusSensorDescription(
-        key=f"{key}_total",
-        translation_key=f"{key}_total",
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=2,
-        value_fn=_phase_total(attr),
-        needs=(Part.AC,),
-        exists_fn=exists,
-    )
-    for key, attr, exists in (
-        ("ac_input_current", "input_current", has_input),
-        ("ac_output_current", "output_current", lambda _: True),
-    )
-)
-
-
-@dataclass(frozen=True, kw_only=True)
-class VEBusEnergySensorDescription(SensorEntityDescription):
-    """A kWh total the library integrates from every power reading (``vebus.Energy``)."""
-
-    counter: Energy
-    needs: tuple[Need, ...]
-    exists_fn: Callable[[VEBusCoordinator], bool] = lambda _: True
-
-
-ENERGY_SENSORS = tuple(
-    VEBusEnergySensorDescription(
-        key=counter.value,
-        translation_key=counter.value,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
-        counter=counter,
-        needs=(Part.SAMPLES, *needs),
-        exists_fn=exists,
-    )
-    for counter, needs, exists in (
-        (Energy.BATTERY_IN, (Part.DC,), lambda _: True),
-        (Energy.BATTERY_OUT, (Part.DC,), lambda _: True),
-        (Energy.GRID_IMPORT, (Snapshot(INPUT_POWER),), input_supports(INPUT_POWER)),
-        (Energy.GRID_EXPORT, (Snapshot(INPUT_POWER),), input_supports(INPUT_POWER)),
-        (Energy.AC_OUTPUT, (Snapshot(OUTPUT_POWER),), supports(OUTPUT_POWER)),
-    )
-)
 
 
 async def async_setup_entry(
@@ -591,7 +63,7 @@ async def async_setup_entry(
         async_add_entities(charger_sensors(coordinator))
         return
     entities: list[SensorEntity] = [
-        VEBusSensor(coordinator, description)
+        VictronSensor(coordinator, description)
         for description in SENSORS
         if description.exists_fn(coordinator)
     ]
@@ -603,7 +75,7 @@ async def async_setup_entry(
         )
     if coordinator.unit.phases > 1:
         entities.extend(
-            VEBusSensor(coordinator, d) for d in TOTAL_SENSORS if d.exists_fn(coordinator)
+            VictronSensor(coordinator, d) for d in TOTAL_SENSORS if d.exists_fn(coordinator)
         )
     for address in coordinator.unit.addresses:
         entities.extend(
@@ -627,10 +99,15 @@ async def async_setup_entry(
     async_add_entities(entities)
 
 
-class VEBusSensor(VEBusEntity, SensorEntity):
-    entity_description: VEBusSensorDescription
+class VictronSensor[D](VictronEntity[D], SensorEntity):
+    """A value (and attributes) its description reads from the coordinator's data: a VE.Bus
+    unit's or a charger's."""
 
-    def __init__(self, coordinator: VEBusCoordinator, description: VEBusSensorDescription) -> None:
+    entity_description: DataSensorDescription[D]
+
+    def __init__(
+        self, coordinator: VictronCoordinator[D], description: DataSensorDescription[D]
+    ) -> None:
         super().__init__(coordinator, description, description.needs)
 
     @property
@@ -725,21 +202,6 @@ class VEBusMemberSensor(VEBusMemberEntity, SensorEntity):
         return None if member is None else self.entity_description.value_fn(member)
 
 
-ESS_CONTROL = SensorEntityDescription(
-    key="ess_control",
-    translation_key="ess_control",
-    device_class=SensorDeviceClass.ENUM,
-    options=[str(state) for state in EssControlState],
-)
-ESS_PHASE_SETPOINT = SensorEntityDescription(
-    key="ess_setpoint",
-    translation_key="ess_setpoint_phase",
-    device_class=SensorDeviceClass.POWER,
-    state_class=SensorStateClass.MEASUREMENT,
-    native_unit_of_measurement=UnitOfPower.WATT,
-)
-
-
 class VEBusEssControlSensor(VEBusEntity, SensorEntity):
     """What the ESS control does: off, holding the grid, charging to a SOC, stopped..."""
 
@@ -764,3 +226,71 @@ class VEBusEssPhaseSetpointSensor(VEBusEntity, SensorEntity):
     def native_value(self) -> int | None:
         ess = self.coordinator.unit.ess
         return None if ess is None else ess.phase_watts[self._index]
+
+
+def charger_sensors(coordinator: ChargerCoordinator) -> Iterator[SensorEntity]:
+    """The sensors of what this charger sends (its outputs, a temperature field)."""
+    state = coordinator.data
+    outputs = state.outputs
+    for output in outputs:
+        for output_description in OUTPUT_SENSORS:
+            yield ChargerOutputSensor(coordinator, output_description, output.number, len(outputs))
+    if TEMPERATURE_FIELD in state.reading.fields:
+        # "---": no sensor fitted now; the entity is there for one, disabled until enabled.
+        fitted = state.temperature is not None
+        yield VictronSensor(
+            coordinator, replace(TEMPERATURE, entity_registry_enabled_default=fitted)
+        )
+    for description in CHARGER_SENSORS:
+        yield VictronSensor(coordinator, description)
+    charger = coordinator.charger
+    if charger.user_defined_battery is False:  # a preset fixes them: shown, not set
+        registers = (Reg.ABSORPTION_VOLTAGE, Reg.FLOAT_VOLTAGE)
+        for register, key in zip(registers, VOLTAGE_KEYS, strict=True):
+            if charger.setting(register) is not None:
+                yield ChargerPresetVoltageSensor(coordinator, register, key)
+
+
+class ChargerOutputSensor(ChargerEntity, SensorEntity):
+    """Voltage or current of one output: "Output voltage", or "Output 2 voltage" on a
+    charger with more than one."""
+
+    entity_description: ChargerOutputSensorDescription
+
+    def __init__(
+        self,
+        coordinator: ChargerCoordinator,
+        description: ChargerOutputSensorDescription,
+        number: int,
+        outputs: int,
+    ) -> None:
+        super().__init__(coordinator, description, "" if outputs == 1 else f"_{number}")
+        self._number = number
+        if outputs > 1:
+            self._attr_translation_key = f"{description.translation_key}_numbered"
+            self._attr_translation_placeholders = {"output": str(number)}
+
+    @property
+    def native_value(self) -> float | None:
+        for output in self.coordinator.data.outputs:
+            if output.number == self._number:
+                return self.entity_description.value_fn(output)
+        return None
+
+
+class ChargerPresetVoltageSensor(ChargerEntity, SensorEntity):
+    """A charge voltage the battery type's preset fixes: read-only, and says why (the
+    ``battery_type`` attribute, translated: choose the user-defined type to set it)."""
+
+    _attr_device_class = SensorDeviceClass.VOLTAGE
+    _attr_native_unit_of_measurement = UnitOfElectricPotential.VOLT
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_extra_state_attributes = {"battery_type": "preset"}
+
+    def __init__(self, coordinator: ChargerCoordinator, register: Register, key: str) -> None:
+        super().__init__(coordinator, SensorEntityDescription(key=key, translation_key=key))
+        self._register = register
+
+    @property
+    def native_value(self) -> float | None:
+        return self.coordinator.charger.setting(self._register)

@@ -19,8 +19,8 @@ from pytest_homeassistant_custom_component.common import MockUser
 
 from custom_components.victron_vebus import charger_coordinator
 from custom_components.victron_vebus.charger_coordinator import ChargerCoordinator
-from custom_components.victron_vebus.charger_errors import local_time
 from custom_components.victron_vebus.const import CONF_NVM_INTERVAL
+from custom_components.victron_vebus.errors import local_time
 from custom_components.victron_vebus.victron_serial.vedirect import Reg, WishOutcome
 from tests.clock import FakeClock
 from tests.waiting import wait_for
