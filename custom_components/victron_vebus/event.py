@@ -12,10 +12,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .charger_coordinator import ChargerCoordinator
-from .charger_entity import ChargerEntity
-from .charger_sensor import CHARGER_ERRORS, OTHER
+from .charger_sensor_descriptions import CHARGER_ERRORS, OTHER
 from .coordinator import VEBusCoordinator
-from .entity import VEBusEntity
+from .entity import ChargerEntity, VEBusEntity
 from .needs import Part
 from .runtime import VictronConfigEntry
 from .victron_serial.vebus import ALARM_NAMES, VEBusErrorCode
