@@ -16,7 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 import struct
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from ..errors import VEBusAccessDeniedError, VEBusUnsupportedError
 from .framing import MK2_FRAME, Frame
@@ -24,18 +24,23 @@ from .framing import MK2_FRAME, Frame
 type Matcher[R] = Callable[[Frame], R | None]
 
 
-class Command(ABC):
-    """Something sent to the interface that no frame answers."""
+class Command(Protocol):
+    """Something sent to the interface (a Request, or a frame no frame answers). A protocol,
+    not a base: a request is a command by what it does, and stays one class deep."""
+
+    def encode(self) -> bytes:
+        """The wire bytes, length byte to checksum."""
+        ...
+
+
+class Request[R](ABC):
+    """Something sent that one frame (or a known series of frames) answers."""
+
+    slow: ClassVar[bool] = False  # 'F' 5: real units need more than 750 ms
 
     @abstractmethod
     def encode(self) -> bytes:
         """The wire bytes, length byte to checksum."""
-
-
-class Request[R](Command):
-    """Something sent that one frame (or a known series of frames) answers."""
-
-    slow: ClassVar[bool] = False  # 'F' 5: real units need more than 750 ms
 
     @abstractmethod
     def matcher(self) -> Matcher[R]:
