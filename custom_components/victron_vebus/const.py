@@ -26,6 +26,12 @@ CONF_ESS_MAX_POWER: Final = "ess_max_power"
 DEFAULT_SCAN_INTERVAL: Final = 5
 MIN_SCAN_INTERVAL: Final = 1
 MAX_SCAN_INTERVAL: Final = 300
+# The key values (battery, state of charge, AC power) show their newest sample this often,
+# between the scan interval's full reads (the library samples them 4 times a second).
+CONF_LIVE_INTERVAL: Final = "live_interval"
+DEFAULT_LIVE_INTERVAL: Final = 1
+MIN_LIVE_INTERVAL: Final = 1
+MAX_LIVE_INTERVAL: Final = 10
 DEFAULT_PERSIST_SETTINGS: Final = False
 DEFAULT_ESS_MAX_POWER: Final = 3000
 # Charger (VE.Direct) entries: a setting may be written to the charger's non-volatile

@@ -23,9 +23,11 @@ from homeassistant.helpers.storage import Store
 from .base_coordinator import LibraryErrors, Silence, VictronCoordinator
 from .const import (
     CONF_ESS_MAX_POWER,
+    CONF_LIVE_INTERVAL,
     CONF_PERSIST_SETTINGS,
     CONF_SCAN_INTERVAL,
     DEFAULT_ESS_MAX_POWER,
+    DEFAULT_LIVE_INTERVAL,
     DEFAULT_PERSIST_SETTINGS,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
@@ -33,6 +35,7 @@ from .const import (
 )
 from .errors import translated_errors
 from .grid_control import GridControl
+from .live_values import LiveValues
 from .needs import Need, Part, plan_for
 from .repairs import NOT_VEBUS, raise_port_issue, show_disagreements, show_vebus_error
 from .sampler import Sampler
@@ -98,12 +101,22 @@ class VEBusCoordinator(VictronCoordinator[UnitState]):
         self.sampler = Sampler(
             hass, entry, unit, lambda: Part.SAMPLES in self._needs and self.last_update_success
         )
+        self.live = LiveValues(
+            float(options.get(CONF_LIVE_INTERVAL, DEFAULT_LIVE_INTERVAL)),
+            lambda: self.data,
+            self._set_live_data,
+        )
+        unit.on_sample = self.live.on_sample
         self._store: Store[dict[str, float]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.eeprom"
         )
         self._ram_only_store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.ram_only"
         )
+
+    def _set_live_data(self, data: UnitState) -> None:
+        # Not async_set_updated_data: that would put off the next refresh at every sample.
+        self.data = data
 
     @property
     def counters(self) -> Counter[str]:

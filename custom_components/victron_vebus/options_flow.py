@@ -30,6 +30,7 @@ from .const import (
     CONF_GRID_SENSOR,
     CONF_GRID_SIGN,
     CONF_GRID_TARGET,
+    CONF_LIVE_INTERVAL,
     CONF_MAX_CHARGE_POWER,
     CONF_MAX_DISCHARGE_POWER,
     CONF_MAX_SOC,
@@ -40,14 +41,17 @@ from .const import (
     CONF_RAMP,
     CONF_SCAN_INTERVAL,
     DEFAULT_ESS_MAX_POWER,
+    DEFAULT_LIVE_INTERVAL,
     DEFAULT_NVM_INTERVAL,
     DEFAULT_PERSIST_SETTINGS,
     DEFAULT_SCAN_INTERVAL,
     FAMILY_VEDIRECT,
     GRID_SIGN_EXPORT_POSITIVE,
     GRID_SIGN_IMPORT_POSITIVE,
+    MAX_LIVE_INTERVAL,
     MAX_NVM_INTERVAL,
     MAX_SCAN_INTERVAL,
+    MIN_LIVE_INTERVAL,
     MIN_NVM_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
@@ -119,6 +123,9 @@ def options_schema(ess_max_power: int = DEFAULT_ESS_MAX_POWER) -> vol.Schema:
         {
             vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): _number(
                 MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL, UnitOfTime.SECONDS
+            ),
+            vol.Required(CONF_LIVE_INTERVAL, default=DEFAULT_LIVE_INTERVAL): _number(
+                MIN_LIVE_INTERVAL, MAX_LIVE_INTERVAL, UnitOfTime.SECONDS
             ),
             vol.Required(
                 CONF_PERSIST_SETTINGS, default=DEFAULT_PERSIST_SETTINGS

@@ -110,6 +110,14 @@ class VictronSensor[D](VictronEntity[D], SensorEntity):
     ) -> None:
         super().__init__(coordinator, description, description.needs)
 
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        if self.entity_description.live:
+            coordinator: VictronCoordinator[Any] = self.coordinator
+            assert isinstance(coordinator, VEBusCoordinator)  # a VE.Bus unit is sampled
+            live = coordinator.live.async_add_listener(self._handle_coordinator_update)
+            self.async_on_remove(live)
+
     @property
     def native_value(self) -> StateType:
         return self.entity_description.value_fn(self.coordinator.data)

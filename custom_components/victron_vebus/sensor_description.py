@@ -19,3 +19,4 @@ class DataSensorDescription[D](SensorEntityDescription):
     value_fn: Callable[[D], StateType]
     attributes_fn: Callable[[D], dict[str, Any] | None] = lambda _: None
     needs: tuple[Need, ...] = ()
+    live: bool = False  # also told of each live update between refreshes (``LiveValues``)

@@ -110,6 +110,21 @@ def _input_power(data: UnitState) -> StateType:
     return None if value is None else -value
 
 
+def _live(
+    attr: str, refreshed: Callable[[UnitState], StateType], digits: int | None = None
+) -> Callable[[UnitState], StateType]:
+    """The newest sample's value when there is one since the refresh, else the refresh's
+    (``LiveValues``: samples tell these entities once per live interval)."""
+
+    def value(data: UnitState) -> StateType:
+        sampled: float | None = None if data.live is None else getattr(data.live, attr)
+        if sampled is None:
+            return refreshed(data)
+        return round(sampled) if digits is None else round(sampled, digits)
+
+    return value
+
+
 def _device_state(data: UnitState) -> StateType:
     if data.asleep:
         return "sleeping"
@@ -185,8 +200,9 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfElectricPotential.VOLT,
         suggested_display_precision=2,
-        value_fn=_dc("voltage"),
-        needs=(Part.DC,),
+        value_fn=_live("battery_voltage", _dc("voltage"), 2),
+        needs=(Part.DC, Part.SAMPLES),
+        live=True,
     ),
     VEBusSensorDescription(
         key="battery_current",
@@ -195,8 +211,9 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         suggested_display_precision=1,
-        value_fn=_dc("current"),
-        needs=(Part.DC,),
+        value_fn=_live("battery_current", _dc("current"), 2),
+        needs=(Part.DC, Part.SAMPLES),
+        live=True,
     ),
     VEBusSensorDescription(
         key="charger_dc_current",
@@ -225,8 +242,9 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
-        value_fn=_battery_power,
-        needs=(Part.DC,),
+        value_fn=_live("battery_power", _battery_power),
+        needs=(Part.DC, Part.SAMPLES),
+        live=True,
     ),
     VEBusSensorDescription(
         key="battery_ripple",
@@ -257,9 +275,10 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         device_class=SensorDeviceClass.BATTERY,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
-        value_fn=lambda data: data.status.soc,
-        needs=(Snapshot(RamVar.STATE_OF_CHARGE),),
+        value_fn=_live("soc", lambda data: data.status.soc, 1),
+        needs=(Snapshot(RamVar.STATE_OF_CHARGE), Part.SAMPLES),
         exists_fn=supports(RamVar.STATE_OF_CHARGE),
+        live=True,
     ),
     VEBusSensorDescription(
         key="ac_input_power",
@@ -267,9 +286,10 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
-        value_fn=_input_power,
-        needs=(Snapshot(INPUT_POWER),),
+        value_fn=_live("grid_power", _input_power),
+        needs=(Snapshot(INPUT_POWER), Part.SAMPLES),
         exists_fn=input_supports(INPUT_POWER),
+        live=True,
     ),
     VEBusSensorDescription(
         key="ac_output_power",
@@ -277,9 +297,10 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
-        value_fn=lambda data: _watts(data, OUTPUT_POWER),
-        needs=(Snapshot(OUTPUT_POWER),),
+        value_fn=_live("output_power", lambda data: _watts(data, OUTPUT_POWER)),
+        needs=(Snapshot(OUTPUT_POWER), Part.SAMPLES),
         exists_fn=supports(OUTPUT_POWER),
+        live=True,
     ),
     VEBusSensorDescription(
         key="inverter_power",
@@ -288,9 +309,10 @@ SENSORS: tuple[VEBusSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         entity_registry_enabled_default=False,
-        value_fn=lambda data: _watts(data, INVERTER_POWER),
-        needs=(Snapshot(INVERTER_POWER),),
+        value_fn=_live("inverter_power", lambda data: _watts(data, INVERTER_POWER)),
+        needs=(Snapshot(INVERTER_POWER), Part.SAMPLES),
         exists_fn=supports(INVERTER_POWER),
+        live=True,
     ),
     VEBusSensorDescription(
         key="ac_output_frequency",

@@ -29,6 +29,7 @@ from custom_components.victron_vebus.const import (
     CONF_FAMILY,
     CONF_GRID_CONTROL,
     CONF_INTERFACE,
+    CONF_LIVE_INTERVAL,
     CONF_PERSIST_SETTINGS,
     CONF_PORT,
     CONF_SCAN_INTERVAL,
@@ -745,6 +746,7 @@ async def test_options_defaults_and_save(hass: HomeAssistant) -> None:
     assert result["step_id"] == "init"
     assert result["data_schema"]({CONF_GRID_CONTROL: {}}) == {
         CONF_SCAN_INTERVAL: 5,
+        CONF_LIVE_INTERVAL: 1,
         CONF_PERSIST_SETTINGS: False,
         CONF_ESS_MAX_POWER: 3000,
         CONF_GRID_CONTROL: GRID_DEFAULTS,
@@ -754,6 +756,7 @@ async def test_options_defaults_and_save(hass: HomeAssistant) -> None:
         result["flow_id"],
         {
             CONF_SCAN_INTERVAL: 10.0,
+            CONF_LIVE_INTERVAL: 2.0,
             CONF_PERSIST_SETTINGS: True,
             CONF_ESS_MAX_POWER: 4500,
             CONF_GRID_CONTROL: {},
@@ -763,6 +766,7 @@ async def test_options_defaults_and_save(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
         CONF_SCAN_INTERVAL: 10,
+        CONF_LIVE_INTERVAL: 2,
         CONF_PERSIST_SETTINGS: True,
         CONF_ESS_MAX_POWER: 4500,
         CONF_GRID_CONTROL: GRID_DEFAULTS,

@@ -20,6 +20,15 @@ ENERGY = (
     "sensor.multiplus_grid_energy_export",
     "sensor.multiplus_ac_output_energy",
 )
+# The key values, which show the newest sample between refreshes (live_values.py).
+LIVE = (
+    "sensor.multiplus_battery",
+    "sensor.multiplus_battery_voltage",
+    "sensor.multiplus_battery_current",
+    "sensor.multiplus_battery_power",
+    "sensor.multiplus_ac_input_power",
+    "sensor.multiplus_ac_output_power",
+)
 
 
 async def test_samples_run_while_loaded_and_stop_with_the_entry(
@@ -42,7 +51,7 @@ async def test_no_samples_while_no_entity_uses_them(
     hass: HomeAssistant, vebus_sim: Simulator, setup_integration: MockConfigEntry
 ) -> None:
     registry = er.async_get(hass)
-    for entity_id in ENERGY:
+    for entity_id in (*ENERGY, *LIVE):
         registry.async_update_entity(entity_id, disabled_by=er.RegistryEntryDisabler.USER)
     await hass.config_entries.async_reload(setup_integration.entry_id)
     await hass.async_block_till_done()

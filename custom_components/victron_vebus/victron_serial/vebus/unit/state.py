@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..protocol.ids import Flags0, Setting
 from ..reading.energy import Energy
+from ..reading.sampling import PowerSample
 from ..reading.status import VEBusStatus
 
 
@@ -44,6 +45,9 @@ class UnitState:
     asleep: bool = False  # sent to sleep and not awake since: ``status`` holds nothing read
     # Settings the units of a system hold differently (a system runs one configuration).
     disagreements: tuple[SettingDisagreement, ...] = ()
+    # The newest sample of the key values since this refresh (``on_sample``): fresher than
+    # ``status`` for what it holds; None until one comes.
+    live: PowerSample | None = None
 
     @property
     def flags0(self) -> int | None:
