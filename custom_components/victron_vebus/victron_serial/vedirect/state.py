@@ -4,6 +4,7 @@ The text block carries voltage and current per output (V, I; V2, I2, V3, I3 on m
 more outputs), the temperature when a sensor is fitted (``---``: none), the charge state
 (CS), the error (ERR) and the charger's identity (PID, FWE, SER#). Values arrive in mV, mA
 and °C; here they are V, A and °C, or None where the charger sent none or an impossible one.
+The family's declaration (``products.charger``) says each label's kind, scale and unit.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ from .models import (
     firmware_text,
 )
 from .plausible import Plausibility
+from .products import BLUE_SMART, ProductFamily, TextField
 from .protocol.text import TextBlock
-
-NO_VALUE = "---"
-OUTPUT_LABELS = (("V", "I"), ("V2", "I2"), ("V3", "I3"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,42 +61,49 @@ class Reading:
         return charger_error(self.error_raw)
 
 
-def _integer(text: str | None, base: int = 10) -> int | None:
-    if text is None or text.strip() == NO_VALUE:
-        return None
-    try:
-        return int(text.strip(), base)
-    except ValueError:
-        return None
-
-
-def _scaled(text: str | None, scale: float) -> float | None:
-    raw = _integer(text)
-    return None if raw is None else round(raw * scale, 6)
-
-
-def read_block(block: TextBlock, plausibility: Plausibility | None = None) -> Reading:
+def read_block(
+    block: TextBlock,
+    plausibility: Plausibility | None = None,
+    family: ProductFamily = BLUE_SMART,
+) -> Reading:
+    """The block's values as ``family`` declares its fields; numbers that no quantity can
+    have are None (``plausibility``)."""
     check = plausibility or Plausibility()
     fields = block.as_dict()
+
+    def value(item: TextField) -> float | int | str | bool | None:
+        parsed = item.parse(fields.get(item.label))
+        if item.quantity is None or not isinstance(parsed, int | float):
+            return parsed
+        return check.value(item.name, item.quantity, parsed)
+
+    def first(name: str) -> Any:
+        """The value of the first field named ``name`` that has one (FWE, else FW)."""
+        for item in family.fields:
+            if item.name == name and (found := value(item)) is not None:
+                return found
+        return None
+
     outputs = []
-    for number, (volt_label, amp_label) in enumerate(OUTPUT_LABELS, start=1):
-        if volt_label not in fields and amp_label not in fields:
+    for number, declared in enumerate(family.outputs, start=1):
+        if not any(item.label in fields for item in declared):
             continue
-        suffix = "" if number == 1 else f"_{number}"
-        volts = check.value(f"voltage{suffix}", "voltage", _scaled(fields.get(volt_label), 0.001))
-        amps = check.value(f"current{suffix}", "current", _scaled(fields.get(amp_label), 0.001))
-        outputs.append(Output(number, volts, amps))
-    pid = fields.get("PID")
+        volts, amps = (value(item) for item in declared)
+        outputs.append(Output(number, _float(volts), _float(amps)))
     return Reading(
-        product_id=_integer(pid.removeprefix("0x").removeprefix("0X"), 16) if pid else None,
-        firmware=firmware_text(fields.get("FWE") or fields.get("FW")),
-        serial=fields.get("SER#") or None,
+        product_id=first("product_id"),
+        firmware=firmware_text(first("firmware")),
+        serial=first("serial"),
         outputs=tuple(outputs),
-        temperature=check.value("temperature", "temperature", _scaled(fields.get("T"), 1)),
-        charge_state_raw=_integer(fields.get("CS")),
-        error_raw=_integer(fields.get("ERR")),
+        temperature=_float(first("temperature")),
+        charge_state_raw=first("charge_state"),
+        error_raw=first("error"),
         fields=fields,
     )
+
+
+def _float(value: object) -> float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 @dataclass(frozen=True, slots=True)
