@@ -44,11 +44,8 @@ from .nvm import NvmLimiter
 from .plausible import Plausibility
 from .products import (
     BLUE_SMART,
-    Bounds,
     Choices,
-    Control,
     FromRegisters,
-    Requires,
     SystemVoltage,
 )
 from .protocol.text import TextBlock
@@ -65,31 +62,10 @@ BLOCK_FRESH = 1.5  # s: a block younger than this is the charger's present
 DISCOVERED_SETTINGS = BLUE_SMART.settings
 
 
-def _control(register: Register) -> Control:
-    control = BLUE_SMART.control(register)
-    if control is None:
-        raise KeyError(f"{BLUE_SMART.name}: {register.name} is no control")
-    return control
-
-
-def _bounds[B: Bounds](register: Register, kind: type[B]) -> B:
-    bounds = _control(register).bounds
-    if not isinstance(bounds, kind):
-        raise TypeError(f"{register.name}: bounds are {bounds!r}, not {kind.__name__}")
-    return bounds
-
-
-def _requirement(register: Register) -> Requires:
-    rule = _control(register).requires
-    if rule is None:
-        raise KeyError(f"{register.name}: no requirement declared")
-    return rule
-
-
-LIMIT_BOUNDS = _bounds(Reg.CHARGE_CURRENT_LIMIT, FromRegisters)
-LOW_CURRENT_MODES = _bounds(Reg.LOW_CURRENT_MODE, Choices)
+LIMIT_BOUNDS = BLUE_SMART.bounds(Reg.CHARGE_CURRENT_LIMIT, FromRegisters)
+LOW_CURRENT_MODES = BLUE_SMART.bounds(Reg.LOW_CURRENT_MODE, Choices)
 # Voltages are written only with a user-defined battery type (0xEDF1 = 0xFF).
-VOLTAGE_RULE = _requirement(Reg.ABSORPTION_VOLTAGE)
+VOLTAGE_RULE = BLUE_SMART.requirement(Reg.ABSORPTION_VOLTAGE)
 
 
 class BlueSmartCharger:
@@ -309,7 +285,8 @@ class BlueSmartCharger:
         low, high = self.voltage_bounds
         if not low <= volts <= high:
             raise VEDirectOutOfRangeError(register.name, volts, low, high, "V")
-        control = _control(register)
+        control = BLUE_SMART.control(register)
+        assert control is not None, register  # only voltage controls come here
         if control.requires is not None:
             rule = control.requires
             held = await self.client.get_number(rule.register)

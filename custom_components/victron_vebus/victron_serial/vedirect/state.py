@@ -20,7 +20,7 @@ from .models import (
     firmware_text,
 )
 from .plausible import Plausibility
-from .products import BLUE_SMART, ProductFamily, TextField
+from .products import BLUE_SMART, FieldValue, ProductFamily
 from .protocol.text import TextBlock
 
 
@@ -61,45 +61,54 @@ class Reading:
         return charger_error(self.error_raw)
 
 
+def field_values(
+    block: TextBlock, family: ProductFamily, plausibility: Plausibility | None = None
+) -> dict[str, FieldValue]:
+    """Each declared field the block carries, by name, in engineering units; numbers no
+    quantity can have are None (``plausibility``). Of fields sharing a name (FWE, FW) the
+    first that has a value."""
+    check = plausibility or Plausibility()
+    fields = block.as_dict()
+    values: dict[str, FieldValue] = {}
+    for item in family.fields:
+        if item.label not in fields or values.get(item.name) is not None:
+            continue
+        value = item.parse(fields[item.label])
+        if item.quantity is not None and isinstance(value, int | float):
+            value = check.value(item.name, item.quantity, value)
+        values[item.name] = value
+    return values
+
+
 def read_block(
     block: TextBlock,
     plausibility: Plausibility | None = None,
     family: ProductFamily = BLUE_SMART,
 ) -> Reading:
-    """The block's values as ``family`` declares its fields; numbers that no quantity can
-    have are None (``plausibility``)."""
-    check = plausibility or Plausibility()
-    fields = block.as_dict()
-
-    def value(item: TextField) -> float | int | str | bool | None:
-        parsed = item.parse(fields.get(item.label))
-        if item.quantity is None or not isinstance(parsed, int | float):
-            return parsed
-        return check.value(item.name, item.quantity, parsed)
-
-    def first(name: str) -> Any:
-        """The value of the first field named ``name`` that has one (FWE, else FW)."""
-        for item in family.fields:
-            if item.name == name and (found := value(item)) is not None:
-                return found
-        return None
-
-    outputs = []
-    for number, declared in enumerate(family.outputs, start=1):
-        if not any(item.label in fields for item in declared):
-            continue
-        volts, amps = (value(item) for item in declared)
-        outputs.append(Output(number, _float(volts), _float(amps)))
-    return Reading(
-        product_id=first("product_id"),
-        firmware=firmware_text(first("firmware")),
-        serial=first("serial"),
-        outputs=tuple(outputs),
-        temperature=_float(first("temperature")),
-        charge_state_raw=first("charge_state"),
-        error_raw=first("error"),
-        fields=fields,
+    """The charger's values in ``block``, read through its family's declaration."""
+    values = field_values(block, family, plausibility)
+    outputs = tuple(
+        Output(number, *(_float(values.get(item.name)) for item in declared))
+        for number, declared in enumerate(family.outputs, start=1)
+        if any(item.name in values for item in declared)
     )
+    product_id = values.get("product_id")
+    firmware = values.get("firmware")
+    serial = values.get("serial")
+    return Reading(
+        product_id=product_id if isinstance(product_id, int) else None,
+        firmware=firmware_text(firmware if isinstance(firmware, str) else None),
+        serial=serial if isinstance(serial, str) else None,
+        outputs=outputs,
+        temperature=_float(values.get("temperature")),
+        charge_state_raw=_int(values.get("charge_state")),
+        error_raw=_int(values.get("error")),
+        fields=block.as_dict(),
+    )
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _float(value: object) -> float | None:

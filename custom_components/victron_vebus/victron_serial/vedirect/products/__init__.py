@@ -16,7 +16,7 @@ from .family import (
     Requires,
     SystemVoltage,
 )
-from .fields import NOT_AVAILABLE, FieldKind, TextField
+from .fields import NOT_AVAILABLE, FieldKind, FieldValue, TextField
 
 FAMILIES: tuple[ProductFamily, ...] = (BLUE_SMART,)
 
@@ -28,6 +28,7 @@ __all__ = [
     "Choices",
     "Control",
     "FieldKind",
+    "FieldValue",
     "FromRegisters",
     "ProductFamily",
     "ProductIds",

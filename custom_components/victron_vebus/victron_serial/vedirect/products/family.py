@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..registers import Register
-from .fields import TextField
+from .fields import FieldValue, TextField
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,17 +92,38 @@ class ProductFamily:
                 return item
         raise KeyError(f"{self.name}: no text field {name!r}")
 
-    def labelled(self, label: str) -> TextField | None:
+    def text_fields(self, values: Mapping[str, FieldValue]) -> list[tuple[str, str]]:
+        """A text block's fields as the devices send them: one per field named in
+        ``values`` (None: not available), in the declared order; of fields sharing a name
+        (FWE, FW) the first."""
+        fields: list[tuple[str, str]] = []
+        sent: set[str] = set()
         for item in self.fields:
-            if item.label == label:
-                return item
-        return None
+            if item.name in values and item.name not in sent:
+                sent.add(item.name)
+                fields.append((item.label, item.text(values[item.name])))
+        return fields
 
     def control(self, register: Register) -> Control | None:
         for item in self.controls:
             if item.register is register:
                 return item
         return None
+
+    def bounds[B: Bounds](self, register: Register, kind: type[B]) -> B:
+        """The bounds of ``register``'s control, which the caller knows to be ``kind``."""
+        control = self.control(register)
+        bounds = None if control is None else control.bounds
+        if not isinstance(bounds, kind):
+            raise TypeError(f"{self.name}: {register.name} has no {kind.__name__} bounds")
+        return bounds
+
+    def requirement(self, register: Register) -> Requires:
+        """The rule ``register``'s control is written under."""
+        control = self.control(register)
+        if control is None or control.requires is None:
+            raise KeyError(f"{self.name}: {register.name} has no requirement")
+        return control.requires
 
     @property
     def outputs(self) -> tuple[tuple[TextField, ...], ...]:

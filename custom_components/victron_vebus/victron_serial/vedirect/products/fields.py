@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 NOT_AVAILABLE = "---"  # TXTDOC: "not available" in any numeric field
+type FieldValue = float | int | str | bool | None
 
 
 class FieldKind(Enum):
@@ -35,7 +36,21 @@ class TextField:
     quantity: str | None = None  # the plausibility bounds it is checked against
     output: int | None = None  # which output of a multi-output charger it measures
 
-    def parse(self, text: str | None) -> float | int | str | bool | None:
+    def text(self, value: FieldValue) -> str:
+        """What a device sends for ``value`` (the simulator's side of ``parse``)."""
+        if value is None:
+            return self.not_available or ""
+        if self.kind is FieldKind.STR:
+            return str(value)
+        if self.kind is FieldKind.ON_OFF:
+            return "ON" if value else "OFF"
+        if isinstance(value, str):
+            raise TypeError(f"{self.label}: {value!r} is no number")
+        if self.kind is FieldKind.HEX:
+            return f"0x{int(value):04X}"
+        return str(round(value * (1 / self.scale)))
+
+    def parse(self, text: str | None) -> FieldValue:
         """The value of ``text`` in engineering units; None: absent, not available or
         not of this field's kind."""
         if text is None:
