@@ -43,6 +43,7 @@ class Reading:
     charge_state_raw: int | None
     error_raw: int | None
     fields: dict[str, str] = field(default_factory=dict)
+    values: dict[str, FieldValue] = field(default_factory=dict)  # by declared field name
 
     @property
     def voltage(self) -> float | None:
@@ -104,6 +105,7 @@ def read_block(
         charge_state_raw=_int(values.get("charge_state")),
         error_raw=_int(values.get("error")),
         fields=block.as_dict(),
+        values=values,
     )
 
 

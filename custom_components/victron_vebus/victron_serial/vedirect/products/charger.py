@@ -41,9 +41,9 @@ def _output(number: int) -> tuple[TextField, TextField]:
     name_suffix = "" if number == 1 else f"_{number}"
     return (
         TextField(f"V{suffix}", f"voltage{name_suffix}", scale=0.001, unit="V",
-                  quantity="voltage", output=number),
+                  quantity="voltage", output=number, entity="output_voltage"),
         TextField(f"I{suffix}", f"current{name_suffix}", scale=0.001, unit="A",
-                  quantity="current", output=number),
+                  quantity="current", output=number, entity="output_current"),
     )  # fmt: skip
 
 
@@ -60,7 +60,9 @@ BLUE_SMART = ProductFamily(
         *_output(1),
         *_output(2),
         *_output(3),
-        TextField("T", "temperature", unit="°C", quantity="temperature"),  # "---": no sensor
+        TextField(
+            "T", "temperature", unit="°C", quantity="temperature", entity="battery_temperature"
+        ),  # "---": no sensor
         TextField("ERR", "error"),
         TextField("CS", "charge_state"),
         TextField("HC#", "hc", FieldKind.STR),  # undocumented; sent as captured

@@ -35,6 +35,7 @@ class TextField:
     not_available: str | None = NOT_AVAILABLE
     quantity: str | None = None  # the plausibility bounds it is checked against
     output: int | None = None  # which output of a multi-output charger it measures
+    entity: str | None = None  # the key of the sensor that shows it, where one does
 
     def text(self, value: FieldValue) -> str:
         """What a device sends for ``value`` (the simulator's side of ``parse``)."""
