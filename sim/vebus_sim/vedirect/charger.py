@@ -16,7 +16,8 @@ Physics, one step per text block (one device second): mains on, the charger walk
 from __future__ import annotations
 
 from victron_serial.vedirect import ChargeState, Reg, Register
-from victron_serial.vedirect.products import BLUE_SMART, Choices
+from victron_serial.vedirect.products import BLUE_SMART
+from victron_serial.vedirect.products.family import Choices
 
 from .hex_device import HexDevice
 from .models import ChargerModel, get_model

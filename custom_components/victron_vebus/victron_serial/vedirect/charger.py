@@ -42,12 +42,8 @@ from .errors import (
 from .models import product_name
 from .nvm import NvmLimiter
 from .plausible import Plausibility
-from .products import (
-    BLUE_SMART,
-    Choices,
-    FromRegisters,
-    SystemVoltage,
-)
+from .products import BLUE_SMART
+from .products.family import Choices, FromRegisters, SystemVoltage
 from .protocol.text import TextBlock
 from .registers import REGISTERS, Reg, Register
 from .settings import LowCurrentMode, WriteResult, nominal_voltage, voltage_bounds
