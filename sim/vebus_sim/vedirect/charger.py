@@ -16,12 +16,17 @@ Physics, one step per text block (one device second): mains on, the charger walk
 from __future__ import annotations
 
 from victron_serial.vedirect import ChargeState, Reg, Register
+from victron_serial.vedirect.products import BLUE_SMART
+from victron_serial.vedirect.products.family import Choices
 
 from .hex_device import HexDevice
 from .models import ChargerModel, get_model
 
 NO_INPUT_POWER = 0x00000001  # 0x0207 bit 0
-USER_DEFINED = 0xFF
+# What the charger takes, as the library declares it: voltages only with a user-defined
+# battery type; the low current mode's values.
+USER_DEFINED = BLUE_SMART.requirement(Reg.ABSORPTION_VOLTAGE).value
+LOW_CURRENT_MODES = BLUE_SMART.bounds(Reg.LOW_CURRENT_MODE, Choices).values
 ABSORPTION_TIME = 120.0  # device seconds; real chargers take hours
 FLOAT_TIME = 600.0
 VOLTS_PER_AMP_SECOND = 0.0005  # how fast bulk raises the battery voltage
@@ -44,7 +49,7 @@ class SimCharger(HexDevice):
 
     def __init__(self, model: str | ChargerModel = "ip22-24-12", *, live: bool = True) -> None:
         self.model = model if isinstance(model, ChargerModel) else get_model(model)
-        super().__init__(self.model.product_id, self.model.firmware)
+        super().__init__(self.model.product_id, self.model.firmware, BLUE_SMART.registers)
         scale = self.model.nominal_voltage / 12
         self.live = live
         self.mains = True
@@ -139,7 +144,7 @@ class SimCharger(HexDevice):
         if register in (Reg.ABSORPTION_VOLTAGE, Reg.FLOAT_VOLTAGE, Reg.STORAGE_VOLTAGE):
             return raw if self.settings[Reg.BATTERY_TYPE.id] == USER_DEFINED else None
         if register is Reg.LOW_CURRENT_MODE:
-            return raw if raw in (0, 1, 2) else None
+            return raw if raw in LOW_CURRENT_MODES else None
         if register is Reg.DEVICE_FUNCTION:
             return raw if raw in (0, 1) else None
         return raw

@@ -2,16 +2,18 @@
 
 ``HexDevice`` answers HEX requests from the library's own codec and register table, so
 both sides agree by construction: ping, the application version and product id, and Get
-and Set of any register the product holds. A product's model says which registers it holds
-and their raw values now (``raw``), which values a Set may store (``accept``) and how it
-lives a second (``step``); written values are kept in ``settings``, and writes to
-registers the table marks non-volatile are counted in ``nvm_writes``.
+and Set of any register the product holds (its family's declaration lists them). A
+product's model says which of them it has and their raw values now (``raw``), which values
+a Set may store (``accept``) and how it lives a second (``step``); written values are kept
+in ``settings``, and writes to registers the table marks non-volatile are counted in
+``nvm_writes``.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Iterable
 import struct
 
 from victron_serial.vedirect import Reg, Register
@@ -33,10 +35,14 @@ RESTART = 0x6  # a restart request: no answer
 
 
 class HexDevice(ABC):
-    """A product with ``product_id`` and ``firmware`` (as FWE shows it: "0342FF")."""
+    """A product with ``product_id`` and ``firmware`` (as FWE shows it: "0342FF"), holding
+    ``registers`` (its family's; by default every row of the table)."""
 
-    def __init__(self, product_id: int, firmware: str) -> None:
+    def __init__(
+        self, product_id: int, firmware: str, registers: Iterable[Register] | None = None
+    ) -> None:
         self._product_id = product_id
+        self.registers = REGISTERS if registers is None else {item.id: item for item in registers}
         self._version = int(firmware[:4], 16)
         self.settings: dict[int, int] = {}  # register id -> raw value written
         self.nvm_writes: Counter[int] = Counter()
@@ -92,14 +98,14 @@ class HexDevice(ABC):
         return [HexFrame(Response.UNKNOWN, struct.pack("<H", frame.command)).encode()]
 
     def _get(self, register_id: int) -> bytes:
-        register = REGISTERS.get(register_id)
+        register = self.registers.get(register_id)
         value = self.value_bytes(register) if register is not None else None
         if value is None:
             return RegisterFrame(Response.GET, register_id, Flags.UNKNOWN_ID, b"").encode()
         return RegisterFrame(Response.GET, register_id, 0, value).encode()
 
     def _set(self, register_id: int, value: bytes) -> bytes:
-        register = REGISTERS.get(register_id)
+        register = self.registers.get(register_id)
         if register is None or self.raw(register) is None:
             return RegisterFrame(Response.SET, register_id, Flags.UNKNOWN_ID, b"").encode()
         if not register.writable:

@@ -17,6 +17,7 @@ Configured with the state a capture shows, a second comes out as the capture, by
 from __future__ import annotations
 
 from victron_serial.vedirect import Reg
+from victron_serial.vedirect.products import BLUE_SMART, FieldValue
 from victron_serial.vedirect.protocol import encode_block
 
 from .charger import SimCharger
@@ -48,22 +49,21 @@ _ORDER = (
 
 
 def text_fields(charger: SimCharger) -> list[tuple[str, str]]:
-    """The text block's fields, in the order Blue Smart chargers send them."""
+    """The text block's fields: labels, order and text as the family declares them."""
     model = charger.model
-    fields = [
-        ("PID", f"0x{model.product_id:04X}"),
-        ("FWE", model.firmware),
-        ("SER#", model.serial),
-        ("V", str(round(charger.voltage * 1000))),
-        ("I", str(round(charger.current * 1000))),
-    ]
+    values: dict[str, FieldValue] = {
+        "product_id": model.product_id,
+        "firmware": model.firmware,
+        "serial": model.serial,
+        "voltage": charger.voltage,
+        "current": charger.current,
+    }
     for number in range(2, charger.outputs + 1):
-        fields += [(f"V{number}", str(round(charger.voltage * 1000))), (f"I{number}", "0")]
+        values |= {f"voltage_{number}": charger.voltage, f"current_{number}": 0}
     if model.temperature_field:
-        temperature = charger.temperature
-        fields.append(("T", "---" if temperature is None else str(round(temperature))))
-    fields += [("ERR", str(charger.error)), ("CS", str(int(charger.state))), ("HC#", charger.hc)]
-    return fields
+        values["temperature"] = charger.temperature  # None: "---", no sensor
+    values |= {"error": charger.error, "charge_state": int(charger.state), "hc": charger.hc}
+    return BLUE_SMART.text_fields(values)
 
 
 class Traffic:

@@ -41,6 +41,7 @@ from .models import (
 )
 from .nvm import NVM_INTERVAL, NvmLimiter
 from .probe import ProbeResult, port_kind, probe_port
+from .products import BLUE_SMART, Control, ProductFamily, TextField
 from .protocol import ReaderStats
 from .registers import REGISTERS, Reg, Register, register
 from .settings import LowCurrentMode, WriteResult
@@ -49,6 +50,7 @@ from .wish import Wish, WishOutcome, WishResult
 
 __all__ = [
     "BLOCK_TIMEOUT",
+    "BLUE_SMART",
     "CHARGE_STATE_TEXTS",
     "ERROR_TEXTS",
     "NVM_INTERVAL",
@@ -58,16 +60,19 @@ __all__ = [
     "ChargerError",
     "ChargerState",
     "Clock",
+    "Control",
     "LinkStats",
     "LowCurrentMode",
     "NvmLimiter",
     "Output",
     "ProbeResult",
+    "ProductFamily",
     "ReaderStats",
     "Reading",
     "Reg",
     "Register",
     "SystemClock",
+    "TextField",
     "VEDirectClient",
     "VEDirectClosedError",
     "VEDirectConnectionError",

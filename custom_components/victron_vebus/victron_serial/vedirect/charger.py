@@ -42,6 +42,8 @@ from .errors import (
 from .models import product_name
 from .nvm import NvmLimiter
 from .plausible import Plausibility
+from .products import BLUE_SMART
+from .products.family import Choices, FromRegisters, SystemVoltage
 from .protocol.text import TextBlock
 from .registers import REGISTERS, Reg, Register
 from .settings import LowCurrentMode, WriteResult, nominal_voltage, voltage_bounds
@@ -52,15 +54,14 @@ _LOGGER = logging.getLogger(__name__)
 
 BLOCK_TIMEOUT = 3.5  # s: three blocks missed (one a second) and the charger is gone
 BLOCK_FRESH = 1.5  # s: a block younger than this is the charger's present
-USER_DEFINED_BATTERY = 0xFF  # 0xEDF1: voltages can be written only then
 # Read at ``discover`` (``setting()`` then knows them); a charger without one says so.
-DISCOVERED_SETTINGS = (
-    Reg.CHARGE_CURRENT_LIMIT,
-    Reg.BATTERY_TYPE,
-    Reg.LOW_CURRENT_MODE,
-    Reg.ABSORPTION_VOLTAGE,
-    Reg.FLOAT_VOLTAGE,
-)
+DISCOVERED_SETTINGS = BLUE_SMART.settings
+
+
+LIMIT_BOUNDS = BLUE_SMART.bounds(Reg.CHARGE_CURRENT_LIMIT, FromRegisters)
+LOW_CURRENT_MODES = BLUE_SMART.bounds(Reg.LOW_CURRENT_MODE, Choices)
+# Voltages are written only with a user-defined battery type (0xEDF1 = 0xFF).
+VOLTAGE_RULE = BLUE_SMART.requirement(Reg.ABSORPTION_VOLTAGE)
 
 
 class BlueSmartCharger:
@@ -127,16 +128,16 @@ class BlueSmartCharger:
     async def _discover_hex(self) -> None:
         client = self.client
         try:
-            self.minimum_current = _number(await client.get(Reg.MINIMUM_CURRENT))
+            self.minimum_current = _number(await client.get(LIMIT_BOUNDS.minimum))
         except VEDirectUnknownRegisterError:
-            self.minimum_current = 0.0  # Victron: "when not specified 0 A"
+            self.minimum_current = LIMIT_BOUNDS.minimum_when_absent
         except VEDirectTimeoutError:
             self.hex_answers = False
             _LOGGER.info("%s: no HEX replies; text values only", client.url)
             return
         self.hex_answers = True
         with contextlib.suppress(VEDirectUnsupportedError):
-            self.maximum_current = _number(await client.get(Reg.MAXIMUM_CURRENT))
+            self.maximum_current = _number(await client.get(LIMIT_BOUNDS.maximum))
         with contextlib.suppress(VEDirectUnsupportedError):
             name = await client.get_raw(Reg.MODEL_NAME)
             if isinstance(name, str) and name.strip():
@@ -254,10 +255,9 @@ class BlueSmartCharger:
         nothing rounded into one (1.5 is no mode)."""
         register = Reg.LOW_CURRENT_MODE
         register.takes(mode)
-        if mode not in set(LowCurrentMode):
-            raise VEDirectOutOfRangeError(
-                register.name, mode, min(LowCurrentMode), max(LowCurrentMode)
-            )
+        modes = LOW_CURRENT_MODES.values
+        if mode not in set(modes):
+            raise VEDirectOutOfRangeError(register.name, mode, min(modes), max(modes))
         return await self._write(register, float(mode))
 
     @property
@@ -274,35 +274,40 @@ class BlueSmartCharger:
         """Whether the battery type (0xEDF1, last read) lets voltages be written; None:
         not known."""
         battery_type = self._settings.get(Reg.BATTERY_TYPE.id)
-        return None if battery_type is None else battery_type == USER_DEFINED_BATTERY
+        return None if battery_type is None else battery_type == VOLTAGE_RULE.value
 
     async def _write_voltage(self, register: Register, volts: float) -> WriteResult:
         register.takes(volts)
         low, high = self.voltage_bounds
         if not low <= volts <= high:
             raise VEDirectOutOfRangeError(register.name, volts, low, high, "V")
-        battery_type = await self.client.get_number(Reg.BATTERY_TYPE)
-        self._settings[Reg.BATTERY_TYPE.id] = battery_type
-        if battery_type != USER_DEFINED_BATTERY:
-            raise VEDirectPresetBatteryError(register.name)
-        if register is Reg.FLOAT_VOLTAGE:
-            absorption = _number(await self.client.get(Reg.ABSORPTION_VOLTAGE))
-            if absorption is not None and volts > absorption:
-                raise VEDirectOutOfRangeError(register.name, volts, low, absorption, "V")
+        control = BLUE_SMART.control(register)
+        assert control is not None, register  # only voltage controls come here
+        if control.requires is not None:
+            rule = control.requires
+            held = await self.client.get_number(rule.register)
+            self._settings[rule.register.id] = held
+            if held != rule.value:
+                raise VEDirectPresetBatteryError(register.name)
+        if control.not_above is not None:
+            ceiling = _number(await self.client.get(control.not_above))
+            if ceiling is not None and volts > ceiling:
+                raise VEDirectOutOfRangeError(register.name, volts, low, ceiling, "V")
         return await self._write(register, volts)
 
     async def write_setting(self, register: Register, value: float) -> WriteResult:
         """Any writable register by the same rules (the command line's ``set``)."""
-        if register is Reg.CHARGE_CURRENT_LIMIT:
+        control = BLUE_SMART.control(register)
+        if control is None:
+            *others, last = (item.name for item in BLUE_SMART.controls)
+            raise VEDirectUnsupportedError(
+                f"{register.name}: not written by this library ({', '.join(others)} and {last} are)"
+            )
+        if isinstance(control.bounds, FromRegisters):
             return await self.set_charge_current_limit(value)
-        if register in (Reg.ABSORPTION_VOLTAGE, Reg.FLOAT_VOLTAGE):
+        if isinstance(control.bounds, SystemVoltage):
             return await self._write_voltage(register, value)
-        if register is Reg.LOW_CURRENT_MODE:
-            return await self.set_low_current_mode(value)
-        raise VEDirectUnsupportedError(
-            f"{register.name}: not written by this library (charge_current_limit, "
-            "absorption_voltage, float_voltage and low_current_mode are)"
-        )
+        return await self.set_low_current_mode(value)
 
     async def _write(self, register: Register, value: float) -> WriteResult:
         raw = register.raw_for(value)

@@ -1,12 +1,15 @@
 """What a charger's codes mean: charge states, errors, products, firmware (vedirect.md §2).
 
 Codes the tables do not know keep their raw value (``charge_state_raw``, ``error_raw``) and
-have no name; nothing here guesses.
+have no name; nothing here guesses. Product names are declared with their family
+(``products``).
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
+
+from .products.charger import BLUE_SMART
 
 
 class ChargeState(IntEnum):
@@ -151,22 +154,11 @@ def charger_error(raw: int | None) -> ChargerError | None:
         return None
 
 
-# A name to show until the charger says its own (register 0x010B). Never used for limits:
-# those come from the charger (0xEDC8, 0xEDDF).
-PRODUCT_NAMES: dict[int, str] = {
-    0xA30A: "Blue Smart IP65 Charger 12|25",
-    0xA30B: "Blue Smart IP65 Charger 24|13",
-    0xA330: "Blue Smart IP22 Charger 12|30 (1)",
-    0xA332: "Blue Smart IP22 Charger 24|8",
-    0xA334: "Blue Smart IP22 Charger 24|12",
-    0xA336: "Blue Smart IP22 Charger 24|16",
-}
-
-
 def product_name(product_id: int | None) -> str | None:
+    """A name for ``product_id`` from the charger family's declaration."""
     if product_id is None:
         return None
-    return PRODUCT_NAMES.get(product_id, f"Victron charger (PID 0x{product_id:04X})")
+    return BLUE_SMART.products.name(product_id)
 
 
 def firmware_text(value: str | int | None) -> str | None:

@@ -4,6 +4,7 @@ The text block carries voltage and current per output (V, I; V2, I2, V3, I3 on m
 more outputs), the temperature when a sensor is fitted (``---``: none), the charge state
 (CS), the error (ERR) and the charger's identity (PID, FWE, SER#). Values arrive in mV, mA
 and °C; here they are V, A and °C, or None where the charger sent none or an impossible one.
+The family's declaration (``products.charger``) says each label's kind, scale and unit.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ from .models import (
     firmware_text,
 )
 from .plausible import Plausibility
+from .products import BLUE_SMART, FieldValue, ProductFamily
 from .protocol.text import TextBlock
-
-NO_VALUE = "---"
-OUTPUT_LABELS = (("V", "I"), ("V2", "I2"), ("V3", "I3"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +43,7 @@ class Reading:
     charge_state_raw: int | None
     error_raw: int | None
     fields: dict[str, str] = field(default_factory=dict)
+    values: dict[str, FieldValue] = field(default_factory=dict)  # by declared field name
 
     @property
     def voltage(self) -> float | None:
@@ -62,42 +62,59 @@ class Reading:
         return charger_error(self.error_raw)
 
 
-def _integer(text: str | None, base: int = 10) -> int | None:
-    if text is None or text.strip() == NO_VALUE:
-        return None
-    try:
-        return int(text.strip(), base)
-    except ValueError:
-        return None
-
-
-def _scaled(text: str | None, scale: float) -> float | None:
-    raw = _integer(text)
-    return None if raw is None else round(raw * scale, 6)
-
-
-def read_block(block: TextBlock, plausibility: Plausibility | None = None) -> Reading:
+def field_values(
+    block: TextBlock, family: ProductFamily, plausibility: Plausibility | None = None
+) -> dict[str, FieldValue]:
+    """Each declared field the block carries, by name, in engineering units; numbers no
+    quantity can have are None (``plausibility``). Of fields sharing a name (FWE, FW) the
+    first that has a value."""
     check = plausibility or Plausibility()
     fields = block.as_dict()
-    outputs = []
-    for number, (volt_label, amp_label) in enumerate(OUTPUT_LABELS, start=1):
-        if volt_label not in fields and amp_label not in fields:
+    values: dict[str, FieldValue] = {}
+    for item in family.fields:
+        if item.label not in fields or values.get(item.name) is not None:
             continue
-        suffix = "" if number == 1 else f"_{number}"
-        volts = check.value(f"voltage{suffix}", "voltage", _scaled(fields.get(volt_label), 0.001))
-        amps = check.value(f"current{suffix}", "current", _scaled(fields.get(amp_label), 0.001))
-        outputs.append(Output(number, volts, amps))
-    pid = fields.get("PID")
-    return Reading(
-        product_id=_integer(pid.removeprefix("0x").removeprefix("0X"), 16) if pid else None,
-        firmware=firmware_text(fields.get("FWE") or fields.get("FW")),
-        serial=fields.get("SER#") or None,
-        outputs=tuple(outputs),
-        temperature=check.value("temperature", "temperature", _scaled(fields.get("T"), 1)),
-        charge_state_raw=_integer(fields.get("CS")),
-        error_raw=_integer(fields.get("ERR")),
-        fields=fields,
+        value = item.parse(fields[item.label])
+        if item.quantity is not None and isinstance(value, int | float):
+            value = check.value(item.name, item.quantity, value)
+        values[item.name] = value
+    return values
+
+
+def read_block(
+    block: TextBlock,
+    plausibility: Plausibility | None = None,
+    family: ProductFamily = BLUE_SMART,
+) -> Reading:
+    """The charger's values in ``block``, read through its family's declaration."""
+    values = field_values(block, family, plausibility)
+    outputs = tuple(
+        Output(number, *(_float(values.get(item.name)) for item in declared))
+        for number, declared in enumerate(family.outputs, start=1)
+        if any(item.name in values for item in declared)
     )
+    product_id = values.get("product_id")
+    firmware = values.get("firmware")
+    serial = values.get("serial")
+    return Reading(
+        product_id=product_id if isinstance(product_id, int) else None,
+        firmware=firmware_text(firmware if isinstance(firmware, str) else None),
+        serial=serial if isinstance(serial, str) else None,
+        outputs=outputs,
+        temperature=_float(values.get("temperature")),
+        charge_state_raw=_int(values.get("charge_state")),
+        error_raw=_int(values.get("error")),
+        fields=block.as_dict(),
+        values=values,
+    )
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _float(value: object) -> float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 @dataclass(frozen=True, slots=True)
