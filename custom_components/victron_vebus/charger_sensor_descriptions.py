@@ -68,9 +68,9 @@ def _charge_state(state: ChargerState) -> StateType:
     return OTHER if known is None else known.name.lower()
 
 
-def _error(state: ChargerState) -> StateType:
-    raw = state.reading.error_raw
-    if raw is None:
+def charger_error_name(state: ChargerState) -> str | None:
+    """The charger's error by its name; "other" for a code no list names; None unread."""
+    if state.reading.error_raw is None:
         return None
     known = state.error
     return OTHER if known is None else known.name.lower()
@@ -90,7 +90,7 @@ CHARGER_SENSORS: tuple[ChargerSensorDescription, ...] = (
         translation_key="charger_error",
         device_class=SensorDeviceClass.ENUM,
         options=[*CHARGER_ERRORS, OTHER],
-        value_fn=_error,
+        value_fn=charger_error_name,
         attributes_fn=lambda state: {"code": state.reading.error_raw},
     ),
 )

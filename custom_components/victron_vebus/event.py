@@ -12,12 +12,13 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .charger_coordinator import ChargerCoordinator
-from .charger_sensor_descriptions import CHARGER_ERRORS, OTHER
+from .charger_sensor_descriptions import CHARGER_ERRORS, OTHER, charger_error_name
 from .coordinator import VEBusCoordinator
 from .entity import ChargerEntity, VEBusEntity
 from .needs import Part
 from .runtime import VictronConfigEntry
-from .victron_serial.vebus import ALARM_NAMES, VEBusErrorCode
+from .vebus_sensor_descriptions import vebus_error_name
+from .victron_serial.vebus import ALARM_NAMES
 
 PARALLEL_UPDATES = 0
 
@@ -35,12 +36,6 @@ async def async_setup_entry(
         async_add_entities([ChargerErrorEvent(coordinator)])
     else:
         async_add_entities([VEBusAlarmEvent(coordinator)])
-
-
-def vebus_error_name(code: int) -> str:
-    """The error as the VE.Bus error sensor shows it ("other" for a code no list names)."""
-    known = VEBusErrorCode(code)
-    return OTHER if known.name == "unknown" else known.name.lower()
 
 
 class VEBusAlarmEvent(VEBusEntity, EventEntity):
@@ -98,8 +93,7 @@ class ChargerErrorEvent(ChargerEntity, EventEntity):
         raw = state.reading.error_raw
         if raw is not None:
             if self._error is not None and raw not in (0, self._error):
-                known = state.error
-                self._trigger_event(OTHER if known is None else known.name.lower(), {"code": raw})
+                self._trigger_event(charger_error_name(state) or OTHER, {"code": raw})
                 self.async_write_ha_state()
             self._error = raw
         super()._handle_coordinator_update()

@@ -131,12 +131,16 @@ def _device_state(data: UnitState) -> StateType:
     return _enum_name(data.status.device.state if data.status.device else None)
 
 
+def vebus_error_name(code: int) -> str:
+    """A VE.Bus error code by its name; "other" for a code no list names (its number is the
+    ``code`` attribute)."""
+    known = VEBusErrorCode(code)
+    return "other" if known.name == "unknown" else known.name.lower()
+
+
 def _vebus_error(data: UnitState) -> StateType:
     leds = data.status.leds
-    if leds is None:
-        return None
-    code = VEBusErrorCode(leds.vebus_error)
-    return "other" if code.name == "unknown" else code.name.lower()
+    return None if leds is None else vebus_error_name(leds.vebus_error)
 
 
 def _vebus_error_code(data: UnitState) -> dict[str, Any] | None:
